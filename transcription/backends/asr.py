@@ -1,0 +1,127 @@
+"""ASR with faster-whisper (CTranslate2) from a local directory or a model name."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from transcription.config import SpeechConfig
+from transcription.errors import ModelNotFoundError, SpeechStackMissingError, TranscriptionError
+from transcription.text import collapse_repeats, join_words, repeated_run_mask, to_simplified
+from transcription.types import Word
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSegment:
+    """A recognised stretch of speech (no speaker yet)."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AsrResult:
+    language: str
+    segments: tuple[AsrSegment, ...]
+    seconds: float = 0.0
+
+
+def load_model(config: SpeechConfig) -> Any:
+    """Load a faster-whisper ``WhisperModel`` as configured (CPU)."""
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise SpeechStackMissingError(
+            "faster-whisper is not installed: run scripts/install_speech.sh"
+        ) from exc
+    name = config.asr_model
+    path = Path(name)
+    if config.asr_is_local:
+        if not (path / "model.bin").is_file():
+            raise ModelNotFoundError(
+                f"Whisper model not found at {path}: run scripts/install_speech.sh "
+                "(or python -m transcription.models_build) to build the offline models"
+            )
+        name = str(path)
+    try:
+        return WhisperModel(
+            name,
+            device="cpu",
+            compute_type=config.compute_type,
+            cpu_threads=config.cpu_threads,
+            num_workers=1,
+            download_root=config.asr_download_root,
+            local_files_only=config.asr_is_local,
+        )
+    except Exception as exc:
+        raise ModelNotFoundError(f"cannot load Whisper model {config.asr_model!r}: {exc}") from exc
+
+
+def _clean_words(raw: list[Any], offset: float) -> tuple[Word, ...]:
+    texts = [to_simplified(w.word) for w in raw]
+    keep = repeated_run_mask(texts)
+    return tuple(
+        Word(float(w.start) + offset, float(w.end) + offset, t, float(w.probability))
+        for w, t, k in zip(raw, texts, keep, strict=True)
+        if k and t.strip()
+    )
+
+
+def transcribe(
+    model: Any,
+    samples: np.ndarray,
+    config: SpeechConfig,
+    *,
+    language: str | None = None,
+    offset: float = 0.0,
+    progress: Callable[[float], None] | None = None,
+) -> AsrResult:
+    """Transcribe mono float32 16 kHz ``samples``; times shifted by ``offset``."""
+    lang = language or config.language
+    if samples.ndim == 2:
+        samples = samples.mean(axis=0)
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    duration = samples.size / 16000
+    t0 = time.perf_counter()
+    if samples.size < 1600:
+        return AsrResult(lang if lang != "auto" else "zh", (), 0.0)
+    try:
+        segments, info = model.transcribe(
+            samples,
+            language=None if lang == "auto" else lang,
+            beam_size=config.beam_size,
+            vad_filter=config.vad,
+            vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 300},
+            word_timestamps=True,
+            # No initial_prompt: a Chinese prompt made the base model loop (SPEECH.md).
+            condition_on_previous_text=False,
+            compression_ratio_threshold=2.4,
+            log_prob_threshold=-1.0,
+            no_speech_threshold=0.6,
+            hallucination_silence_threshold=2.0,
+            hotwords=" ".join(config.hotwords) or None,
+        )
+        out: list[AsrSegment] = []
+        for seg in segments:
+            words = _clean_words(list(seg.words or ()), offset)
+            if words:
+                text = join_words([w.text for w in words])
+                start, end = words[0].start, words[-1].end
+            else:
+                text = collapse_repeats(to_simplified(seg.text.strip()))
+                start, end = float(seg.start) + offset, float(seg.end) + offset
+            if text:
+                out.append(AsrSegment(start, end, text, words))
+            if progress and duration > 0:
+                progress(min(1.0, float(seg.end) / duration))
+    except Exception as exc:
+        raise TranscriptionError(f"speech recognition failed: {exc}") from exc
+    detected = lang if lang != "auto" else (info.language or "zh")
+    return AsrResult(detected, tuple(out), time.perf_counter() - t0)

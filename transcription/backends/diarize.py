@@ -1,0 +1,100 @@
+"""Speaker diarization with a pyannote.audio pipeline (local directory or hub name)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from transcription.errors import DiarizationError, ModelNotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One stretch of speech by one speaker."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+def load_pipeline(name: str, hf_token: str | None = None, threads: int | None = None) -> Any:
+    """Load ``Pipeline.from_pretrained`` from a local dir (with config.yaml) or a hub name."""
+    from transcription.backends import ensure_speech_env
+
+    local = Path(name)
+    is_local = local.is_dir() or local.is_absolute() or name.startswith(".")
+    ensure_speech_env(offline=is_local or hf_token is None)
+    if is_local and not (local / "config.yaml").is_file():
+        raise ModelNotFoundError(
+            f"diarization pipeline not found at {local}: run scripts/install_speech.sh "
+            "(or python -m transcription.models_build) to build the offline models"
+        )
+    import torch
+    from pyannote.audio import Pipeline
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        pipeline = Pipeline.from_pretrained(local if is_local else name, token=hf_token)
+    except Exception as exc:  # pyannote raises many types (hub, yaml, checkpoint)
+        raise ModelNotFoundError(f"cannot load diarization pipeline {name!r}: {exc}") from exc
+    if pipeline is None:
+        raise ModelNotFoundError(f"diarization pipeline {name!r} could not be loaded (gated or offline?)")
+    pipeline.to(torch.device("cpu"))
+    return pipeline
+
+
+def diarize(
+    pipeline: Any,
+    samples: np.ndarray,
+    sample_rate: int = 16000,
+    *,
+    num_speakers: int | None = 2,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+) -> list[Turn]:
+    """Run ``pipeline`` on mono float32 ``samples``; return turns sorted by start."""
+    import torch
+
+    if samples.ndim == 2:
+        samples = samples.mean(axis=0)
+    if samples.size < sample_rate * 0.5:
+        return []
+    waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).unsqueeze(0)
+    kwargs: dict[str, int] = {}
+    if num_speakers:
+        kwargs["num_speakers"] = num_speakers
+    else:
+        if min_speakers:
+            kwargs["min_speakers"] = min_speakers
+        if max_speakers:
+            kwargs["max_speakers"] = max_speakers
+    try:
+        with torch.inference_mode():
+            out = pipeline({"waveform": waveform, "sample_rate": sample_rate}, **kwargs)
+    except Exception as exc:
+        raise DiarizationError(f"diarization failed: {exc}") from exc
+    annotation = getattr(out, "speaker_diarization", out)  # pyannote 4 returns DiarizeOutput
+    turns = [
+        Turn(float(seg.start), float(seg.end), str(label))
+        for seg, _, label in annotation.itertracks(yield_label=True)
+    ]
+    return relabel(sorted(turns, key=lambda t: (t.start, t.end)))
+
+
+def relabel(turns: list[Turn]) -> list[Turn]:
+    """Name speakers SPEAKER_00, SPEAKER_01... in order of first appearance."""
+    names: dict[str, str] = {}
+    for t in turns:
+        names.setdefault(t.speaker, f"SPEAKER_{len(names):02d}")
+    return [Turn(t.start, t.end, names[t.speaker]) for t in turns]
+
+
+def timed_diarize(pipeline: Any, samples: np.ndarray, **kwargs: Any) -> tuple[list[Turn], float]:
+    t0 = time.perf_counter()
+    turns = diarize(pipeline, samples, **kwargs)
+    return turns, time.perf_counter() - t0

@@ -1,0 +1,132 @@
+"""Speech pipeline configuration (frozen; built from an env-like mapping)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL_DIR = REPO_ROOT / "models"
+WHISPER_DIRNAME = "whisper-base-ct2"
+DIARIZATION_DIRNAME = "pyannote-diarization-offline"
+
+Language = Literal["zh", "en", "auto"]
+LANGUAGES: tuple[str, ...] = ("zh", "en", "auto")
+COMPUTE_TYPES: tuple[str, ...] = ("int8", "int8_float32", "float32", "int16", "float16", "int8_float16")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid (message names the key)."""
+
+
+def _int(env: Mapping[str, str], key: str, default: int | None) -> int | None:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be an integer, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechConfig:
+    """Everything the speech pipeline needs to know; defaults are the offline models.
+
+    ``asr_model`` is a local CTranslate2 Whisper directory or a faster-whisper model
+    name (then downloaded into ``asr_download_root``).  ``diarization_pipeline`` is a
+    local pyannote pipeline directory (with config.yaml) or a hub name (+ ``hf_token``).
+    """
+
+    model_dir: Path = DEFAULT_MODEL_DIR
+    asr_model: str = ""
+    asr_download_root: str | None = None
+    compute_type: str = "int8"
+    beam_size: int = 5
+    language: Language = "zh"
+    cpu_threads: int = 2
+    vad: bool = True
+    hotwords: tuple[str, ...] = ()
+    diarization_pipeline: str = ""
+    hf_token: str | None = field(default=None, repr=False)
+    num_speakers: int | None = 2
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model_dir", Path(self.model_dir))
+        if not self.asr_model:
+            object.__setattr__(self, "asr_model", str(self.model_dir / WHISPER_DIRNAME))
+        if not self.diarization_pipeline:
+            object.__setattr__(self, "diarization_pipeline", str(self.model_dir / DIARIZATION_DIRNAME))
+        object.__setattr__(self, "hotwords", tuple(h.strip() for h in self.hotwords if h and h.strip()))
+        if self.language not in LANGUAGES:
+            raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
+        if self.compute_type not in COMPUTE_TYPES:
+            raise ConfigError(f"QA_ASR_COMPUTE_TYPE must be one of {', '.join(COMPUTE_TYPES)}")
+        if self.beam_size < 1:
+            raise ConfigError("QA_ASR_BEAM_SIZE must be >= 1")
+        if self.cpu_threads < 1:
+            raise ConfigError("QA_ASR_THREADS must be >= 1")
+        for name in ("num_speakers", "min_speakers", "max_speakers"):
+            v = getattr(self, name)
+            if v is not None and v < 1:
+                raise ConfigError(f"{name} must be >= 1")
+        if self.min_speakers and self.max_speakers and self.min_speakers > self.max_speakers:
+            raise ConfigError("QA_MIN_SPEAKERS must not exceed QA_MAX_SPEAKERS")
+
+    @property
+    def asr_is_local(self) -> bool:
+        return Path(self.asr_model).is_dir() or "/" in self.asr_model or self.asr_model.startswith(".")
+
+    @property
+    def diarization_is_local(self) -> bool:
+        p = Path(self.diarization_pipeline)
+        return p.is_dir() or p.is_absolute() or self.diarization_pipeline.startswith(".")
+
+    def with_overrides(self, **changes: object) -> SpeechConfig:
+        """Copy with some fields changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str] | None = None) -> SpeechConfig:
+        """Read QA_* keys (see README of the speech package); missing keys keep defaults."""
+        env = env or {}
+        model_dir = Path(env.get("QA_MODEL_DIR") or DEFAULT_MODEL_DIR).expanduser()
+        hotwords = tuple(h for h in (env.get("QA_ASR_HOTWORDS") or "").replace("，", ",").split(","))
+        num = _int(env, "QA_NUM_SPEAKERS", 2)
+        min_s = _int(env, "QA_MIN_SPEAKERS", None)
+        max_s = _int(env, "QA_MAX_SPEAKERS", None)
+        if (min_s or max_s) and not (env.get("QA_NUM_SPEAKERS") or "").strip():
+            num = None  # a range was asked for: let the clustering choose within it
+        if num == 0:
+            num = None
+        return cls(
+            model_dir=model_dir,
+            asr_model=(env.get("QA_ASR_MODEL") or "").strip(),
+            asr_download_root=(env.get("QA_ASR_DOWNLOAD_ROOT") or "").strip() or None,
+            compute_type=(env.get("QA_ASR_COMPUTE_TYPE") or "int8").strip(),
+            beam_size=_int(env, "QA_ASR_BEAM_SIZE", 5) or 5,
+            language=(env.get("QA_ASR_LANGUAGE") or "zh").strip().lower(),  # type: ignore[arg-type]
+            cpu_threads=_int(env, "QA_ASR_THREADS", 2) or 2,
+            vad=_bool(env, "QA_ASR_VAD", True),
+            hotwords=hotwords,
+            diarization_pipeline=(env.get("QA_DIARIZATION_PIPELINE") or "").strip(),
+            hf_token=(env.get("QA_HF_TOKEN") or "").strip() or None,
+            num_speakers=num,
+            min_speakers=min_s,
+            max_speakers=max_s,
+        )

@@ -1,0 +1,293 @@
+"""The speech pipeline: decode -> ASR -> diarize (or split channels) -> merge -> roles -> redact.
+
+Each stage is a public method so a durable job can run and report them one by one;
+:meth:`SpeechPipeline.run` chains them.  Models load lazily on first use and stay
+cached on the instance; :meth:`release` frees them.
+
+Threads: CTranslate2 and torch each start an OpenMP pool.  On 2 cores, running
+pyannote right after faster-whisper in one process was 10x slower (SPEECH.md)
+because the pools fight for the cores.  Both are capped at ``config.cpu_threads``
+and torch's inter-op pool at 1; bench/speech.py measures the effect.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from transcription.config import SpeechConfig
+from transcription.errors import BadAudioError, SpeechError
+from transcription.merge import SpeakerTurn, assign_speakers, merge_channels, renumber
+from transcription.redact import RedactionSpan, redact_transcript
+from transcription.roles import LEFT, RIGHT, Layout, RoleDecision, assign_roles
+from transcription.types import Segment, Transcript
+
+SAMPLE_RATE = 16000
+Progress = Callable[[str, float], None]
+STAGES: tuple[str, ...] = ("decode", "asr", "diarize", "merge", "roles", "redact")
+
+
+@dataclass(slots=True)
+class AudioInput:
+    """Decoded call audio: float32 (channels, samples) at 16 kHz."""
+
+    samples: np.ndarray
+    sample_rate: int
+    channels: Literal["mono", "stereo"]
+    path: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[-1] / self.sample_rate
+
+    @property
+    def mono(self) -> np.ndarray:
+        return self.samples.mean(axis=0) if self.samples.shape[0] > 1 else self.samples[0]
+
+
+@dataclass(slots=True)
+class AsrOutput:
+    """ASR per channel: one entry (mono) or two (stereo, left then right)."""
+
+    language: str
+    channels: list[list[tuple[float, float, str, tuple[Any, ...]]]]
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class PipelineResult:
+    transcript: Transcript
+    redactions: list[RedactionSpan]
+    roles: RoleDecision | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+class SpeechPipeline:
+    """Offline call transcription with cached models (one instance per worker process)."""
+
+    def __init__(self, config: SpeechConfig | None = None) -> None:
+        self.config = config or SpeechConfig()
+        self._asr_model: Any = None
+        self._diarizer: Any = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> SpeechPipeline:
+        """Build from QA_* environment variables (``os.environ`` by default)."""
+        return cls(SpeechConfig.from_mapping(dict(os.environ) if env is None else env))
+
+    # -- models ---------------------------------------------------------------
+    def _limit_torch_threads(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.config.cpu_threads)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass  # already set once in this process
+
+    @property
+    def asr_model(self) -> Any:
+        if self._asr_model is None:
+            from transcription.backends.asr import load_model
+
+            self._asr_model = load_model(self.config)
+        return self._asr_model
+
+    @property
+    def diarizer(self) -> Any:
+        if self._diarizer is None:
+            from transcription.backends.diarize import load_pipeline
+
+            self._limit_torch_threads()
+            self._diarizer = load_pipeline(
+                self.config.diarization_pipeline, self.config.hf_token, threads=self.config.cpu_threads
+            )
+        return self._diarizer
+
+    def release(self) -> None:
+        """Free the cached models (they reload on next use)."""
+        self._asr_model = None
+        self._diarizer = None
+        gc.collect()
+
+    def model_ids(self) -> dict[str, str]:
+        c = self.config
+        return {
+            "asr": f"faster-whisper:{Path(c.asr_model).name if c.asr_is_local else c.asr_model}"
+            f" ({c.compute_type}, beam {c.beam_size})",
+            "diarization": f"pyannote:{Path(c.diarization_pipeline).name if c.diarization_is_local else c.diarization_pipeline}",
+        }
+
+    # -- stages ---------------------------------------------------------------
+    def load_audio(self, path: str | Path, channels: str = "mono") -> AudioInput:
+        """Decode ``path`` to 16 kHz float32; ``channels='stereo'`` keeps two channels."""
+        from transcription.audio import AudioError, decode
+
+        if channels not in ("mono", "stereo"):
+            raise BadAudioError(f"channels must be 'mono' or 'stereo', got {channels!r}")
+        p = Path(path)
+        if not p.is_file():
+            raise BadAudioError(f"audio file not found: {p}")
+        try:
+            samples = decode(p, SAMPLE_RATE, mono=channels == "mono")
+        except AudioError as exc:
+            raise BadAudioError(exc.message) from exc
+        if samples.size == 0 or samples.shape[-1] < SAMPLE_RATE * 0.1:
+            raise BadAudioError("the recording contains no audio")
+        if channels == "stereo":
+            if samples.shape[0] == 1:
+                channels = "mono"  # a mono file cannot be split by channel: diarize it instead
+            elif samples.shape[0] > 2:
+                samples = samples[:2]
+        return AudioInput(np.ascontiguousarray(samples, dtype=np.float32), SAMPLE_RATE, channels, str(p))  # type: ignore[arg-type]
+
+    def asr(self, audio: AudioInput, language: str | None = None, progress: Progress = _noop) -> AsrOutput:
+        """Transcribe each channel (stereo) or the downmix (mono)."""
+        from transcription.backends.asr import transcribe
+
+        model = self.asr_model
+        tracks = [audio.samples[0], audio.samples[1]] if audio.channels == "stereo" else [audio.mono]
+        out: list[list[tuple[float, float, str, tuple[Any, ...]]]] = []
+        lang = language or self.config.language
+        seconds = 0.0
+        for k, track in enumerate(tracks):
+
+            def report(f: float, k: int = k) -> None:
+                progress("asr", (k + f) / len(tracks))
+
+            res = transcribe(model, track, self.config, language=lang, progress=report)
+            seconds += res.seconds
+            if lang == "auto" and res.segments:
+                lang = res.language  # keep channel 2 in the language detected on channel 1
+            out.append([(s.start, s.end, s.text, s.words) for s in res.segments])
+        progress("asr", 1.0)
+        detected = lang if lang != "auto" else "zh"
+        return AsrOutput(detected, out, seconds)
+
+    def diarize(self, audio: AudioInput, progress: Progress = _noop) -> list[SpeakerTurn]:
+        """Speaker turns for a mono call (stereo calls are split by channel instead)."""
+        if audio.channels == "stereo":
+            progress("diarize", 1.0)
+            return []
+        from transcription.backends.diarize import diarize
+
+        progress("diarize", 0.0)
+        self._limit_torch_threads()
+        c = self.config
+        turns = diarize(
+            self.diarizer,
+            audio.mono,
+            audio.sample_rate,
+            num_speakers=c.num_speakers,
+            min_speakers=c.min_speakers,
+            max_speakers=c.max_speakers,
+        )
+        progress("diarize", 1.0)
+        return [SpeakerTurn(t.start, t.end, t.speaker) for t in turns]
+
+    def merge(
+        self, audio: AudioInput, asr: AsrOutput, turns: list[SpeakerTurn], call_id: str | None = None
+    ) -> Transcript:
+        """Attach speakers to the recognised words and build the Transcript."""
+        if audio.channels == "stereo":
+            segs = merge_channels(asr.channels, (LEFT, RIGHT), audio.samples, audio.sample_rate)
+        else:
+            segs = assign_speakers(asr.channels[0], turns) if asr.channels else []
+        segs = renumber(segs)
+        speakers = {s.speaker: "unknown" for s in segs}
+        return Transcript(
+            language=asr.language,
+            duration=audio.duration,
+            segments=tuple(segs),
+            channels=audio.channels,
+            speakers=speakers,  # type: ignore[arg-type]
+            call_id=call_id,
+            models=self.model_ids() | ({"speakers": "channels"} if audio.channels == "stereo" else {}),
+        )
+
+    def roles(self, transcript: Transcript, layout: Layout | None = None) -> tuple[Transcript, RoleDecision]:
+        """Agent / customer / IVR roles (from the channel layout when known)."""
+        if layout == "mono":
+            layout = None
+        if transcript.channels == "mono" and layout in ("stereo_agent_left", "stereo_agent_right"):
+            layout = None  # a layout that does not match the audio is ignored
+        return assign_roles(transcript, layout)
+
+    def redact(self, transcript: Transcript) -> tuple[Transcript, list[RedactionSpan]]:
+        """Mask card / ID / phone numbers; return the time spans to mute in stored audio."""
+        return redact_transcript(transcript)
+
+    # -- all together ----------------------------------------------------------
+    def run_detailed(
+        self,
+        audio_path: str | Path,
+        channels: str = "mono",
+        layout: Layout | None = None,
+        language: str | None = None,
+        progress: Progress | None = None,
+        call_id: str | None = None,
+    ) -> PipelineResult:
+        """Run every stage; return the redacted transcript, redaction spans and timings."""
+        report = progress or _noop
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal t
+            now = time.perf_counter()
+            timings[stage] = round(now - t, 3)
+            t = now
+
+        try:
+            report("decode", 0.0)
+            audio = self.load_audio(audio_path, channels)
+            lap("decode")
+            report("asr", 0.0)
+            asr = self.asr(audio, language, report)
+            lap("asr")
+            turns = self.diarize(audio, report)
+            lap("diarize")
+            report("merge", 0.0)
+            transcript = self.merge(audio, asr, turns, call_id)
+            lap("merge")
+            report("roles", 0.0)
+            transcript, decision = self.roles(transcript, layout)
+            lap("roles")
+            report("redact", 0.0)
+            transcript, spans = self.redact(transcript)
+            lap("redact")
+            report("redact", 1.0)
+        except SpeechError:
+            raise
+        except MemoryError as exc:
+            raise SpeechError("out of memory while transcribing (recording too long?)") from exc
+        timings["total"] = round(sum(timings.values()), 3)
+        timings["audio_seconds"] = round(audio.duration, 3)
+        return PipelineResult(transcript, spans, decision, timings)
+
+    def run(
+        self,
+        audio_path: str | Path,
+        channels: str = "mono",
+        layout: Layout | None = None,
+        language: str | None = None,
+        progress: Progress | None = None,
+        call_id: str | None = None,
+    ) -> Transcript:
+        """Transcribe one call: redacted Transcript with roles and model ids."""
+        return self.run_detailed(audio_path, channels, layout, language, progress, call_id).transcript
+
+
+def segments_text(segments: tuple[Segment, ...]) -> str:
+    return "".join(s.text for s in segments)

@@ -1,0 +1,304 @@
+"""Redaction of card numbers, resident ID numbers and phone numbers before storage.
+
+Numbers are found in Arabic digits and in spoken Chinese digits (零〇一二三四五六七八九,
+幺 = 1, 两 = 2), with spaces, dashes or commas between groups, and across word and
+segment boundaries of the same speaker.  Each digit is replaced by ``*`` so the
+text keeps its shape; the time spans of the affected words are returned so the
+stored audio copy can be muted with :func:`mute_spans`.
+
+Rules (``kind``):
+* ``bank_card``: 13-19 digits passing the Luhn check;
+* ``id_card``: 18 characters (17 digits + digit or X) with a valid GB 11643 checksum;
+* ``phone``: mainland mobile 1[3-9]xxxxxxxxx (11 digits), optionally after 86 / +86 / 0086;
+* ``long_number`` (``mask_long_numbers=True``, the default): any other run of 12+
+  digits.  ASR often gets one digit of a card number wrong, which breaks the
+  checksum but not the privacy problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from transcription.types import Segment, Transcript, Word
+
+MASK = "*"
+CN_DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "洞": "0",
+    "一": "1",
+    "幺": "1",
+    "么": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
+_SEP = set(" \t-–—_,，、.·")
+_X = set("xX叉ｘＸ")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+PHONE_RE = re.compile(r"1[3-9]\d{9}")
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionSpan:
+    """A redacted stretch of audio (seconds) and what it contained."""
+
+    start: float
+    end: float
+    kind: str
+    speaker: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "kind": self.kind,
+            "speaker": self.speaker,
+        }
+
+
+def luhn_valid(digits: str) -> bool:
+    """Luhn (mod 10) check used by bank cards."""
+    if not digits.isdigit() or len(digits) < 2:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def id_checksum_valid(value: str) -> bool:
+    """GB 11643-1999 check character of an 18-character resident ID number."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    expected = ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11]
+    return value[17].upper() == expected
+
+
+def _digit(ch: str) -> str | None:
+    if ch.isascii() and ch.isdigit():
+        return ch
+    return CN_DIGITS.get(ch) or FULLWIDTH.get(ch)
+
+
+def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]]:
+    """Sensitive (start, end, kind) ranges inside a digit string (X allowed last)."""
+    n = len(digits)
+    core = digits[:-1] if digits[-1:] == "X" else digits
+    if n == 18 and id_checksum_valid(digits):
+        return [(0, n, "id_card")]
+    if digits.endswith("X"):
+        return []
+    if 13 <= n <= 19 and luhn_valid(digits):
+        return [(0, n, "bank_card")]
+    for prefix in ("0086", "86", ""):
+        if (
+            core.startswith(prefix)
+            and len(core) - len(prefix) == 11
+            and PHONE_RE.fullmatch(core[len(prefix) :])
+        ):
+            return [(0, n, "phone")]
+    found: list[tuple[int, int, str]] = []
+    if n > 11:
+        # numbers said back to back: look for phones / IDs inside
+        i = 0
+        while i < n:
+            if i + 18 <= n and id_checksum_valid(digits[i : i + 18]):
+                found.append((i, i + 18, "id_card"))
+                i += 18
+            elif i + 11 <= n and PHONE_RE.fullmatch(digits[i : i + 11]):
+                found.append((i, i + 11, "phone"))
+                i += 11
+            else:
+                i += 1
+    if not found and mask_long_numbers and n >= 12:
+        return [(0, n, "long_number")]
+    return found
+
+
+def find_numbers(text: str, mask_long_numbers: bool = True) -> list[tuple[list[int], str]]:
+    """Sensitive numbers in ``text``: (character positions of their digits, kind)."""
+    results: list[tuple[list[int], str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if _digit(text[i]) is None:
+            i += 1
+            continue
+        positions: list[int] = []
+        digits: list[str] = []
+        j = i
+        while j < n:
+            d = _digit(text[j])
+            if d is not None:
+                positions.append(j)
+                digits.append(d)
+                j += 1
+            elif text[j] in _X and len(digits) == 17:
+                positions.append(j)
+                digits.append("X")
+                j += 1
+                break
+            elif text[j] in _SEP and j + 1 < n and (_digit(text[j + 1]) is not None or text[j + 1] in _SEP):
+                j += 1
+            else:
+                break
+        if len(digits) >= 11:
+            for a, b, kind in _classify("".join(digits), mask_long_numbers):
+                results.append((positions[a:b], kind))
+        i = max(j, i + 1)
+    return results
+
+
+def redact_text(text: str, mask_long_numbers: bool = True) -> str:
+    """Mask sensitive numbers in a string (for logs and word-less segments)."""
+    chars = list(text)
+    for positions, _ in find_numbers(text, mask_long_numbers):
+        for p in positions:
+            chars[p] = MASK
+    return "".join(chars)
+
+
+def redact_transcript(
+    transcript: Transcript, mask_long_numbers: bool = True
+) -> tuple[Transcript, list[RedactionSpan]]:
+    """Mask numbers in segment and word texts; return the new transcript and audio spans.
+
+    Each speaker's words are scanned as one stream, so a number split over words or
+    segments is still found.  Segments without words are masked on their text and
+    their whole time range is reported.
+    """
+    segs = list(transcript.segments)
+    words: dict[int, list[str]] = {i: [w.text for w in s.words] for i, s in enumerate(segs)}
+    spans: list[RedactionSpan] = []
+    touched: set[int] = set()
+    new_text: dict[int, str] = {}
+
+    by_speaker: dict[str, list[int]] = {}
+    for i, s in enumerate(segs):
+        by_speaker.setdefault(s.speaker, []).append(i)
+
+    for speaker, idxs in by_speaker.items():
+        stream: list[str] = []
+        owner: list[tuple[int, int, int] | None] = []  # (segment, word, char) per stream char
+        for i in idxs:
+            if not segs[i].words:
+                continue
+            for wi, wt in enumerate(words[i]):
+                for ci, ch in enumerate(wt):
+                    stream.append(ch)
+                    owner.append((i, wi, ci))
+            stream.append(" ")  # segment boundary acts as a separator
+            owner.append(None)
+        text = "".join(stream)
+        for positions, kind in find_numbers(text, mask_long_numbers):
+            hit_words: list[tuple[int, int]] = []
+            for p in positions:
+                o = owner[p]
+                if o is None:
+                    continue
+                i, wi, ci = o
+                w = words[i][wi]
+                words[i][wi] = w[:ci] + MASK + w[ci + 1 :]
+                touched.add(i)
+                if (i, wi) not in hit_words:
+                    hit_words.append((i, wi))
+            if hit_words:
+                ws = [segs[i].words[wi] for i, wi in hit_words]
+                spans.append(RedactionSpan(min(w.start for w in ws), max(w.end for w in ws), kind, speaker))
+        for i in idxs:
+            s = segs[i]
+            if s.words:
+                continue
+            found = find_numbers(s.text, mask_long_numbers)
+            if found:
+                new_text[i] = redact_text(s.text, mask_long_numbers)
+                for _, kind in found:
+                    spans.append(RedactionSpan(s.start, s.end, kind, speaker))
+
+    out: list[Segment] = []
+    for i, s in enumerate(segs):
+        if i in touched:
+            new_words = tuple(
+                Word(w.start, w.end, t, w.probability) for w, t in zip(s.words, words[i], strict=True)
+            )
+            text = redact_text("".join(t for t in words[i]).strip(), mask_long_numbers)
+            # keep the segment's own spacing when words were joined differently
+            text = _mask_like(s.text, text)
+            out.append(Segment(s.id, s.start, s.end, s.speaker, text, s.role, new_words))
+        elif i in new_text:
+            out.append(Segment(s.id, s.start, s.end, s.speaker, new_text[i], s.role, s.words))
+        else:
+            # words may be clean while the text (joined differently) is not
+            safe = redact_text(s.text, mask_long_numbers)
+            out.append(
+                s if safe == s.text else Segment(s.id, s.start, s.end, s.speaker, safe, s.role, s.words)
+            )
+    spans.sort(key=lambda sp: sp.start)
+    redacted = Transcript(
+        transcript.language,
+        transcript.duration,
+        tuple(out),
+        transcript.channels,
+        dict(transcript.speakers),
+        transcript.call_id,
+        {**transcript.models, "redaction": "digits-v1"},
+        transcript.role_confidence,
+    )
+    return redacted, spans
+
+
+def _mask_like(original: str, masked_words_text: str) -> str:
+    """Apply the masking of ``masked_words_text`` to ``original`` (same characters modulo
+    whitespace); fall back to the words' text when they differ."""
+    a = [c for c in original if not c.isspace()]
+    b = [c for c in masked_words_text if not c.isspace()]
+    if len(a) != len(b):
+        return masked_words_text
+    out, k = [], 0
+    for c in original:
+        if c.isspace():
+            out.append(c)
+            continue
+        if b[k] == MASK and a[k] != MASK:
+            out.append(MASK)
+        elif b[k] == a[k]:
+            out.append(c)
+        else:
+            return masked_words_text
+        k += 1
+    return "".join(out)
+
+
+def mute_spans(
+    samples: np.ndarray,
+    sample_rate: int,
+    spans: Sequence[RedactionSpan | tuple[float, float]],
+    pad: float = 0.1,
+) -> np.ndarray:
+    """Return a copy of ``samples`` ((samples,) or (channels, samples)) with spans zeroed."""
+    out = np.array(samples, copy=True)
+    n = out.shape[-1]
+    for sp in spans:
+        start, end = (sp.start, sp.end) if isinstance(sp, RedactionSpan) else (sp[0], sp[1])
+        a = max(0, int((start - pad) * sample_rate))
+        b = min(n, int(np.ceil((end + pad) * sample_rate)))
+        if b > a:
+            out[..., a:b] = 0
+    return out
