@@ -5,20 +5,24 @@ rubric, written from the script's intent (not from any scorer output):
 
 * ``greeting``              开场白: 您好 + company + 工号 in the agent's first turn
 * ``verification``          身份核实 before any account action (``na``: no account action)
-* ``empathy``               安抚/致歉 when the customer is upset (``na``: customer calm)
+* ``empathy``               安抚/致歉 after the customer voices a problem (``na``: none voiced)
 * ``prohibited_language``   禁用语 (这是公司规定 / 我已经说过了 / 你爱找谁找谁 / 不清楚 ...)
 * ``closing``               结束语: 还有其他可以帮您的吗 + thanks + farewell
-* ``complaint_risk``        ``pass`` = no risk; ``fail`` = customer threatens 投诉/12315/工信部/曝光
-* ``dead_air``              静音: ``fail`` when the script stages a silence >= 8 s
-* ``overtalk``              抢话: ``fail`` when the agent starts >= 1 s before the customer ends
-* ``hold_etiquette``        ask before hold and thank after (``na``: no hold)
-* ``solution_confirmation`` agent states the solution and confirms it with the customer
+* ``complaint_risk``        ``pass`` = no risk; ``fail`` = customer mentions 投诉 / 12315 / 工信部 /
+                            曝光 / 媒体, or churn (携号转网 / 转网) -- a flag, not the agent's fault
+* ``dead_air``              静音: ``fail`` when an unannounced silence over 10 s is staged
+* ``overtalk``              抢话: ``fail`` when the agent talks over the customer by >= 1 s at
+                            least twice (the default rubric tolerates one)
+* ``hold_etiquette``        asked before hold (请您稍等) and thanked after (``na``: no hold phrase;
+                            an unannounced silence is scored under ``dead_air`` only)
+* ``solution_confirmation`` agent states a concrete outcome/timeline and checks agreement
 
-Staging conventions: good holds are announced and last <= 4 s (not dead air); dead air is an
-unannounced ``pause_before`` of 8-10 s; overtalk is only ever staged on *agent* turns with
-``overlap`` >= 1 s.  All names are generic surnames, all numbers obviously fake
-(138 0000 0000, ID tail 1234).  Mandarin text contains no Latin letters (the pinyin voice
-would read them as syllables).
+The labels follow the guidance of the default rubric ``rubrics/default/telecom_service.yaml``.
+Staging conventions: announced holds last <= 4 s; dead air is an unannounced ``pause_before``
+of :data:`DEAD_AIR_PAUSE` (12 s); overtalk is only ever staged on *agent* turns, with
+``overlap`` >= 1.2 s.  All names are generic surnames, all numbers obviously fake
+(138 0000 0000, ID tail 1234).  Mandarin text uses no lower-case Latin (only acronyms like
+三十个G, which the synthesizer spells out).
 
 Pure Python: no flask / sqlalchemy / other qa_app imports.
 """
@@ -62,6 +66,10 @@ QUALITIES: tuple[str, ...] = ("good", "bad", "mixed")
 LAYOUTS: tuple[str, ...] = ("mono", "stereo_agent_left", "stereo_agent_right")
 DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
 AGENT_KEYS: tuple[str, ...] = tuple(f"agent{i:02d}" for i in range(1, 9))
+# Staged silences.  The default rubric flags dead air over 10 s (announced holds excluded), so
+# dead air is staged well above that and announced holds well below it.
+DEAD_AIR_PAUSE = 12.0
+HOLD_PAUSE = 3.5
 VETERAN_AGENTS: tuple[str, ...] = AGENT_KEYS[:4]
 NEW_HIRE_AGENTS: tuple[str, ...] = AGENT_KEYS[4:]
 
@@ -335,14 +343,14 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             A(
                 "Thank you for calling Northstar Telecom, this is Grace, agent number 2046. How may I help you today?"
             ),
-            C("Hi. I was charged twice for my monthly plan, and honestly I'm pretty annoyed about it."),
+            C("Hi. I was charged twice for my monthly plan, and honestly I'm pretty frustrated about it."),
             A(
                 "I'm really sorry about that, I understand how frustrating that is. "
                 "Before I look at the account, may I have the account holder's name and the last four digits of the ID?"
             ),
             C("Sure, it's Mister Lee, and the last four digits are one two three four."),
             A(
-                "Thank you, Mister Lee, you're verified. May I put you on a short hold while I check the payments?"
+                "Thank you, Mister Lee, you're verified. May I put you on hold for a moment while I check the payments?"
             ),
             C("Okay."),
             A(
@@ -350,7 +358,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
                 pause_before=3.5,
             ),
             A(
-                "I have issued a refund, and it will reach your card within three to five working days. Does that work for you?"
+                "I have issued a refund. You will receive it on your card within three to five business days. Is that okay?"
             ),
             C("Yes, that's fine. Thanks."),
             A("You're welcome. Is there anything else I can help you with?"),
@@ -400,7 +408,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             empathy="pass",
             prohibited_language="pass",
             closing="pass",
-            complaint_risk="pass",
+            complaint_risk="fail",
             dead_air="pass",
             overtalk="pass",
             hold_etiquette="na",
@@ -460,7 +468,9 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("1234。"),
             A("谢谢孙女士，核实好了。上周您报修的宽带，师傅已经上门处理，想回访一下现在网络是否正常？"),
             C("现在挺好的，网速也快了。"),
-            A("太好了。师傅给您更换了光猫，如果再有问题，可以直接拨打客服热线报修。您看还有哪里不明白的吗？"),
+            A(
+                "太好了。师傅已经为您更换了光猫，如果再有问题，可以直接拨打客服热线报修。您看还有哪里不明白的吗？"
+            ),
             C("没有，都挺好的。"),
             A("好的，请问还有其他可以帮您的吗？"),
             C("没有了。"),
@@ -497,14 +507,14 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             ),
             C("It's Miss Wong, one two three four."),
             A("Thank you, Miss Wong, you're verified. Let me see which plans you can switch to."),
-            C("Hello? Are you still there?", pause_before=9.0),
+            C("Hello? Are you still there?", pause_before=DEAD_AIR_PAUSE),
             A(
                 "Yes, sorry. The eighty eight dollar plan gives you forty gigabytes of data, "
                 "starting on the first of next month. Shall I switch you over?"
             ),
             C("Yes please."),
             A(
-                "Done. Your new plan is eighty eight dollars with forty gigabytes, starting next month. "
+                "Done. Your plan has been changed to eighty eight dollars with forty gigabytes, starting next month. "
                 "Is there anything else I can help you with?"
             ),
             C("No, thank you."),
@@ -519,7 +529,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             complaint_risk="pass",
             dead_air="fail",
             overtalk="pass",
-            hold_etiquette="fail",
+            hold_etiquette="na",
             solution_confirmation="pass",
         ),
     ),
@@ -539,9 +549,9 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("你好，我这个月话费扣了一百多，平时才五十多，怎么回事？"),
             A("手机号多少？"),
             C("138 0000 0000。"),
-            A("你这个月开了一个视频会员，每月三十元。"),
+            A("系统显示你这个月开了一个视频会员，每月三十元。"),
             C("我没开过什么视频会员啊，这个是怎么开的？"),
-            A("这个我不清楚，系统里就是这么显示的。", pause_before=9.0),
+            A("这个我不清楚，系统里就是这么显示的。", pause_before=DEAD_AIR_PAUSE),
             C("那你帮我把它退掉。"),
             A("行，给你退了。"),
             C("那多扣的钱能退吗？"),
@@ -556,7 +566,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             complaint_risk="pass",
             dead_air="fail",
             overtalk="pass",
-            hold_etiquette="fail",
+            hold_etiquette="na",
             solution_confirmation="fail",
         ),
     ),
@@ -580,7 +590,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             A("感谢您的耐心等待。您本月还剩五百兆，到月底还有十天。", pause_before=3.0),
             A("建议您办理二十元十个G的月包，当月有效。需要帮您办理吗？"),
             C("可以，办吧。"),
-            A("已经办好了，马上生效，本月多了十个G，费用二十元。请问还有其他可以帮您的吗？"),
+            A("已经为您办好了，马上生效，本月多了十个G，费用二十元。请问还有其他可以帮您的吗？"),
             C("没有了，谢谢。"),
             A("感谢您的来电，祝您生活愉快，再见！"),
         ),
@@ -610,14 +620,14 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
         direction="inbound",
         turns=(
             A("喂，请讲。"),
-            C("我家宽带又断了，这已经是第二次了，你们到底管不管？"),
+            C("我家宽带又上不了网了，这已经是第二次了，你们到底管不管？"),
             A("你光猫的灯是什么颜色？"),
-            C("红灯一直在闪。"),
-            A("那是你自己把线弄坏了吧，那是你的问题。", overlap=1.5),
+            C("红灯一直在闪，插头我也重新插过了。"),
+            A("系统显示线路正常，是你自己把线弄坏了吧，那是你的问题。", overlap=1.5),
             C("我根本没动过线！你们什么态度？"),
             A("我给你把宽带密码重置了，你自己重启一下光猫试试。"),
             C("重启好几次了根本没用，再不修好我就打12315投诉你们。"),
-            A("那你自己看着办吧。", overlap=1.2),
+            A("那你自己看着办吧。", overlap=1.4),
         ),
         expected=_labels(
             greeting="fail",
@@ -648,17 +658,19 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             ),
             C(
                 "Hi, I'm flying to Singapore tomorrow and I want to make sure my phone works there, "
-                "because last time it didn't work at all."
+                "because I have meetings there all week."
             ),
             A("Sure, I can turn on roaming for you right now.", overlap=1.4),
             C("Okay, and how much does data cost over there?"),
             A(
                 "The daily data pass is five dollars a day, unlimited data, "
                 "and you're only charged on days you use it.",
-                overlap=1.0,
+                overlap=1.3,
             ),
             C("Alright, please add that as well."),
-            A("Done. Roaming and the daily data pass are both active on your line. Is that all clear?"),
+            A(
+                "Done. I've updated your line, so roaming and the daily data pass are both active. Is that all clear?"
+            ),
             C("Yes, thanks."),
             A("Is there anything else I can help you with today?"),
             C("No, that's it."),
@@ -693,7 +705,8 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("我莫名其妙被扣了三个月的彩铃费，我从来没订过，你们这是乱扣费！"),
             A("请提供一下机主姓名和身份证后四位。"),
             C("姓吴，后四位1234。"),
-            A("彩铃是您自己订的，系统有记录。", pause_before=8.5),
+            A("等一下。"),
+            A("彩铃是您自己订的，系统有记录。", pause_before=5.0),
             C("我根本没订过，把钱退给我，不然我就去工信部投诉，再找媒体曝光你们。"),
             A("退费我这边办不了，你爱找谁找谁。"),
             C("好，你叫什么名字，我记住你了。"),
@@ -706,7 +719,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             prohibited_language="fail",
             closing="fail",
             complaint_risk="fail",
-            dead_air="fail",
+            dead_air="pass",
             overtalk="pass",
             hold_etiquette="fail",
             solution_confirmation="fail",
@@ -725,13 +738,13 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
         turns=(
             A("Yeah, what do you need?"),
             C("Hi, my bill this month is twice what it normally is, and nobody has explained why."),
-            A("It's international calls. You made a lot of them."),
+            A("Your bill shows international calls. You made a lot of them."),
             C("I only called my family twice, that can't be ninety dollars. Can you check it again?"),
             A("I already told you, it's international calls.", overlap=1.3),
             C("Then I want a discount or a refund. This is ridiculous."),
             A("No refunds on call charges, that's company policy."),
             C("Fine. I'm going to file a complaint with the MIIT and post this online."),
-            A("Okay, whatever you want.", overlap=1.1),
+            A("Okay, whatever you want.", overlap=1.4),
         ),
         expected=_labels(
             greeting="fail",
@@ -761,7 +774,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("你好，我就是想咨询一下，携号转网一般需要什么条件？"),
             A("好的。携号转网需要号码是实名登记，没有欠费，也没有未到期的合约。"),
             C("那要去营业厅办吗？"),
-            A("不用的，先发短信查询是否符合条件，然后到新运营商那边办理就可以，整个过程一般一到两天。"),
+            A("不用的，先发短信查询是否符合条件，然后到新运营商那边办理就可以，一般一到两个工作日就能完成。"),
             C("那我转过去以后，号码还能用原来的吗？"),
             A(
                 "可以的，号码保持不变。我总结一下：先短信查询，再到新运营商办理，号码不变。您看还有哪里需要我再解释的吗？"
@@ -777,7 +790,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             empathy="na",
             prohibited_language="pass",
             closing="pass",
-            complaint_risk="pass",
+            complaint_risk="fail",
             dead_air="pass",
             overtalk="pass",
             hold_etiquette="na",
@@ -800,8 +813,8 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("你好，我想换个套餐，现在这个太贵了，每个月都用不完。"),
             A("换哪个？"),
             C("有没有五十块左右的？"),
-            A("有个五十八的，三十个G。", pause_before=9.5),
-            C("刚才怎么半天没声音？那个五十八的通话时间有多少？"),
+            A("系统显示有个五十八的，三十个G。", pause_before=DEAD_AIR_PAUSE),
+            C("刚才怎么回事，半天没声音？那个五十八的通话时间有多少？"),
             A("我已经说过了，三十个G，通话二百分钟。"),
             C("你刚才没说通话啊，算了，就换这个吧，什么时候生效？"),
             A("下个月。请问还有其他可以帮您的吗？感谢您的来电，再见。"),
@@ -815,7 +828,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             complaint_risk="pass",
             dead_air="fail",
             overtalk="pass",
-            hold_etiquette="fail",
+            hold_etiquette="na",
             solution_confirmation="fail",
         ),
     ),
@@ -836,7 +849,7 @@ DEMO_SCRIPTS: tuple[DemoScript, ...] = (
             C("姓郑，后四位1234。"),
             A("郑女士，核实通过。我帮您查一下漫游状态，请您稍等。"),
             C("好的。"),
-            A("感谢您的耐心等待。您的漫游功能没有开通，我现在帮您开通。", pause_before=3.0),
+            A("感谢您的耐心等待。您的漫游功能没有开通，已经为您开通了。", pause_before=3.0),
             C("开通以后需要做什么？"),
             A("重启一下手机，选择自动搜网就可以用了，五分钟内生效。", overlap=1.2),
             C("好的，我试一下。"),

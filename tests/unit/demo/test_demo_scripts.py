@@ -19,9 +19,19 @@ from qa_app.demo.scripts import (
 )
 
 HAN = re.compile(r"[\u3400-\u9fff]")
-ZH_PROHIBITED = ("这是公司规定", "我已经说过了", "你爱找谁找谁", "不清楚", "那是你的问题")
-EN_PROHIBITED = ("company policy", "i already told you", "not my problem")
-RISK_WORDS = ("投诉", "12315", "工信部", "曝光", "媒体", "律师", "complaint", "miit", "regulator")
+# Mirrors of the default rubric's phrase lists (rubrics/default/telecom_service.yaml), kept
+# local so this package's tests do not depend on another package.
+ZH_PROHIBITED = (
+    "这是公司规定", "公司规定的", "我已经说过了", "我都说了", "你爱找谁找谁", "不清楚", "那是你的问题",
+    "你自己的问题", "不知道", "没办法", "不归我管", "你自己看", "随便你", "自己去查",
+)  # fmt: skip
+EN_PROHIBITED = ("company policy", "i already told you", "not my problem", "i don't know", "nothing i can do")
+RISK_WORDS = (
+    "投诉", "12315", "工信部", "曝光", "媒体", "律师", "消协", "找领导", "退订", "销户", "转网",
+    "complaint", "complain", "miit", "regulator", "lawyer", "supervisor", "your manager",
+)  # fmt: skip
+HOLD_WORDS = ("稍等", "稍候", "等一下", "one moment", "just a moment", "hold on", "on hold", "bear with me")
+HOLD_THANKS = ("耐心等待", "久等", "感谢您的等待", "thank you for waiting", "thanks for waiting")
 
 
 def _ids(s: DemoScript) -> str:
@@ -69,25 +79,46 @@ def test_text_matches_language(script: DemoScript):
 def test_expected_labels_agree_with_staging(script: DemoScript):
     """Hand-written labels must be consistent with what the script actually stages."""
     exp = script.expected
-    agent_turns = [(i, t) for i, t in enumerate(script.turns) if t.role == "agent"]
-    longest_pause = max(t.pause_before for t in script.turns[1:])
-    assert (exp["dead_air"] == "fail") == (longest_pause >= 8.0)
-    agent_overlap = max((t.overlap for i, t in agent_turns if i > 0), default=0.0)
-    assert (exp["overtalk"] == "fail") == (agent_overlap >= 1.0)
-    assert all(t.overlap == 0 for t in script.turns if t.role == "customer")
-
+    turns = script.turns
     agent_text = script.agent_text().lower()
+    customer_text = script.customer_text().lower()
+
+    # dead air: an unannounced silence over the rubric's 10 s
+    longest_pause = max(t.pause_before for t in turns[1:])
+    assert (exp["dead_air"] == "fail") == (longest_pause > 10.0)
+    assert longest_pause <= 5.0 or longest_pause >= 12.0, "keep staged silences unambiguous"
+
+    # overtalk: only agents interrupt; >= 2 overlaps of >= 1 s fail (one is tolerated)
+    assert all(t.overlap == 0 for t in turns if t.role == "customer")
+    overlaps = [t.overlap for t in turns[1:] if t.role == "agent" and t.overlap > 0]
+    assert all(o >= 1.2 for o in overlaps)
+    assert (exp["overtalk"] == "fail") == (len(overlaps) >= 2)
+    for i, t in enumerate(turns[1:], start=1):
+        if t.overlap:
+            assert turns[i - 1].role == "customer"
+
     phrases = ZH_PROHIBITED if script.language == "zh" else EN_PROHIBITED
     assert (exp["prohibited_language"] == "fail") == any(p in agent_text for p in phrases)
-
-    customer_text = script.customer_text().lower()
     assert (exp["complaint_risk"] == "fail") == any(w in customer_text for w in RISK_WORDS)
 
-    first = script.turns[0].text
+    has_hold = any(w in agent_text for w in HOLD_WORDS)
+    assert (exp["hold_etiquette"] == "na") == (not has_hold)
+    if exp["hold_etiquette"] == "pass":
+        assert any(w in agent_text for w in HOLD_THANKS)
+        assert max(t.pause_before for t in turns) <= 4.0
+
+    first = turns[0].text
     if exp["greeting"] == "pass":
         assert ("您好" in first and "工号" in first) or ("agent number" in first.lower())
-    if exp["closing"] == "pass":
-        assert "还有其他可以帮您的吗" in agent_text or "anything else i can help you with" in agent_text
+    else:
+        assert "工号" not in first and "agent number" not in first.lower()
+    closing_ask = ("还有其他可以帮您的吗", "anything else i can help you with")
+    last_agent = " ".join(t.text for t in turns[-3:] if t.role == "agent").lower()
+    assert (exp["closing"] == "pass") == any(p in last_agent for p in closing_ask)
+    if exp["verification"] == "na":
+        assert not any(w in agent_text for w in ("已经为您", "已经帮您", "系统显示", "your account"))
+    if exp["empathy"] == "pass":
+        assert any(w in agent_text for w in ("抱歉", "理解您", "sorry", "i understand"))
 
 
 @pytest.mark.parametrize("criterion", CRITERIA)

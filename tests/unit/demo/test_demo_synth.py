@@ -185,3 +185,12 @@ def test_every_demo_script_synthesizes_25_to_70_s_of_speech(tmp_path):
         speech = sum(s.duration for s in segs)
         assert 25.0 <= speech <= 70.0, (script.key, speech)
         assert sf.info(str(out)).channels == script.channels
+        # staged overtalk / dead air really happen in the produced timings
+        by_text = {(g.role, g.text): g for g in segs}
+        for prev, turn in zip(script.turns, script.turns[1:], strict=False):
+            g_prev, g = by_text[(prev.role, prev.text)], by_text[(turn.role, turn.text)]
+            if turn.overlap:
+                assert g_prev.end - g.start == pytest.approx(turn.overlap, abs=0.01), script.key
+            elif turn.pause_before >= 10:
+                latest = max(s.end for s in segs if s.start < g.start)
+                assert g.start - latest == pytest.approx(turn.pause_before, abs=0.01), script.key
