@@ -1,0 +1,82 @@
+"""Per-call precomputation shared by every criterion: normalised text, role indexes, sentiment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from scoring.metrics import CallMetrics, compute_metrics
+from scoring.model import Evidence
+from scoring.text import is_backchannel, normalize
+from transcription.types import Segment, Transcript
+
+
+class CallContext:
+    """A transcript prepared for rule evaluation (built once per scorecard)."""
+
+    def __init__(self, transcript: Transcript, sentiment: Mapping[int, float] | None = None) -> None:
+        self.transcript = transcript
+        self.segs: tuple[Segment, ...] = transcript.segments
+        self.language = "en" if transcript.language.lower().startswith("en") else "zh"
+        self.norm: list[str] = [normalize(s.text) for s in self.segs]
+        self.by_role: dict[str, list[int]] = {"agent": [], "customer": [], "ivr": [], "unknown": []}
+        for i, s in enumerate(self.segs):
+            self.by_role.setdefault(s.role, []).append(i)
+        # sentiment by segment position (the mapping is keyed by segment id)
+        sent = sentiment or {}
+        self.sentiment: list[float | None] = [sent.get(s.id) for s in self.segs]
+        self._bigrams: dict[int, set[str]] = {}
+        self._tokens: dict[int, set[str]] = {}
+        role_conf = transcript.role_confidence
+        # Lower every verdict's confidence when speaker roles themselves are uncertain.
+        self.role_factor = 1.0 if role_conf is None else 0.6 + 0.4 * max(0.0, min(1.0, float(role_conf)))
+
+    @cached_property
+    def metrics(self) -> CallMetrics:
+        return compute_metrics(self)
+
+    def turns(self, party: str) -> list[int]:
+        if party in ("any", "call"):
+            return [i for i, s in enumerate(self.segs) if s.role in ("agent", "customer")]
+        return self.by_role.get(party, [])
+
+    def window(self, party: str, window: Mapping[str, Any] | None) -> list[int]:
+        """Turns of ``party`` restricted to first N turns / first N seconds / last N turns."""
+        idx = self.turns(party)
+        if not window:
+            return idx
+        if "first_seconds" in window:
+            t0 = self.segs[0].start if self.segs else 0.0
+            idx = [i for i in idx if self.segs[i].start - t0 <= float(window["first_seconds"])]
+        if "first_turns" in window:
+            idx = idx[: int(window["first_turns"])]
+        if "last_turns" in window:
+            n = int(window["last_turns"])
+            idx = idx[-n:] if n > 0 else []
+        return idx
+
+    def substantive(self, idx: Sequence[int]) -> list[int]:
+        return [i for i in idx if not is_backchannel(self.norm[i])]
+
+    def bigrams(self, i: int) -> set[str]:
+        b = self._bigrams.get(i)
+        if b is None:
+            t = self.norm[i]
+            b = {t[k : k + 2] for k in range(len(t) - 1)}
+            self._bigrams[i] = b
+        return b
+
+    def tokens(self, i: int) -> set[str]:
+        t = self._tokens.get(i)
+        if t is None:
+            import jieba  # lazy: only token rules need it
+
+            t = {normalize(w) for w in jieba.lcut(self.segs[i].text)}
+            t.discard("")
+            self._tokens[i] = t
+        return t
+
+    def evidence(self, i: int, note: str = "") -> Evidence:
+        s = self.segs[i]
+        return Evidence(s.start, s.end, s.text, note, s.id, s.speaker, s.role)

@@ -1,0 +1,134 @@
+"""Scoring engine: transcript + rubric (+ per-segment sentiment) -> Scorecard with evidence."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rubrics import Criterion, Rubric
+from scoring import totals as totals_mod
+from scoring.context import CallContext
+from scoring.model import Answer, CriterionResult, Scorecard, Verdict
+from scoring.primitives import Primitive, build
+from scoring.sentiment import LexiconSentiment, SentimentAnalyzer, precompute
+from transcription.types import Transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Engine options.
+
+    review_threshold: verdicts with confidence below it are flagged ``needs_review``.
+    review_critical_failures: failed critical items always go to a human (红线 must be confirmed).
+    review_on_fail: primitives whose failures always need review (complaint risk).
+    """
+
+    review_threshold: float = 0.6
+    review_critical_failures: bool = True
+    review_on_fail: tuple[str, ...] = ("complaint_risk",)
+    sentiment_roles: tuple[str, ...] = ("customer",)
+
+
+_CACHE: OrderedDict[int, tuple[Rubric, dict[str, Primitive]]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def compile_rubric(rubric: Rubric) -> dict[str, Primitive]:
+    """Build (and cache) the primitives of every automated criterion of a rubric."""
+    key = id(rubric)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is rubric:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    built = {c.id: build(c) for c in rubric.criteria() if c.automation}
+    _CACHE[key] = (rubric, built)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return built
+
+
+def _manual(c: Criterion) -> Verdict:
+    return Verdict("na", 0.0, (), "人工评分项，需人工评估 / manual criterion, needs a human reviewer")
+
+
+def score(
+    transcript: Transcript,
+    rubric: Rubric,
+    sentiment: SentimentAnalyzer | Mapping[int, float] | None = None,
+    options: Options | None = None,
+) -> Scorecard:
+    """Score one call.
+
+    ``sentiment`` is either per-segment scores already computed (segment id -> 0..1, the fast
+    path), an analyzer (run once per customer segment), or None (the cheap cue lexicon).
+    """
+    opts = options or Options()
+    if sentiment is None:
+        scores: Mapping[int, float] = precompute(transcript, LexiconSentiment(), opts.sentiment_roles)
+    elif isinstance(sentiment, Mapping):
+        scores = sentiment
+    else:
+        scores = precompute(transcript, sentiment, opts.sentiment_roles)
+    ctx = CallContext(transcript, scores)
+    prims = compile_rubric(rubric)
+
+    verdicts: dict[str, tuple[Criterion, str, Verdict]] = {}
+    for section in rubric.sections:
+        for c in section.criteria:
+            p = prims.get(c.id)
+            v = p(ctx) if p is not None else _manual(c)
+            if v.result == "na" and not c.allow_na and p is not None:
+                # an automated check could not apply although the rubric says it always should
+                v = Verdict("na", min(v.confidence, 0.4), v.evidence, v.note)
+            verdicts[c.id] = (c, section.id, v)
+
+    answers = {cid: Answer(v.result, v.points) for cid, (c, _s, v) in verdicts.items() if prims.get(cid)}
+    t = totals_mod.compute(rubric, answers)
+    rows: list[CriterionResult] = []
+    for cid, (c, sid, v) in verdicts.items():
+        cs = t.criterion(cid)
+        automated = cid in prims
+        conf = max(0.0, min(1.0, v.confidence * ctx.role_factor)) if automated else 0.0
+        review = (not automated) or conf < opts.review_threshold
+        if v.result == "fail" and c.critical and opts.review_critical_failures:
+            review = True
+        if v.result == "fail" and automated and prims[cid].name in opts.review_on_fail:
+            review = True
+        rows.append(
+            CriterionResult(
+                id=cid,
+                section_id=sid,
+                result=v.result,
+                points=cs.points,
+                max_points=c.weight,
+                confidence=conf,
+                needs_review=review,
+                evidence=v.evidence,
+                note=v.note,
+                title_zh=c.title_zh,
+                title_en=c.title_en,
+                automated=automated,
+            )
+        )
+    metrics = ctx.metrics.summary()
+    cust = [ctx.sentiment[i] for i in ctx.substantive(ctx.turns("customer"))]
+    cust = [x for x in cust if x is not None]
+    if cust:
+        metrics["customer_sentiment_start"] = round(sum(cust[:2]) / len(cust[:2]), 3)
+        metrics["customer_sentiment_end"] = round(sum(cust[-2:]) / len(cust[-2:]), 3)
+    metrics["turns"] = len(ctx.segs)
+    return Scorecard(
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        total=t.total,
+        critical_failed=t.critical_failed,
+        criteria=tuple(rows),
+        sections=t.sections,
+        critical_failures=t.critical_failures,
+        metrics=metrics,
+        call_id=transcript.call_id,
+        rubric_hash="",
+        language=ctx.language,
+        needs_review=any(r.needs_review for r in rows),
+    )
