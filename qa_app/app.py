@@ -1,0 +1,114 @@
+"""Application factory: create_app(settings) wires settings, db, extensions, blueprints, CLI."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from sqlalchemy.orm import Session
+
+from qa_app.db.session import make_engine, make_session_factory
+from qa_app.extensions import babel, csrf, login_manager
+from qa_app.settings import REPO_ROOT, Settings
+
+LOCALES = ("zh", "en")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app. Nothing global is created at import time."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        static_folder=str(REPO_ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(settings.instance_dir),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024 * 20,  # several files per upload form
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        TESTING=settings.testing,
+    )
+    app.extensions["qa_settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["qa_engine"] = engine
+    app.extensions["qa_sessionmaker"] = make_session_factory(engine)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    logging.getLogger("qa_app").setLevel(logging.INFO)
+    return app
+
+
+def get_db() -> Session:
+    """The request's session (created on first use, closed at teardown)."""
+    from flask import current_app
+
+    if "db" not in g:
+        g.db = current_app.extensions["qa_sessionmaker"]()
+    return g.db
+
+
+def get_settings() -> Settings:
+    from flask import current_app
+
+    return current_app.extensions["qa_settings"]
+
+
+def _select_locale() -> str:
+    from flask_login import current_user
+
+    lang = session.get("lang")
+    if lang in LOCALES:
+        return lang
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    return request.accept_languages.best_match(LOCALES) or get_settings().default_locale
+
+
+def register_extensions(app: Flask) -> None:
+    from qa_app.web.auth import load_user
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+    @app.teardown_appcontext
+    def _close_db(_exc: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.rollback()
+            db.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from qa_app.web import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from qa_app.web.errors import register as register_errors
+
+    register_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from qa_app.cli import register as register_cli
+
+    register_cli(app)

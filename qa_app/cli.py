@@ -1,0 +1,203 @@
+"""Flask CLI commands (flask --app wsgi <command>)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from qa_app.db.session import transaction
+from qa_app.settings import REPO_ROOT
+
+
+def _factory():
+    return current_app.extensions["qa_sessionmaker"]
+
+
+def _settings():
+    return current_app.extensions["qa_settings"]
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config(str(REPO_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
+    @app.cli.command("db-upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Apply migrations (default: to the latest)."""
+        from alembic import command
+
+        command.upgrade(alembic_config(_settings().database_url), revision)
+        click.echo(f"database at {revision}")
+
+    @app.cli.command("db-downgrade")
+    @click.argument("revision", default="-1")
+    def db_downgrade(revision: str) -> None:
+        """Revert migrations (default: one step)."""
+        from alembic import command
+
+        command.downgrade(alembic_config(_settings().database_url), revision)
+        click.echo(f"database at {revision}")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["admin", "qa_reviewer", "trainer", "agent"]), default="admin")
+    @click.option("--name", default="")
+    @click.password_option()
+    def create_user(username: str, role: str, name: str, password: str) -> None:
+        """Create a login account."""
+        from qa_app.services import accounts
+        from qa_app.services.errors import ServiceError
+
+        try:
+            with transaction(_factory()) as db:
+                accounts.create_user(db, username=username, display_name=name or username, password=password,
+                                     role=role, actor=None)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"created {role} {username}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--force", is_flag=True, help="seed even if users exist")
+    @click.option("--process/--no-process", default=False, help="transcribe and score the demo calls now")
+    def seed_demo(force: bool, process: bool) -> None:
+        """Create a demo contact center with synthesized call audio; prints the logins."""
+        from qa_app.services import demo
+
+        with transaction(_factory()) as db:
+            result = demo.seed(db, _settings(), force=force)
+        if result is None:
+            click.echo("database already has users; demo not seeded (use --force)")
+            return
+        click.echo(result.summary())
+        if process:
+            from qa_app.jobs import worker
+
+            n = worker.run(_factory(), _settings(), once=True)
+            click.echo(f"processed {n} job(s)")
+
+    @app.cli.command("import-calls")
+    @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--no-queue", is_flag=True, help="import without queueing transcription")
+    def import_calls(folder: Path, manifest: Path, no_queue: bool) -> None:
+        """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
+        from qa_app.db.models import Call
+        from qa_app.services import importer, processing
+
+        settings = _settings()
+        try:
+            text = manifest.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException("manifest is not UTF-8 text") from exc
+        with transaction(_factory()) as db:
+            report = importer.import_manifest(db, settings, folder, text, actor=None)
+            if not no_queue:
+                for _line, call_id in report.imported:
+                    processing.enqueue_call(db, db.get(Call, call_id), settings=settings)
+        for line, call_id in report.imported:
+            click.echo(f"line {line}: imported as call {call_id}")
+        for line, call_id in report.duplicates:
+            click.echo(f"line {line}: already imported (call {call_id})")
+        for line, reason in report.errors:
+            click.echo(f"line {line}: ERROR {reason}", err=True)
+        click.echo(f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
+                   f"{len(report.errors)} rejected")
+        if report.errors:
+            sys.exit(2 if not report.imported else 1)
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="exit when the queue is empty")
+    @click.option("--poll", default=2.0, show_default=True)
+    @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
+    def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
+        """Process transcription and scoring jobs."""
+        from qa_app.jobs import scheduler as sched_mod
+        from qa_app.jobs import worker
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        sched = None
+        if scheduler and not once:
+            sched = sched_mod.build(_factory())
+            sched.start()
+        try:
+            n = worker.run(_factory(), _settings(), once=once, poll=poll, stop=stop)
+        finally:
+            if sched is not None:
+                sched.shutdown(wait=False)
+        click.echo(f"worker stopped after {n} job(s)")
+
+    @app.cli.command("scheduler")
+    def scheduler_cmd() -> None:
+        """Run only the periodic duties (for deployments with several workers started --no-scheduler)."""
+        from qa_app.jobs import scheduler as sched_mod
+
+        logging.basicConfig(level=logging.INFO)
+        sched_mod.build(_factory(), blocking=True).start()
+
+    @app.cli.command("rescore")
+    @click.option("--from", "date_from", required=True, help="YYYY-MM-DD (inclusive)")
+    @click.option("--to", "date_to", required=True, help="YYYY-MM-DD (inclusive)")
+    @click.option("--rubric-version", type=int, default=None, help="rubric version id (default rubric if omitted)")
+    def rescore(date_from: str, date_to: str, rubric_version: int | None) -> None:
+        """Queue an explicit, logged re-score of every call in a date range."""
+        from qa_app.db.models import Call
+        from qa_app.services import processing
+
+        tz = ZoneInfo(_settings().timezone)
+        start = datetime.fromisoformat(date_from).replace(tzinfo=tz)
+        end = datetime.fromisoformat(date_to).replace(tzinfo=tz) + timedelta(days=1)
+        with transaction(_factory()) as db:
+            ids = list(db.scalars(select(Call.id).where(Call.started_at >= start, Call.started_at < end)))
+            queued = processing.request_rescore(db, ids, actor=None, rubric_version_id=rubric_version)
+        click.echo(f"{len(queued)} call(s) queued for re-scoring")
+
+    @app.cli.command("transcribe")
+    @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--json", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--language", type=click.Choice(["zh", "en", "auto"]), default="zh")
+    @click.option("--channels", type=click.Choice(["mono", "stereo"]), default="mono")
+    def transcribe_cmd(audio: Path, out: Path, language: str, channels: str) -> None:
+        """Run the full speech pipeline on one file (no database) and write the transcript JSON."""
+        from transcription.cli import transcribe_file
+        from transcription.config import SpeechConfig
+
+        config = SpeechConfig.from_mapping(dict(_settings().speech_env))
+        transcript = transcribe_file(audio, out, language=language, channels=channels, config=config)
+        click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
+
+    @app.cli.command("score")
+    @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
+    @click.option("--rubric", default=None, help="a rubric YAML path or a shipped rubric name")
+    def score_cmd(transcript: Path, as_json: bool, rubric: str | None) -> None:
+        """Score a transcript JSON against a rubric (no database) and print the scorecard."""
+        from scoring.cli import score_file
+
+        card = score_file(transcript, rubric)
+        if as_json:
+            click.echo(json.dumps(card, ensure_ascii=False, indent=2))
+        else:
+            click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
+            for c in card["criteria"]:
+                flag = " (needs review)" if c.get("needs_review") else ""
+                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")

@@ -1,0 +1,1 @@
+"""Background processing: the worker loop and the periodic scheduler (never inside web processes)."""

@@ -1,0 +1,29 @@
+"""Periodic duties on APScheduler, run by the worker process or `flask scheduler`; never by web workers."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from qa_app.db.session import transaction
+from qa_app.services import jobs
+
+log = logging.getLogger("qa_app.scheduler")
+
+
+def requeue_expired(factory: sessionmaker[Session]) -> int:
+    with transaction(factory) as db:
+        expired = jobs.requeue_expired(db)
+        if expired:
+            log.warning("requeued %d job(s) whose worker stopped responding", len(expired))
+        return len(expired)
+
+
+def build(factory: sessionmaker[Session], *, blocking: bool = False, interval: int = 30):
+    sched = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
+    sched.add_job(requeue_expired, "interval", seconds=interval, args=[factory], id="requeue_expired",
+                  max_instances=1, coalesce=True)
+    return sched

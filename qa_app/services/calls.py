@@ -1,0 +1,220 @@
+"""Calls: intake (upload / import / API), access scoping, listing, audio location."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from qa_app.db.models import Agent, Call, CallStatus, ChannelLayout, Role, User
+from qa_app.db.session import delete_on_rollback
+from qa_app.services import audit
+from qa_app.services.errors import Invalid, NotFound
+from qa_app.settings import Settings
+from transcription.audio import AudioError, probe
+
+DIRECTIONS = ("inbound", "outbound")
+LANGUAGES = ("zh", "en", "auto")
+LAYOUTS = tuple(x.value for x in ChannelLayout)
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CallMeta:
+    agent_id: int
+    started_at: datetime
+    direction: str = "inbound"
+    queue: str = ""
+    customer_ref: str | None = None
+    channel_layout: str = "mono"
+    language: str = "zh"
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    call: Call
+    created: bool  # False: the same audio was already imported (deduplicated by sha256)
+
+
+def hash_customer_ref(settings: Settings, ref: str | None) -> str | None:
+    """Keyed hash: the same customer links across calls (repeat contacts), the number is never stored."""
+    if not ref or not ref.strip():
+        return None
+    normalized = "".join(ref.split()).lower()
+    return hmac.new(settings.secret_key.encode(), b"customer:" + normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def _validate_meta(db: Session, meta: CallMeta) -> Agent:
+    if meta.direction not in DIRECTIONS:
+        raise Invalid(f"方向无效 / direction must be one of {', '.join(DIRECTIONS)}", field="direction")
+    if meta.language not in LANGUAGES:
+        raise Invalid(f"语言无效 / language must be one of {', '.join(LANGUAGES)}", field="language")
+    if meta.channel_layout not in LAYOUTS:
+        raise Invalid(f"声道布局无效 / channel layout must be one of {', '.join(LAYOUTS)}", field="channel_layout")
+    if meta.started_at.tzinfo is None:
+        raise Invalid("通话时间缺少时区 / start time needs a time zone", field="started_at")
+    agent = db.get(Agent, meta.agent_id)
+    if agent is None:
+        raise NotFound("坐席不存在 / agent not found", field="agent_id")
+    if not agent.active:
+        raise Invalid("坐席已停用 / agent is deactivated", field="agent_id")
+    return agent
+
+
+def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int]:
+    """Copy the stream to a private temp file, hashing as we go; refuse more than ``max_bytes``."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / f"upload-{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with tmp.open("wb") as out:
+            while chunk := src.read(_CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise Invalid(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限 / file exceeds the "
+                                  f"{max_bytes // (1024 * 1024)} MB limit", field="audio")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, digest.hexdigest(), size
+
+
+def ingest(
+    db: Session, settings: Settings, src: BinaryIO, *, filename: str, meta: CallMeta, actor: User | None,
+    source: str = "upload",
+) -> IntakeResult:
+    """Validate and store one recording; the same bytes twice give the same call."""
+    agent = _validate_meta(db, meta)
+    tmp, sha, size = _spool(src, settings.tmp_dir, settings.max_upload_mb * 1024 * 1024)
+    try:
+        existing = db.scalar(select(Call).where(Call.audio_sha256 == sha))
+        if existing is not None:
+            tmp.unlink(missing_ok=True)
+            return IntakeResult(existing, created=False)
+        try:
+            info = probe(tmp, max_duration=settings.max_audio_minutes * 60)
+        except AudioError as exc:
+            raise Invalid(f"{filename}: {exc.message}", field="audio") from exc
+        if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
+            raise Invalid(f"{filename}: 立体声布局需要双声道音频 / a stereo layout needs a 2-channel file "
+                          f"(this one has {info.channels})", field="channel_layout")
+        rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
+        final = settings.data_dir / rel
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp), final)
+        os.chmod(final, 0o640)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    delete_on_rollback(db, final)
+    call = Call(
+        external_id=meta.external_id or None,
+        agent_id=agent.id,
+        team_id=agent.team_id,
+        started_at=meta.started_at,
+        duration=round(info.duration, 3),
+        direction=meta.direction,
+        queue=meta.queue.strip(),
+        customer_ref_hash=hash_customer_ref(settings, meta.customer_ref),
+        channel_layout=meta.channel_layout,
+        language=meta.language,
+        status=CallStatus.UPLOADED,
+        audio_sha256=sha,
+        audio_path=str(rel),
+        audio_format=info.format,
+        audio_bytes=size,
+        original_filename=Path(filename).name[:255],
+        source=source,
+        uploaded_by_id=actor.id if actor else None,
+    )
+    db.add(call)
+    db.flush()
+    audit.record(db, "call_uploaded", user=actor, target=f"call:{call.id}", source=source, bytes=size)
+    return IntakeResult(call, created=True)
+
+
+# --- access -----------------------------------------------------------------------------------------
+
+def visible_calls(db: Session, user: User) -> Select[tuple[Call]]:
+    """Calls ``user`` may see: everything for staff, only their own for agents."""
+    stmt = select(Call)
+    if user.role == Role.AGENT:
+        agent_id = db.scalar(select(Agent.id).where(Agent.user_id == user.id))
+        stmt = stmt.where(Call.agent_id == (agent_id if agent_id is not None else -1))
+    return stmt
+
+
+def get_visible_call(db: Session, user: User, call_id: int) -> Call:
+    """The call, or NotFound (also when it exists but belongs to someone else)."""
+    call = db.scalar(visible_calls(db, user).where(Call.id == call_id))
+    if call is None:
+        raise NotFound("通话不存在 / call not found")
+    return call
+
+
+def audio_file(settings: Settings, call: Call) -> Path:
+    path = (settings.data_dir / call.audio_path).resolve()
+    if settings.data_dir.resolve() not in path.parents:
+        raise NotFound("audio not found")
+    if not path.exists():
+        raise NotFound("录音文件缺失 / audio file missing")
+    return path
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    agent_id: int | None = None
+    team_id: int | None = None
+    status: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "started_at"
+    descending: bool = True
+
+
+SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call.auto_score, "id": Call.id}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Call]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page:
+    stmt = visible_calls(db, user)
+    if flt.agent_id:
+        stmt = stmt.where(Call.agent_id == flt.agent_id)
+    if flt.team_id:
+        stmt = stmt.where(Call.team_id == flt.team_id)
+    if flt.status:
+        stmt = stmt.where(Call.status == flt.status)
+    if flt.date_from:
+        stmt = stmt.where(Call.started_at >= flt.date_from)
+    if flt.date_to:
+        stmt = stmt.where(Call.started_at < flt.date_to)
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    col = SORTS.get(flt.sort, Call.started_at)
+    order = (col.desc(), Call.id.desc()) if flt.descending else (col.asc(), Call.id.asc())
+    page = max(1, page)
+    items = list(db.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    return Page(items, total, page, per_page)

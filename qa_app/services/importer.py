@@ -1,0 +1,104 @@
+"""Telephony export import: a folder of recordings plus a CSV manifest.
+
+Manifest columns (UTF-8, header row required; BOM tolerated):
+
+| column          | required | meaning                                                            |
+|-----------------|----------|--------------------------------------------------------------------|
+| file            | yes      | recording path relative to the folder                              |
+| employee_no     | yes      | the agent's 工号                                                   |
+| started_at      | yes      | ISO 8601; without an offset it is read in QA_TIMEZONE              |
+| direction       | no       | inbound (default) / outbound                                       |
+| queue           | no       | queue or skill group                                               |
+| customer_ref    | no       | caller number or customer id (stored only as a keyed hash)         |
+| channel_layout  | no       | mono (default) / stereo_agent_left / stereo_agent_right            |
+| language        | no       | zh (default) / en / auto                                           |
+| external_id     | no       | the telephony system's call id                                     |
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qa_app.db.models import Agent, User
+from qa_app.services import audit
+from qa_app.services.calls import CallMeta, ingest
+from qa_app.services.errors import ServiceError
+
+REQUIRED = ("file", "employee_no", "started_at")
+OPTIONAL = ("direction", "queue", "customer_ref", "channel_layout", "language", "external_id")
+
+
+@dataclass
+class ImportReport:
+    imported: list[tuple[int, int]] = field(default_factory=list)  # (line, call id)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (line, existing call id)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_started_at(value: str, tz: str) -> datetime:
+    text = value.strip().replace("/", "-")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ServiceError(f"started_at {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20 09:30:00)") from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
+
+
+def import_manifest(
+    db: Session, settings, folder: Path, manifest_text: str, *, actor: User | None
+) -> ImportReport:
+    """Import every good row (each in its own savepoint); report bad rows with line numbers."""
+    report = ImportReport()
+    folder = folder.resolve()
+    reader = csv.DictReader(io.StringIO(manifest_text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        report.errors.append((1, f"header is missing column(s): {', '.join(missing)}"))
+        return report
+    agents = {a.employee_no: a for a in db.scalars(select(Agent))}
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        try:
+            for col in REQUIRED:
+                if not row.get(col):
+                    raise ServiceError(f"missing {col}")
+            agent = agents.get(row["employee_no"])
+            if agent is None:
+                raise ServiceError(f"unknown employee_no {row['employee_no']!r}")
+            path = (folder / row["file"]).resolve()
+            if folder not in path.parents:
+                raise ServiceError(f"file {row['file']!r} is outside the import folder")
+            if not path.is_file():
+                raise ServiceError(f"file {row['file']!r} not found")
+            meta = CallMeta(
+                agent_id=agent.id,
+                started_at=parse_started_at(row["started_at"], settings.timezone),
+                direction=row.get("direction") or "inbound",
+                queue=row.get("queue", ""),
+                customer_ref=row.get("customer_ref") or None,
+                channel_layout=row.get("channel_layout") or "mono",
+                language=row.get("language") or "zh",
+                external_id=row.get("external_id") or None,
+            )
+            with db.begin_nested(), path.open("rb") as fh:
+                result = ingest(db, settings, fh, filename=path.name, meta=meta, actor=actor, source="import")
+            (report.imported if result.created else report.duplicates).append((line, result.call.id))
+        except ServiceError as exc:
+            report.errors.append((line, exc.message))
+    audit.record(db, "calls_imported", user=actor, target=str(folder), imported=len(report.imported),
+                 duplicates=len(report.duplicates), errors=len(report.errors))
+    return report

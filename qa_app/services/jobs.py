@@ -1,0 +1,135 @@
+"""Durable job queue on the jobs table: enqueue, claim with a lease, heartbeat, finish, retry, dead-letter.
+
+Claiming is a conditional UPDATE (compare-and-set on state and lease), so two workers never own the
+same job, on SQLite and PostgreSQL alike. A worker that dies stops heartbeating; its lease expires and
+the job is claimed again (counting an attempt). After ``max_attempts`` the job is dead-lettered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from qa_app.db.base import utcnow
+from qa_app.db.models import Job, JobState
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix (bad audio, missing rubric): dead-letter at once."""
+
+
+def enqueue(db: Session, kind: str, *, call_id: int | None, max_attempts: int, payload: dict | None = None) -> Job:
+    """Add a job unless the same kind is already pending for this call (then return that one)."""
+    if call_id is not None:
+        existing = db.scalar(
+            select(Job).where(Job.kind == kind, Job.call_id == call_id, Job.state.in_(ACTIVE))
+        )
+        if existing is not None:
+            return existing
+    job = Job(kind=kind, call_id=call_id, payload=dict(payload or {}), max_attempts=max_attempts)
+    db.add(job)
+    db.flush()
+    return job
+
+
+def _claimable(now: datetime):
+    return or_(
+        and_(Job.state.in_((JobState.QUEUED, JobState.FAILED)), Job.run_after <= now),
+        and_(Job.state == JobState.RUNNING, Job.lease_until < now),
+    )
+
+
+def claim(db: Session, worker: str, lease_seconds: int, kinds: tuple[str, ...] | None = None) -> Job | None:
+    """Claim the oldest runnable job for ``worker``; the caller commits."""
+    now = utcnow()
+    stmt = select(Job.id, Job.state, Job.lease_until).where(_claimable(now)).order_by(Job.id).limit(10)
+    if kinds:
+        stmt = stmt.where(Job.kind.in_(kinds))
+    for job_id, state, lease in db.execute(stmt).all():
+        cond = [Job.id == job_id, Job.state == state]
+        cond.append(Job.lease_until == lease if lease is not None else Job.lease_until.is_(None))
+        res = db.execute(
+            update(Job).where(*cond).values(
+                state=JobState.RUNNING, worker=worker, lease_until=now + timedelta(seconds=lease_seconds),
+                heartbeat_at=now, attempts=Job.attempts + 1,
+            ).execution_options(synchronize_session=False)
+        )
+        if res.rowcount == 1:
+            return db.get(Job, job_id, populate_existing=True)
+    return None
+
+
+def heartbeat(db: Session, job_id: int, worker: str, lease_seconds: int, *, stage: str | None = None,
+              progress: float | None = None) -> bool:
+    """Extend the lease while we still own the job; False means it was taken from us."""
+    values: dict = {"lease_until": utcnow() + timedelta(seconds=lease_seconds), "heartbeat_at": utcnow()}
+    if stage is not None:
+        values["stage"] = stage
+    if progress is not None:
+        values["progress"] = round(float(progress), 3)
+    res = db.execute(
+        update(Job).where(Job.id == job_id, Job.worker == worker, Job.state == JobState.RUNNING)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+def still_owned(db: Session, job: Job, worker: str) -> bool:
+    return db.scalar(
+        select(Job.id).where(Job.id == job.id, Job.worker == worker, Job.state == JobState.RUNNING)
+    ) is not None
+
+
+def complete(db: Session, job: Job) -> None:
+    job.state = JobState.DONE
+    job.progress = 1.0
+    job.lease_until = None
+    job.finished_at = utcnow()
+    job.last_error = None
+    db.flush()
+
+
+def fail(db: Session, job: Job, error: str, *, backoff_seconds: int, permanent: bool = False) -> bool:
+    """Record a failure; schedule a retry with exponential backoff or dead-letter. True if dead."""
+    job.last_error = error[:4000]
+    job.lease_until = None
+    if permanent or job.attempts >= job.max_attempts:
+        dead_letter(db, job, error)
+        return True
+    job.state = JobState.FAILED
+    job.run_after = utcnow() + timedelta(seconds=backoff_seconds * 2 ** max(0, job.attempts - 1))
+    db.flush()
+    return False
+
+
+def dead_letter(db: Session, job: Job, error: str) -> None:
+    job.state = JobState.DEAD
+    job.last_error = error[:4000]
+    job.lease_until = None
+    job.finished_at = utcnow()
+    db.flush()
+
+
+def requeue_expired(db: Session) -> list[Job]:
+    """Periodic duty: jobs whose worker stopped heartbeating go back to the queue (or die)."""
+    now = utcnow()
+    expired = list(db.scalars(select(Job).where(Job.state == JobState.RUNNING, Job.lease_until < now)))
+    for job in expired:
+        msg = f"worker {job.worker} stopped responding (lease expired)"
+        if job.attempts >= job.max_attempts:
+            dead_letter(db, job, msg)
+        else:
+            job.state = JobState.QUEUED
+            job.last_error = msg
+            job.lease_until = None
+            job.run_after = now
+    db.flush()
+    return expired
+
+
+def latest_for_call(db: Session, call_id: int) -> Job | None:
+    return db.scalar(select(Job).where(Job.call_id == call_id).order_by(Job.id.desc()).limit(1))

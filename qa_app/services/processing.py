@@ -1,0 +1,174 @@
+"""Call processing use cases: queueing, the transcription and scoring stages, role swaps, views.
+
+The worker (qa_app.jobs.worker) owns the transactions; each function here does one step in the
+session it is given. Stages are idempotent: a re-run replaces the transcript / scorecard rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from qa_app.db.models import AutoScorecard, Call, CallStatus, Job, JobState, TranscriptRecord, User
+from qa_app.services import audit, jobs, rubrics
+from qa_app.settings import Settings
+from transcription.types import Transcript
+
+PROCESS = "process_call"
+SCORE = "score_call"
+STAGES = ("transcribe", "score")
+
+
+def enqueue_call(db: Session, call: Call, *, settings: Settings) -> Job:
+    job = jobs.enqueue(db, PROCESS, call_id=call.id, max_attempts=settings.job_max_attempts)
+    call.status = CallStatus.QUEUED
+    call.failure_reason = None
+    db.flush()
+    return job
+
+
+def retry_call(db: Session, call: Call, *, actor: User, settings: Settings) -> Job:
+    """Admin action: run a failed (or stuck) call again from the start."""
+    job = enqueue_call(db, call, settings=settings)
+    audit.record(db, "job_retried", user=actor, target=f"call:{call.id}", job=job.id)
+    return job
+
+
+def request_rescore(db: Session, call_ids: list[int], *, actor: User | None, rubric_version_id: int | None = None,
+                    max_attempts: int = 3) -> list[Job]:
+    """Explicit, logged re-score of calls that already have a transcript."""
+    have = set(db.scalars(select(TranscriptRecord.call_id).where(TranscriptRecord.call_id.in_(call_ids))))
+    out = [
+        jobs.enqueue(db, SCORE, call_id=cid, max_attempts=max_attempts,
+                     payload={"rubric_version_id": rubric_version_id} if rubric_version_id else None)
+        for cid in call_ids if cid in have
+    ]
+    audit.record(db, "rescore_requested", user=actor, target=f"{len(out)} calls",
+                 rubric_version_id=rubric_version_id)
+    return out
+
+
+# --- stages -------------------------------------------------------------------------------------------
+
+def start(db: Session, job: Job) -> Call:
+    call = db.get(Call, job.call_id)
+    if call is None:
+        raise jobs.PermanentError(f"call {job.call_id} no longer exists")
+    if job.kind == PROCESS:
+        call.status = CallStatus.PROCESSING
+    db.flush()
+    return call
+
+
+def store_transcript(db: Session, call: Call, transcript: Transcript) -> TranscriptRecord:
+    """Replace the call's transcript (idempotent: one row per call)."""
+    data = transcript.to_dict()
+    data["call_id"] = str(call.id)
+    text = "\n".join(s.text for s in transcript.segments)
+    rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
+    if rec is None:
+        rec = TranscriptRecord(call_id=call.id, language=transcript.language, data=data, search_text=text,
+                               role_confidence=transcript.role_confidence)
+        db.add(rec)
+    else:
+        rec.language, rec.data, rec.search_text = transcript.language, data, text
+        rec.role_confidence = transcript.role_confidence
+    db.flush()
+    return rec
+
+
+def load_transcript(db: Session, call_id: int) -> Transcript | None:
+    rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call_id))
+    return None if rec is None else Transcript.from_dict(rec.data)
+
+
+def score_call(db: Session, call: Call, scorer: Any, *, rubric_version_id: int | None = None) -> AutoScorecard:
+    """Score the stored transcript with the default (or given) published rubric; replace any old card."""
+    transcript = load_transcript(db, call.id)
+    if transcript is None:
+        raise jobs.PermanentError("no transcript to score")
+    version = rubrics.get_version(db, rubric_version_id) if rubric_version_id else rubrics.default_version(db)
+    card = scorer(transcript, rubrics.to_domain(version))
+    data = card.to_dict()
+    db.execute(delete(AutoScorecard).where(AutoScorecard.call_id == call.id,
+                                           AutoScorecard.rubric_version_id == version.id))
+    row = AutoScorecard(
+        call_id=call.id, rubric_version_id=version.id, total=data.get("total"),
+        critical_failed=bool(data.get("critical_failed")),
+        needs_review=sum(1 for c in data["criteria"] if c.get("needs_review")), data=data,
+    )
+    db.add(row)
+    if version.is_default:
+        call.auto_score = row.total
+    db.flush()
+    return row
+
+
+def finish(db: Session, job: Job, call: Call) -> None:
+    if job.kind == PROCESS:
+        call.status = CallStatus.READY
+        call.failure_reason = None
+    jobs.complete(db, job)
+
+
+def fail(db: Session, job: Job, error: str, *, backoff_seconds: int, permanent: bool) -> None:
+    dead = jobs.fail(db, job, error, backoff_seconds=backoff_seconds, permanent=permanent)
+    call = db.get(Call, job.call_id) if job.call_id else None
+    if call is not None and job.kind == PROCESS:
+        call.status = CallStatus.FAILED if dead else CallStatus.QUEUED
+        call.failure_reason = error[:2000] if dead else None
+    db.flush()
+
+
+def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> Job:
+    """A reviewer says agent and customer are the other way round: swap, store, re-score."""
+    transcript = load_transcript(db, call.id)
+    if transcript is None:
+        from qa_app.services.errors import Invalid
+
+        raise Invalid("通话尚未转写 / the call has no transcript yet")
+    flip = {"agent": "customer", "customer": "agent"}
+    speakers = {spk: flip.get(role, role) for spk, role in transcript.speakers.items()}
+    store_transcript(db, call, transcript.with_roles(speakers, confidence=1.0))
+    rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
+    rec.roles_swapped_by_id = actor.id
+    audit.record(db, "roles_swapped", user=actor, target=f"call:{call.id}")
+    return jobs.enqueue(db, SCORE, call_id=call.id, max_attempts=settings.job_max_attempts)
+
+
+# --- read models ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallView:
+    job: Job | None
+    transcript: dict | None
+    scorecard: AutoScorecard | None
+    criteria_titles: dict[str, dict[str, str]]
+    pending_jobs: int
+
+
+def call_view(db: Session, call: Call, settings: Settings) -> CallView:
+    rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
+    card = db.scalar(
+        select(AutoScorecard).where(AutoScorecard.call_id == call.id).order_by(AutoScorecard.created_at.desc())
+    )
+    titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
+    pending = len(list(db.scalars(select(Job.id).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE)))))
+    return CallView(jobs.latest_for_call(db, call.id), rec.data if rec else None, card, titles, pending)
+
+
+def status_dict(db: Session, call: Call) -> dict[str, Any]:
+    job = jobs.latest_for_call(db, call.id)
+    return {
+        "call_id": call.id,
+        "status": call.status,
+        "failure_reason": call.failure_reason,
+        "job": None if job is None else {
+            "id": job.id, "kind": job.kind, "state": job.state, "stage": job.stage,
+            "progress": job.progress, "attempts": job.attempts, "last_error": job.last_error,
+        },
+        "pending": job is not None and job.state in (JobState.QUEUED, JobState.RUNNING, JobState.FAILED),
+    }

@@ -1,0 +1,96 @@
+"""Settings read from the environment (QA_* variables); nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _persisted_secret(instance: Path) -> str:
+    """Generate the secret key once and keep it under instance/ (mode 0600)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    data_dir: Path
+    instance_dir: Path
+    max_upload_mb: int = 200
+    max_audio_minutes: float = 120.0
+    new_hire_days: int = 90
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    secure_cookies: bool = False
+    default_locale: str = "zh"
+    job_lease_seconds: int = 120
+    job_max_attempts: int = 4
+    job_backoff_seconds: int = 30
+    page_size: int = 50
+    timezone: str = "Asia/Shanghai"
+    speech_backend: str = ""  # "module:callable" taking the QA_* speech env; empty = the real pipeline
+    scoring_backend: str = ""  # "module:callable" returning a scorer; empty = scoring.engine with snownlp
+    mute_redacted_audio: bool = False
+    speech_env: dict[str, str] = field(default_factory=dict)
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        instance = Path(e.get("QA_INSTANCE_DIR") or REPO_ROOT / "instance")
+        data_dir = Path(e.get("QA_DATA_DIR") or instance / "data")
+        db_url = e.get("QA_DATABASE_URL") or f"sqlite:///{instance / 'qa.sqlite3'}"
+        secret = e.get("QA_SECRET_KEY") or _persisted_secret(instance)
+        return cls(
+            database_url=db_url,
+            secret_key=secret,
+            data_dir=data_dir,
+            instance_dir=instance,
+            max_upload_mb=int(e.get("QA_MAX_UPLOAD_MB", 200)),
+            max_audio_minutes=float(e.get("QA_MAX_AUDIO_MINUTES", 120)),
+            new_hire_days=int(e.get("QA_NEW_HIRE_DAYS", 90)),
+            login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
+            login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),
+            secure_cookies=_bool(e.get("QA_SECURE_COOKIES"), False),
+            default_locale=e.get("QA_DEFAULT_LOCALE", "zh"),
+            job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),
+            job_max_attempts=int(e.get("QA_JOB_MAX_ATTEMPTS", 4)),
+            job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
+            timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
+            speech_backend=e.get("QA_SPEECH_BACKEND", ""),
+            scoring_backend=e.get("QA_SCORING_BACKEND", ""),
+            mute_redacted_audio=_bool(e.get("QA_MUTE_REDACTED_AUDIO"), False),
+            speech_env={k: v for k, v in e.items() if k.startswith(("QA_ASR_", "QA_DIARIZATION", "QA_HF_",
+                                                                  "QA_NUM_SPEAKERS", "QA_MIN_SPEAKERS",
+                                                                  "QA_MAX_SPEAKERS", "QA_MODEL_DIR"))},
+        )
+
+    def with_overrides(self, **kw: object) -> Settings:
+        return replace(self, **kw)  # type: ignore[arg-type]
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.data_dir / "audio"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"

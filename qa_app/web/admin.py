@@ -1,0 +1,190 @@
+"""Admin: users, teams, agents, API tokens, audit log, job queue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from qa_app.app import get_db, get_settings
+from qa_app.db.models import Agent, Job, Role, Team, User
+from qa_app.services import accounts, audit
+from qa_app.services.errors import NotFound, ServiceError
+from qa_app.web.access import allow
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_CHOICES = [
+    (Role.ADMIN.value, _l("Administrator")),
+    (Role.QA_REVIEWER.value, _l("QA reviewer")),
+    (Role.TRAINER.value, _l("Trainer / team lead")),
+    (Role.AGENT.value, _l("Agent")),
+]
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def users():
+    db = get_db()
+    form = UserForm()
+    form.role.choices = ROLE_CHOICES
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(db, username=form.username.data.strip(), display_name=form.display_name.data,
+                                        password=form.password.data, role=form.role.data, actor=current_user)
+            db.commit()
+            flash(_("User %(u)s created.", u=user.username), "success")
+            return redirect(url_for("admin.users"))
+        except ServiceError as exc:
+            db.rollback()
+            _form_error(form, exc)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    rows = list(db.scalars(select(User).order_by(User.role, User.username)))
+    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_CHOICES)), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def user_edit(user_id: int):
+    db = get_db()
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 / user not found")
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    form.role.choices = ROLE_CHOICES
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(db, user, actor=current_user, display_name=form.display_name.data,
+                                 role=form.role.data, active=form.active.data, password=form.password.data or None)
+            db.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"))
+        except ServiceError as exc:
+            db.rollback()
+            _form_error(form, exc)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/user_edit.html", user=user, form=form, token_form=EmptyForm()), status
+
+
+@bp.route("/users/<int:user_id>/token", methods=["POST"])
+@allow(Role.ADMIN)
+def user_token(user_id: int):
+    db = get_db()
+    user = db.get(User, user_id)
+    if user is None or not EmptyForm().validate_on_submit():
+        raise NotFound("用户不存在 / user not found")
+    token = accounts.issue_api_token(db, user, actor=current_user)
+    db.commit()
+    return render_template("admin/token.html", user=user, token=token)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def teams():
+    db = get_db()
+    form = TeamForm()
+    leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
+    form.lead_user_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in leads]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.create_team(db, name=form.name.data, lead_user_id=form.lead_user_id.data or None,
+                                 actor=current_user)
+            db.commit()
+            flash(_("Team created."), "success")
+            return redirect(url_for("admin.teams"))
+        except ServiceError as exc:
+            db.rollback()
+            _form_error(form, exc)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    counts = dict(db.execute(select(Agent.team_id, func.count()).group_by(Agent.team_id)).all())
+    rows = list(db.scalars(select(Team).order_by(Team.name)))
+    return render_template("admin/teams.html", teams=rows, counts=counts, form=form), status
+
+
+@bp.route("/agents", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def agents():
+    db = get_db()
+    settings = get_settings()
+    form = AgentForm()
+    form.team_id.choices = [(t.id, t.name) for t in db.scalars(select(Team).where(Team.active).order_by(Team.name))]
+    linked = select(Agent.user_id).where(Agent.user_id.is_not(None))
+    free_users = db.scalars(select(User).where(User.role == Role.AGENT, User.id.not_in(linked)))
+    form.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.create_agent(db, employee_no=form.employee_no.data, name=form.name.data,
+                                  team_id=form.team_id.data, hire_date=form.hire_date.data,
+                                  user_id=form.user_id.data or None, actor=current_user)
+            db.commit()
+            flash(_("Agent created."), "success")
+            return redirect(url_for("admin.agents"))
+        except ServiceError as exc:
+            db.rollback()
+            _form_error(form, exc)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    rows = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
+    return render_template("admin/agents.html", agents=rows, form=form, today=date.today(),
+                           new_hire_days=settings.new_hire_days, toggle_form=EmptyForm()), status
+
+
+@bp.route("/agents/<int:agent_id>/active", methods=["POST"])
+@allow(Role.ADMIN)
+def agent_active(agent_id: int):
+    db = get_db()
+    agent = db.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound("坐席不存在 / agent not found")
+    if EmptyForm().validate_on_submit():
+        accounts.set_agent_active(db, agent, request.form.get("active") == "1", actor=current_user)
+        db.commit()
+    return redirect(url_for("admin.agents"))
+
+
+@bp.route("/audit")
+@allow(Role.ADMIN)
+def audit_log():
+    db = get_db()
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = audit.query(action=request.args.get("action") or None, username=request.args.get("user") or None)
+    rows = list(db.scalars(stmt.offset((page - 1) * 100).limit(101)))
+    return render_template("admin/audit.html", events=rows[:100], has_next=len(rows) > 100, page=page,
+                           actions=audit.ACTIONS, args=request.args)
+
+
+@bp.route("/jobs")
+@allow(Role.ADMIN)
+def jobs():
+    db = get_db()
+    state = request.args.get("state") or None
+    stmt = select(Job).order_by(Job.id.desc()).limit(200)
+    if state:
+        stmt = stmt.where(Job.state == state)
+    counts = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+    return render_template("admin/jobs.html", jobs=list(db.scalars(stmt)), counts=counts, state=state,
+                           form=EmptyForm())

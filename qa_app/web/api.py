@@ -1,0 +1,101 @@
+"""JSON API for integrations: bearer-token auth, no cookies (hence no CSRF)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, jsonify, request
+
+from qa_app.app import get_db, get_settings
+from qa_app.db.models import Call, Role, User
+from qa_app.extensions import csrf
+from qa_app.services import accounts, audit, calls, processing
+from qa_app.services.errors import Invalid, ServiceError
+from qa_app.web.access import ALL_ROLES, api_token
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+UPLOADERS = {Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER}
+
+
+def _token_user(roles: set[str] | frozenset[str]) -> User:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    db = get_db()
+    user = accounts.user_for_token(db, token)
+    if user is None:
+        abort(401, description="missing or invalid API token")
+    if user.role not in roles:
+        audit.record(db, "authz_denied", user=user, target=request.path[:120], ip=request.remote_addr or "")
+        db.commit()
+        abort(403, description="this token may not do that")
+    return user
+
+
+def _call_json(call: Call) -> dict:
+    return {
+        "id": call.id, "external_id": call.external_id, "agent": call.agent.employee_no, "team": call.team.name,
+        "started_at": call.started_at.isoformat(), "duration": call.duration, "direction": call.direction,
+        "queue": call.queue, "channel_layout": call.channel_layout, "language": call.language,
+        "status": call.status, "failure_reason": call.failure_reason, "auto_score": call.auto_score,
+        "audio_sha256": call.audio_sha256,
+    }
+
+
+@bp.route("/calls", methods=["POST"])
+@api_token(*UPLOADERS)
+def create_call():
+    """multipart/form-data: audio=<file>, employee_no, started_at (ISO 8601), optional metadata fields."""
+    user = _token_user(UPLOADERS)
+    db = get_db()
+    settings = get_settings()
+    f = request.files.get("audio")
+    if f is None or not f.filename:
+        raise Invalid("missing file field 'audio'", field="audio")
+    form = request.form
+    for name in ("employee_no", "started_at"):
+        if not form.get(name):
+            raise Invalid(f"missing field {name!r}", field=name)
+    from sqlalchemy import select
+
+    from qa_app.db.models import Agent
+
+    agent = db.scalar(select(Agent).where(Agent.employee_no == form["employee_no"]))
+    if agent is None:
+        raise Invalid(f"unknown employee_no {form['employee_no']!r}", field="employee_no")
+    try:
+        started = datetime.fromisoformat(form["started_at"])
+    except ValueError as exc:
+        raise Invalid("started_at must be ISO 8601", field="started_at") from exc
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=ZoneInfo(settings.timezone))
+    meta = calls.CallMeta(
+        agent_id=agent.id, started_at=started, direction=form.get("direction", "inbound"),
+        queue=form.get("queue", ""), customer_ref=form.get("customer_ref") or None,
+        channel_layout=form.get("channel_layout", "mono"), language=form.get("language", "zh"),
+        external_id=form.get("external_id") or None,
+    )
+    result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=user, source="api")
+    if result.created:
+        processing.enqueue_call(db, result.call, settings=settings)
+    db.commit()
+    return jsonify(call=_call_json(result.call), created=result.created), 201 if result.created else 200
+
+
+@bp.route("/calls/<int:call_id>", methods=["GET"])
+@api_token(*ALL_ROLES)
+def get_call(call_id: int):
+    user = _token_user(ALL_ROLES)
+    db = get_db()
+    call = calls.get_visible_call(db, user, call_id)
+    body = _call_json(call)
+    body["processing"] = processing.status_dict(db, call)
+    return jsonify(call=body)
+
+
+@bp.errorhandler(ServiceError)
+def _api_error(exc: ServiceError):  # noqa: ANN202
+    get_db().rollback()
+    status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
+    return jsonify(error=exc.code, message=exc.message, field=exc.field), status

@@ -1,0 +1,198 @@
+"""Calls: list, upload, call page, audio streaming."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from qa_app.app import get_db, get_settings
+from qa_app.db.models import Agent, CallStatus, Role, Team
+from qa_app.services import audit, calls
+from qa_app.services.errors import ServiceError
+from qa_app.web.access import ALL_ROLES, STAFF, allow
+from qa_app.web.forms import UploadForm
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str, tz: ZoneInfo) -> datetime | None:
+    value = request.args.get(name, "")
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@allow(*ALL_ROLES)
+def index():
+    db = get_db()
+    settings = get_settings()
+    tz = ZoneInfo(settings.timezone)
+    date_to = _date_arg("to", tz)
+    flt = calls.CallFilter(
+        agent_id=_int_arg("agent"),
+        team_id=_int_arg("team"),
+        status=request.args.get("status") or None,
+        date_from=_date_arg("from", tz),
+        date_to=date_to + timedelta(days=1) if date_to else None,
+        sort=request.args.get("sort", "started_at") if request.args.get("sort") in calls.SORTS else "started_at",
+        descending=request.args.get("dir", "desc") != "asc",
+    )
+    page = calls.list_calls(db, current_user, flt, page=_int_arg("page") or 1, per_page=settings.page_size)
+    agents = teams = []
+    if not current_user.is_agent:
+        agents = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
+        teams = list(db.scalars(select(Team).order_by(Team.name)))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("calls/index.html", page=page, flt=flt, agents=agents, teams=teams,
+                           statuses=[s.value for s in CallStatus], args=args)
+
+
+def _agent_choices() -> list[tuple[int, str]]:
+    agents = get_db().scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no))
+    return [(a.id, f"{a.employee_no} {a.name}") for a in agents]
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@allow(*UPLOADERS)
+def upload():
+    form = UploadForm()
+    form.agent_id.choices = _agent_choices()
+    status = 200
+    if form.validate_on_submit():
+        db = get_db()
+        settings = get_settings()
+        files = [f for f in form.audio.data if f and f.filename]
+        if not files:
+            form.audio.errors.append(_("Choose at least one recording."))
+            return render_template("calls/upload.html", form=form), 400
+        started = form.started_at.data.replace(tzinfo=ZoneInfo(settings.timezone))
+        created, problems = [], []
+        for f in files:
+            meta = calls.CallMeta(
+                agent_id=form.agent_id.data, started_at=started, direction=form.direction.data,
+                queue=form.queue.data or "", customer_ref=form.customer_ref.data or None,
+                channel_layout=form.channel_layout.data, language=form.language.data,
+            )
+            try:
+                with db.begin_nested():
+                    result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=current_user)
+                    if result.created:
+                        from qa_app.services import processing
+
+                        processing.enqueue_call(db, result.call, settings=settings)
+                created.append(result)
+            except ServiceError as exc:
+                problems.append(exc.message)
+        db.commit()
+        for r in created:
+            if r.created:
+                flash(_("Uploaded %(name)s: queued for transcription.", name=r.call.original_filename), "success")
+            else:
+                flash(_("%(name)s was already imported as call #%(id)d.", name=r.call.original_filename,
+                        id=r.call.id), "info")
+        for p in problems:
+            flash(p, "danger")
+        if problems and not created:
+            status = 400
+        elif len(created) == 1:
+            return redirect(url_for("calls.detail", call_id=created[0].call.id))
+        else:
+            return redirect(url_for("calls.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("calls/upload.html", form=form), status
+
+
+@bp.route("/<int:call_id>")
+@allow(*ALL_ROLES)
+def detail(call_id: int):
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    from qa_app.services import processing
+
+    view = processing.call_view(db, call, get_settings())
+    return render_template("calls/detail.html", call=call, view=view,
+                           can_manage=current_user.role in STAFF, is_admin=current_user.is_admin)
+
+
+@bp.route("/<int:call_id>/audio")
+@allow(*ALL_ROLES)
+def audio(call_id: int):
+    db = get_db()
+    settings = get_settings()
+    call = calls.get_visible_call(db, current_user, call_id)
+    path = calls.audio_file(settings, call)
+    download = request.args.get("download") == "1"
+    rng = request.headers.get("Range", "")
+    if download or not rng or rng.startswith("bytes=0-"):
+        audit.record(db, "audio_download" if download else "audio_play", user=current_user,
+                     target=f"call:{call.id}", ip=request.remote_addr or "")
+        db.commit()
+    mimetypes = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
+    resp = send_file(path, mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
+                     conditional=True, as_attachment=download,
+                     download_name=f"call-{call.id}.{call.audio_format}", max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.route("/<int:call_id>/retry", methods=["POST"])
+@allow(Role.ADMIN)
+def retry(call_id: int):
+    from qa_app.services import processing
+
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    processing.retry_call(db, call, actor=current_user, settings=get_settings())
+    db.commit()
+    flash(_("Call re-queued."), "success")
+    return redirect(url_for("calls.detail", call_id=call.id))
+
+
+@bp.route("/<int:call_id>/swap-roles", methods=["POST"])
+@allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+def swap_roles(call_id: int):
+    from qa_app.services import processing
+
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    processing.swap_roles(db, call, actor=current_user, settings=get_settings())
+    db.commit()
+    flash(_("Agent and customer swapped; the call was re-scored."), "success")
+    return redirect(url_for("calls.detail", call_id=call.id))
+
+
+@bp.route("/<int:call_id>/rescore", methods=["POST"])
+@allow(Role.ADMIN, Role.QA_REVIEWER)
+def rescore(call_id: int):
+    from qa_app.services import processing
+
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    processing.request_rescore(db, [call.id], actor=current_user)
+    db.commit()
+    flash(_("Re-scoring queued."), "success")
+    return redirect(url_for("calls.detail", call_id=call.id))
+
+
+@bp.route("/<int:call_id>/status.json")
+@allow(*ALL_ROLES)
+def status_json(call_id: int):
+    from qa_app.services import processing
+
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    return processing.status_dict(db, call)

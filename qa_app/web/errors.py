@@ -1,0 +1,23 @@
+"""Error pages (HTML) and JSON errors for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from qa_app.services.errors import ServiceError
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # noqa: ANN202
+        if request.path.startswith("/api/"):
+            return jsonify(error=exc.name, message=exc.description), exc.code
+        return render_template("error.html", code=exc.code, name=exc.name, description=exc.description), exc.code
+
+    @app.errorhandler(ServiceError)
+    def _service(exc: ServiceError):  # noqa: ANN202
+        status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
+        if request.path.startswith("/api/"):
+            return jsonify(error=exc.code, message=exc.message, field=exc.field), status
+        return render_template("error.html", code=status, name=exc.code, description=exc.message), status

@@ -1,0 +1,66 @@
+"""WTForms shared by the web views."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+LAYOUT_CHOICES = [
+    ("mono", _l("Mono (speakers mixed)")),
+    ("stereo_agent_left", _l("Stereo, agent on the left channel")),
+    ("stereo_agent_right", _l("Stereo, agent on the right channel")),
+]
+LANGUAGE_CHOICES = [("zh", _l("Mandarin")), ("en", _l("English")), ("auto", _l("Detect"))]
+DIRECTION_CHOICES = [("inbound", _l("Inbound")), ("outbound", _l("Outbound"))]
+
+
+class CallMetaMixin:
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+    started_at = DateTimeLocalField(_l("Call start"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    direction = SelectField(_l("Direction"), choices=DIRECTION_CHOICES, default="inbound")
+    queue = StringField(_l("Queue / skill"), validators=[Optional(), Length(max=80)])
+    customer_ref = StringField(_l("Customer reference"), validators=[Optional(), Length(max=120)])
+    channel_layout = SelectField(_l("Channel layout"), choices=LAYOUT_CHOICES, default="mono")
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="zh")
+
+
+class UploadForm(CallMetaMixin, FlaskForm):
+    audio = MultipleFileField(_l("Recordings"), validators=[DataRequired()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=256)])
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[])
+    active = BooleanField(_l("Active"))
+    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional(), Length(min=10, max=256)])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    lead_user_id = SelectField(_l("Team lead"), coerce=int, choices=[])
+
+
+class AgentForm(FlaskForm):
+    employee_no = StringField(_l("Employee no."), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
+    hire_date = DateField(_l("Hire date"), validators=[DataRequired()])
+    user_id = SelectField(_l("Login account"), coerce=int, choices=[])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF-only form for buttons that change state."""
+
+
+class RubricYamlForm(FlaskForm):
+    yaml_file = FileField(_l("Rubric YAML"), validators=[FileRequired()])
