@@ -104,10 +104,8 @@ def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]
     core = digits[:-1] if digits[-1:] == "X" else digits
     if n == 18 and id_checksum_valid(digits):
         return [(0, n, "id_card")]
-    if digits.endswith("X"):
-        return []
-    if 13 <= n <= 19 and luhn_valid(digits):
-        return [(0, n, "bank_card")]
+    if digits.endswith("X"):  # ID-shaped but the checksum fails (an ASR slip?)
+        return [(0, n, "long_number")] if mask_long_numbers else []
     for prefix in ("0086", "86", ""):
         if (
             core.startswith(prefix)
@@ -115,6 +113,8 @@ def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]
             and PHONE_RE.fullmatch(core[len(prefix) :])
         ):
             return [(0, n, "phone")]
+    if 13 <= n <= 19 and luhn_valid(digits):
+        return [(0, n, "bank_card")]
     found: list[tuple[int, int, str]] = []
     if n > 11:
         # numbers said back to back: look for phones / IDs inside

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import warnings
 from collections.abc import Sequence
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -17,9 +19,25 @@ def to_simplified(text: str) -> str:
     """Traditional -> Simplified Chinese (Whisper often answers in Traditional)."""
     if not text or not _CJK.search(text):
         return text
-    import zhconv
+    return _zhconv().convert(text, "zh-hans")
 
-    return zhconv.convert(text, "zh-hans")
+
+def _zhconv():  # noqa: ANN202
+    """Import zhconv and load its dictionary once, quietly: it imports the deprecated
+    pkg_resources and leaves its dictionary file open (ResourceWarning)."""
+    global _ZHCONV
+    if _ZHCONV is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import zhconv
+
+            zhconv.convert("漢", "zh-hans")
+            gc.collect()
+        _ZHCONV = zhconv
+    return _ZHCONV
+
+
+_ZHCONV = None
 
 
 def collapse_repeats(text: str) -> str:
