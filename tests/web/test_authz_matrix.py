@@ -1,0 +1,342 @@
+"""Authorization matrix: every route x every role (admin, qa_reviewer, trainer, agent, anonymous).
+
+EXPECTED is the hand-written specification. Adding a route without listing it here fails
+``test_every_endpoint_is_in_the_matrix``; changing a view's declared roles without updating the table
+fails ``test_declared_roles_match_the_matrix``. Each (endpoint, role) pair is then actually requested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import factories
+import pytest
+from conftest import build_app, csrf_token, dispose, logged_in_client, make_settings
+from flask import Flask, url_for
+from sqlalchemy import func, select
+
+from qa_app.db.models import AuditEvent, Job
+from qa_app.services import accounts
+from qa_app.services import rubrics as rubric_service
+from qa_app.web.access import endpoint_roles
+
+ADMIN, QA, TRAINER, AGENT, ANON = "admin", "qa_reviewer", "trainer", "agent", "anonymous"
+ROLES = (ADMIN, QA, TRAINER, AGENT)
+ALL = frozenset(ROLES)
+STAFF = frozenset({ADMIN, QA, TRAINER})
+EDITORS = frozenset({ADMIN, QA})
+ONLY_ADMIN = frozenset({ADMIN})
+
+
+@dataclass(frozen=True)
+class Public:
+    """Anyone, logged in or not."""
+
+
+@dataclass(frozen=True)
+class Api:
+    """Bearer-token endpoint; ``roles`` are the token owners' roles that may call it."""
+
+    roles: frozenset[str]
+
+
+PUBLIC = Public()
+
+EXPECTED: dict[str, frozenset[str] | Public | Api] = {
+    "auth.login": PUBLIC,
+    "auth.logout": ALL,
+    "auth.set_language": PUBLIC,
+    "main.index": ALL,
+    "calls.index": ALL,
+    "calls.upload": STAFF,
+    "calls.detail": ALL,
+    "calls.audio": ALL,
+    "calls.retry": ONLY_ADMIN,
+    "calls.swap_roles": STAFF,
+    "calls.rescore": EDITORS,
+    "calls.status_json": ALL,
+    "admin.users": ONLY_ADMIN,
+    "admin.user_edit": ONLY_ADMIN,
+    "admin.user_token": ONLY_ADMIN,
+    "admin.teams": ONLY_ADMIN,
+    "admin.agents": ONLY_ADMIN,
+    "admin.agent_active": ONLY_ADMIN,
+    "admin.audit_log": ONLY_ADMIN,
+    "admin.jobs": ONLY_ADMIN,
+    "api.create_call": Api(STAFF),
+    "api.get_call": Api(ALL),
+    "rubrics.index": STAFF,
+    "rubrics.detail": STAFF,
+    "rubrics.export": STAFF,
+    "rubrics.import_yaml": EDITORS,
+    "rubrics.edit": EDITORS,
+    "rubrics.publish": EDITORS,
+    "rubrics.rescore": EDITORS,
+}
+
+# Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
+POST_DATA: dict[str, dict[str, str]] = {
+    "admin.agent_active": {"active": "1"},
+}
+
+
+@dataclass
+class World:
+    app: Flask
+    users: dict[str, object]
+    tokens: dict[str, str]
+    agent_a: object
+    agent_b: object
+    call_a: object
+    call_b: object
+    victim: object
+    rubric_id: int
+
+    def url_params(self) -> dict[str, object]:
+        return {
+            "call_id": self.call_a.id,  # the agent role user is agent A: this is their own call
+            "user_id": self.victim.id,
+            "agent_id": self.agent_b.id,
+            "version_id": self.rubric_id,
+            "code": "en",
+        }
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
+    settings = make_settings(tmp_path_factory.mktemp("authz"))
+    app = build_app(settings, migrated_template)
+    db = app.extensions["qa_sessionmaker"]()
+    users = {role: factories.create_user(db, role) for role in (ADMIN, QA, TRAINER)}
+    team = factories.create_team(db)
+    agent_a = factories.create_agent(db, team=team)
+    agent_b = factories.create_agent(db, team=team)
+    users[AGENT] = agent_a.user
+    call_a = factories.create_call(db, settings, agent_a)
+    call_b = factories.create_call(db, settings, agent_b)
+    victim = factories.create_user(db, AGENT)
+    tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
+    tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
+    rubric = rubric_service.ensure_default(db)
+    db.commit()
+    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id)
+    db.close()
+    yield w
+    dispose(app)
+
+
+def _rules(app: Flask):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(app: Flask, rule, params: dict[str, object]) -> str:
+    missing = [a for a in rule.arguments if a not in params]
+    assert not missing, f"add a value for URL parameter(s) {missing} of {rule.endpoint} to World.url_params"
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{a: params[a] for a in rule.arguments})
+
+
+def _methods(rule) -> list[str]:
+    return sorted(m for m in rule.methods if m not in {"HEAD", "OPTIONS"})
+
+
+# --- the table itself -------------------------------------------------------------------------------------
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    unlisted = endpoints - EXPECTED.keys()
+    assert not unlisted, f"new endpoint(s) {sorted(unlisted)}: add them to EXPECTED in {__file__}"
+    stale = EXPECTED.keys() - endpoints
+    assert not stale, f"EXPECTED lists endpoints that no longer exist: {sorted(stale)}"
+
+
+def test_declared_roles_match_the_matrix(app):
+    declared = endpoint_roles(app)
+    assert set(declared) == set(EXPECTED)
+    for endpoint, want in EXPECTED.items():
+        got = declared[endpoint]
+        if isinstance(want, Public):
+            assert got == "public", endpoint
+        elif isinstance(want, Api):
+            assert got == "api", endpoint
+            assert app.view_functions[endpoint].qa_api_roles == want.roles, endpoint
+        else:
+            assert got != "undeclared", f"{endpoint} has no access declaration"
+            assert set(got) == set(want), f"{endpoint}: declared {sorted(got)}, matrix says {sorted(want)}"
+
+
+def test_undeclared_endpoint_fails_closed(app, db, login_as):
+    """A view without @allow/@public/@api_token is refused for everybody (even admins)."""
+    app.add_url_rule("/undeclared-probe", "undeclared_probe", lambda: "secret")
+    admin_client, _ = login_as(ADMIN)
+    assert admin_client.get("/undeclared-probe").status_code == 403
+    assert endpoint_roles(app)["undeclared_probe"] == "undeclared"
+    resp = app.test_client().get("/undeclared-probe")
+    assert resp.status_code in (302, 401, 403)
+    assert b"secret" not in resp.data
+
+
+# --- every (endpoint, role) pair --------------------------------------------------------------------------
+
+
+def _client_for(world: World, role: str):
+    if role == ANON:
+        return world.app.test_client()
+    return logged_in_client(world.app, world.users[role].username)
+
+
+@pytest.mark.parametrize("role", [*ROLES, ANON])
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_matrix(world: World, endpoint: str, role: str):
+    want = EXPECTED[endpoint]
+    rules = [r for r in _rules(world.app) if r.endpoint == endpoint]
+    assert rules, f"{endpoint} is not routed"
+    client = _client_for(world, role)
+    for rule in rules:
+        url = _url(world.app, rule, world.url_params())
+        for method in _methods(rule):
+            if isinstance(want, Api):
+                headers = {} if role == ANON else {"Authorization": f"Bearer {world.tokens[role]}"}
+                resp = client.open(url, method=method, headers=headers, data={} if method == "POST" else None)
+                resp.close()
+                if role == ANON:
+                    assert resp.status_code == 401, (method, url)
+                    assert resp.is_json and resp.get_json()["error"]
+                elif role in want.roles:
+                    assert resp.status_code not in (401, 403), (method, url, resp.status_code)
+                    assert resp.status_code < 500, (method, url, resp.status_code)
+                else:
+                    assert resp.status_code == 403, (method, url, resp.status_code)
+                continue
+
+            data = None
+            if method == "POST":
+                data = {**POST_DATA.get(endpoint, {}), "csrf_token": csrf_token(client)}
+            resp = client.open(url, method=method, data=data)
+            resp.close()
+            status = resp.status_code
+            where = (method, url, role, status)
+            if isinstance(want, Public) or (role != ANON and role in want):
+                assert status not in (401, 403), where
+                assert status < 500, where
+            elif role == ANON:
+                assert status == 302, where
+                assert "/login" in resp.headers["Location"], where
+            else:
+                assert status == 403, where
+            if role != ANON and endpoint == "auth.logout" and status == 302:
+                client = _client_for(world, role)  # logout ended this session; continue with a new one
+
+
+def test_anonymous_redirect_keeps_next(world: World):
+    resp = world.app.test_client().get(f"/calls/{world.call_a.id}")
+    assert resp.status_code == 302
+    assert "/login?next=" in resp.headers["Location"]
+
+
+def test_authz_denied_is_audited(world: World):
+    client = _client_for(world, AGENT)
+    with world.app.extensions["qa_sessionmaker"]() as s:
+        before = s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "authz_denied")
+        )
+    assert client.get("/admin/users").status_code == 403
+    with world.app.extensions["qa_sessionmaker"]() as s:
+        events = list(
+            s.scalars(select(AuditEvent).where(AuditEvent.action == "authz_denied").order_by(AuditEvent.id))
+        )
+    assert len(events) == before + 1
+    assert events[-1].username == world.users[AGENT].username
+    assert events[-1].target == "/admin/users"
+    assert events[-1].detail.get("method") == "GET"
+
+
+def test_api_authz_denied_is_audited(world: World):
+    client = world.app.test_client()
+    resp = client.post("/api/calls", headers={"Authorization": f"Bearer {world.tokens[AGENT]}"})
+    assert resp.status_code == 403
+    with world.app.extensions["qa_sessionmaker"]() as s:
+        last = s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert last.action == "authz_denied"
+    assert last.username == world.users[AGENT].username
+    assert last.target == "/api/calls"
+
+
+def test_api_rejects_bad_token(world: World):
+    client = world.app.test_client()
+    for header in ("Bearer nope", "Bearer ", "Basic abc", f"Token {world.tokens[ADMIN]}"):
+        resp = client.get(f"/api/calls/{world.call_a.id}", headers={"Authorization": header})
+        assert resp.status_code == 401, header
+
+
+# --- agents see only their own calls ----------------------------------------------------------------------
+
+
+def test_agent_gets_404_for_another_agents_call(world: World):
+    client = _client_for(world, AGENT)
+    own, other = world.call_a.id, world.call_b.id
+    for suffix in ("", "/audio", "/status.json"):
+        ok = client.get(f"/calls/{own}{suffix}")
+        ok.close()
+        assert ok.status_code == 200, suffix
+        resp = client.get(f"/calls/{other}{suffix}")
+        resp.close()
+        assert resp.status_code == 404, suffix
+    # a call id that does not exist at all looks the same as someone else's call
+    assert client.get("/calls/999999").status_code == 404
+
+
+def test_agent_cannot_act_on_another_agents_call(world: World):
+    """retry / swap-roles / rescore: refused, with the same answer for own and other calls (no existence
+    oracle), and nothing is queued."""
+    client = _client_for(world, AGENT)
+    with world.app.extensions["qa_sessionmaker"]() as s:
+        jobs_before = s.scalar(select(func.count()).select_from(Job))
+    for action in ("retry", "swap-roles", "rescore"):
+        own = client.post(f"/calls/{world.call_a.id}/{action}", data={"csrf_token": csrf_token(client)})
+        other = client.post(f"/calls/{world.call_b.id}/{action}", data={"csrf_token": csrf_token(client)})
+        assert other.status_code in (403, 404), action
+        assert own.status_code == other.status_code, action
+    with world.app.extensions["qa_sessionmaker"]() as s:
+        assert s.scalar(select(func.count()).select_from(Job)) == jobs_before
+
+
+def test_staff_see_any_call_but_agent_b_not_agent_a(world: World):
+    trainer = _client_for(world, TRAINER)
+    assert trainer.get(f"/calls/{world.call_b.id}").status_code == 200
+    b = logged_in_client(world.app, world.agent_b.user.username)
+    assert b.get(f"/calls/{world.call_a.id}").status_code == 404
+    assert b.get(f"/calls/{world.call_b.id}").status_code == 200
+
+
+def test_agent_api_sees_only_own_calls(world: World):
+    client = world.app.test_client()
+    headers = {"Authorization": f"Bearer {world.tokens[AGENT]}"}
+    own = client.get(f"/api/calls/{world.call_a.id}", headers=headers)
+    assert own.status_code == 200
+    assert own.get_json()["call"]["id"] == world.call_a.id
+    other = client.get(f"/api/calls/{world.call_b.id}", headers=headers)
+    assert other.status_code == 404
+    assert other.get_json()["error"] == "not_found"
+    assert "agent" not in other.get_json().get("call", {})
+
+
+def test_agent_list_shows_only_own_calls(world: World):
+    client = _client_for(world, AGENT)
+    for url in ("/calls/", "/calls/?sort=duration&dir=asc", f"/calls/?agent={world.agent_b.id}", "/"):
+        html = client.get(url).get_data(as_text=True)
+        assert f'href="/calls/{world.call_b.id}"' not in html, url
+        assert world.agent_b.employee_no not in html, url
+    html = client.get("/calls/").get_data(as_text=True)
+    assert f'href="/calls/{world.call_a.id}"' in html
+    # filtering by another agent's id yields nothing rather than their calls
+    html = client.get(f"/calls/?agent={world.agent_b.id}").get_data(as_text=True)
+    assert f'href="/calls/{world.call_a.id}"' not in html
+
+
+def test_staff_list_shows_all_calls(world: World):
+    html = _client_for(world, QA).get("/calls/").get_data(as_text=True)
+    assert f'href="/calls/{world.call_a.id}"' in html
+    assert f'href="/calls/{world.call_b.id}"' in html
