@@ -98,6 +98,7 @@ class PhrasePrimitive(Primitive):
         )
         self.min_distinct = int(spec.get("min_distinct", 1))
         self.window = spec.get("window")
+        self.min_customer_turns = int(spec.get("min_customer_turns", 0))
 
     def _where(self, n: int) -> tuple[str, str]:
         w = self.window or {}
@@ -112,6 +113,11 @@ class PhrasePrimitive(Primitive):
         win = ctx.window(self.party, self.window)
         if not win:
             return _na_or_fail(self.criterion, f"没有{PARTY_ZH[self.party]}话语 / no {self.party} turns", ctx)
+        if self.min_customer_turns:
+            n_cust = len(ctx.substantive(ctx.turns("customer")))
+            if n_cust < self.min_customer_turns:
+                note = f"客户有效话语仅{n_cust}句，不适用 / only {n_cust} customer turns, not applicable"
+                return _na_or_fail(self.criterion, note, ctx)
         wz, we = self._where(len(win))
         sets = self.groups or ([self.any] if self.any else [])
         used: list[Hit] = []
