@@ -228,3 +228,21 @@ def probe_channels(path: str | Path) -> int:
         return int(proc.stdout.strip().splitlines()[0])
     except (ValueError, IndexError):
         return 0
+
+
+def mute_file(path: str | Path, spans: list[tuple[float, float]], *, pad: float = 0.15) -> None:
+    """Silence ``spans`` (seconds) in the audio file at ``path`` in place, keeping its format."""
+    if not spans:
+        return
+    p = Path(path)
+    expr = "+".join(f"between(t,{max(0.0, a - pad):.3f},{b + pad:.3f})" for a, b in spans)
+    tmp = p.with_name(p.stem + ".muting" + p.suffix)
+    proc = subprocess.run(
+        [_require("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(p), "-map", "0:a:0",
+         "-af", f"volume=enable='{expr}':volume=0", str(tmp)],
+        capture_output=True, timeout=3600, check=False,
+    )
+    if proc.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise AudioError("mute_failed", f"cannot mute redacted audio: {proc.stderr.decode(errors='replace')[:200]}")
+    tmp.replace(p)

@@ -23,17 +23,16 @@ def _load(spec: str) -> Callable[..., Any]:
 
 
 def default_speech(env: dict[str, str]) -> Any:
-    from transcription.config import SpeechConfig
     from transcription.pipeline import SpeechPipeline
 
-    return SpeechPipeline(SpeechConfig.from_mapping(env))
+    return SpeechPipeline.from_env(env)
 
 
 def default_scorer() -> Callable[..., Any]:
+    from scoring import sentiment
     from scoring.engine import score
-    from scoring.sentiment import default_analyzer
 
-    analyzer = default_analyzer()
+    analyzer = sentiment.create("calibrated")
 
     def _score(transcript: Any, rubric: Any) -> Any:
         return score(transcript, rubric, sentiment=analyzer)
@@ -57,6 +56,8 @@ class Backends:
     @property
     def scorer(self) -> Callable[..., Any]:
         if self._scorer is None:
-            factory = _load(self.settings.scoring_backend) if self.settings.scoring_backend else default_scorer
+            factory = (
+                _load(self.settings.scoring_backend) if self.settings.scoring_backend else default_scorer
+            )
             self._scorer = factory()
         return self._scorer

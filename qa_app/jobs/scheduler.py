@@ -23,7 +23,16 @@ def requeue_expired(factory: sessionmaker[Session]) -> int:
 
 
 def build(factory: sessionmaker[Session], *, blocking: bool = False, interval: int = 30):
-    sched = BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
-    sched.add_job(requeue_expired, "interval", seconds=interval, args=[factory], id="requeue_expired",
-                  max_instances=1, coalesce=True)
+    sched = (
+        BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
+    )
+    sched.add_job(
+        requeue_expired,
+        "interval",
+        seconds=interval,
+        args=[factory],
+        id="requeue_expired",
+        max_instances=1,
+        coalesce=True,
+    )
     return sched

@@ -11,17 +11,17 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from qa_app.db.models import Call, Job
+from qa_app.db.models import Call, Job, JobState
 from qa_app.db.session import transaction
 from qa_app.jobs.backends import Backends
 from qa_app.services import jobs, processing
 from qa_app.settings import Settings
-from transcription.audio import AudioError
+from transcription.audio import AudioError, mute_file
+from transcription.errors import BadAudioError
 
 log = logging.getLogger("qa_app.worker")
 
@@ -31,7 +31,7 @@ class LostLease(Exception):
 
 
 def _permanent(exc: BaseException) -> bool:
-    if isinstance(exc, jobs.PermanentError | AudioError | FileNotFoundError):
+    if isinstance(exc, jobs.PermanentError | AudioError | BadAudioError | FileNotFoundError):
         return True
     return bool(getattr(exc, "permanent", False))
 
@@ -66,8 +66,9 @@ class Heartbeat:
 
     def beat(self) -> None:
         with transaction(self.factory) as db:
-            if not jobs.heartbeat(db, self.job_id, self.worker, self.lease, stage=self.stage,
-                                  progress=self.progress_value):
+            if not jobs.heartbeat(
+                db, self.job_id, self.worker, self.lease, stage=self.stage, progress=self.progress_value
+            ):
                 self.lost = True
 
     def _run(self) -> None:
@@ -86,29 +87,45 @@ def _owned(db: Session, job_id: int, worker: str) -> Job:
     return job
 
 
-def process_job(factory: sessionmaker[Session], job_id: int, worker: str, backends: Backends,
-                settings: Settings) -> str:
+def process_job(
+    factory: sessionmaker[Session], job_id: int, worker: str, backends: Backends, settings: Settings
+) -> str:
     """Run one claimed job to the end (or to a recorded failure). Returns its final state."""
-    with transaction(factory) as db:
-        job = _owned(db, job_id, worker)
-        if job.attempts > job.max_attempts:
-            processing.fail(db, job, job.last_error or "too many attempts", backoff_seconds=0, permanent=True)
-            return job.state
-        call = processing.start(db, job)
-        kind, done = job.kind, list(job.payload.get("done", []))
-        audio = settings.data_dir / call.audio_path
-        layout, language = call.channel_layout, call.language
-        rubric_version_id = job.payload.get("rubric_version_id")
+    try:
+        with transaction(factory) as db:
+            job = _owned(db, job_id, worker)
+            if job.attempts > job.max_attempts:
+                processing.fail(
+                    db, job, job.last_error or "too many attempts", backoff_seconds=0, permanent=True
+                )
+                return job.state
+            call = processing.start(db, job)
+            kind, done = job.kind, list(job.payload.get("done", []))
+            audio = settings.data_dir / call.audio_path
+            layout, language = call.channel_layout, call.language
+            rubric_version_id = job.payload.get("rubric_version_id")
+    except LostLease:
+        return "lost"
+    except jobs.PermanentError as exc:
+        with transaction(factory) as db:
+            processing.fail(db, db.get(Job, job_id), str(exc), backoff_seconds=0, permanent=True)
+        return JobState.DEAD
     try:
         with Heartbeat(factory, job_id, worker, settings.job_lease_seconds) as hb:
             if kind == processing.PROCESS and "transcribe" not in done:
                 hb.set("transcribe", 0.0)
-                transcript = backends.speech.run(
-                    audio, channels="mono" if layout == "mono" else "stereo", layout=layout,
-                    language=None if language == "auto" else language, progress=hb.progress,
+                result = backends.speech.run_detailed(
+                    audio,
+                    channels="mono" if layout == "mono" else "stereo",
+                    layout=layout,
+                    language=None if language == "auto" else language,
+                    progress=hb.progress,
                 )
                 if hb.lost:
                     raise LostLease(f"job {job_id} lease lost during transcription")
+                transcript = result.transcript
+                if settings.mute_redacted_audio and result.redactions:
+                    mute_file(audio, [(s.start, s.end) for s in result.redactions])
                 with transaction(factory) as db:
                     job = _owned(db, job_id, worker)
                     processing.store_transcript(db, db.get(Call, job.call_id), transcript)
@@ -130,8 +147,13 @@ def process_job(factory: sessionmaker[Session], job_id: int, worker: str, backen
             job = db.get(Job, job_id)
             if job is None or not jobs.still_owned(db, job, worker):
                 return "lost"
-            processing.fail(db, job, f"{type(exc).__name__}: {exc}", backoff_seconds=settings.job_backoff_seconds,
-                            permanent=_permanent(exc))
+            processing.fail(
+                db,
+                job,
+                f"{type(exc).__name__}: {exc}",
+                backoff_seconds=settings.job_backoff_seconds,
+                permanent=_permanent(exc),
+            )
             return job.state
 
 
@@ -139,9 +161,16 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run(factory: sessionmaker[Session], settings: Settings, *, backends: Backends | None = None,
-        once: bool = False, poll: float = 2.0, stop: threading.Event | None = None,
-        on_idle: Callable[[], None] | None = None) -> int:
+def run(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    backends: Backends | None = None,
+    once: bool = False,
+    poll: float = 2.0,
+    stop: threading.Event | None = None,
+    on_idle: Callable[[], None] | None = None,
+) -> int:
     """Claim and process jobs until ``stop`` is set (or the queue is empty with ``once``). Returns jobs run."""
     backends = backends or Backends(settings)
     wid = worker_id()
@@ -163,8 +192,3 @@ def run(factory: sessionmaker[Session], settings: Settings, *, backends: Backend
         log.info("job %s -> %s", job_id, state)
         count += 1
     return count
-
-
-def sleep_forever() -> None:  # pragma: no cover - used by the CLI when the scheduler runs alone
-    while True:
-        time.sleep(3600)
