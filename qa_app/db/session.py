@@ -29,6 +29,14 @@ def make_engine(url: str, **kw: object) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kw)
 
 
+def optimize_database(engine: Engine) -> None:
+    """Refresh planner statistics (SQLite has no autovacuum/analyze daemon; PostgreSQL does)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("PRAGMA optimize=0x10002")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 

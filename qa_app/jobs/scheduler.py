@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from qa_app.db.session import transaction
+from qa_app.db.session import optimize_database, transaction
 from qa_app.services import jobs
 
 log = logging.getLogger("qa_app.scheduler")
@@ -20,6 +20,10 @@ def requeue_expired(factory: sessionmaker[Session]) -> int:
         if expired:
             log.warning("requeued %d job(s) whose worker stopped responding", len(expired))
         return len(expired)
+
+
+def optimize(factory: sessionmaker[Session]) -> None:
+    optimize_database(factory.kw["bind"])
 
 
 def build(factory: sessionmaker[Session], *, blocking: bool = False, interval: int = 30):

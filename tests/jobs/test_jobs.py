@@ -203,3 +203,10 @@ def test_rescore_is_explicit_and_logged(env, db):
     worker.run(factory, settings, backends=backends, once=True)
     assert count(factory, AutoScorecard, call_id=call_id) == 1
     assert count(factory, AuditEvent, action="rescore_requested") == 1
+
+
+def test_scheduler_optimize_duty_runs(env):
+    _, factory, _, _ = env
+    scheduler.optimize(factory)  # SQLite: PRAGMA optimize refreshes planner statistics
+    jobs_scheduled = {j.id for j in scheduler.build(factory).get_jobs()}
+    assert jobs_scheduled == {"requeue_expired", "optimize_db"}
