@@ -39,4 +39,7 @@ def build(factory: sessionmaker[Session], *, blocking: bool = False, interval: i
         max_instances=1,
         coalesce=True,
     )
+    sched.add_job(
+        optimize, "interval", hours=1, args=[factory], id="optimize_db", max_instances=1, coalesce=True
+    )
     return sched

@@ -114,7 +114,8 @@ def test_kill_9_mid_transcription_resumes_and_finishes_exactly_once(app, db, tmp
 @pytest.mark.parametrize("signal_name", ["SIGTERM"])
 def test_worker_stops_cleanly_on_sigterm(app, tmp_path, signal_name):
     settings = app.extensions["qa_settings"]
-    proc = _start_worker(_worker_env(settings, tmp_path / "m", sleep=0), tmp_path / "w.log")
-    time.sleep(1.5)
+    log = tmp_path / "w.log"
+    proc = _start_worker(_worker_env(settings, tmp_path / "m", sleep=0), log)
+    _wait(lambda: "started" in log.read_text(), 60, "the worker to start")  # signal handlers are installed
     proc.send_signal(getattr(signal, signal_name))
     assert proc.wait(15) == 0
