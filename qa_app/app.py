@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, session
 from sqlalchemy.orm import Session
 
 from qa_app.db.session import make_engine, make_session_factory
@@ -75,7 +75,8 @@ def _select_locale() -> str:
         return lang
     if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
-    return request.accept_languages.best_match(LOCALES) or get_settings().default_locale
+    # Chinese first: the product's default wins over the browser's Accept-Language.
+    return get_settings().default_locale
 
 
 def register_extensions(app: Flask) -> None:
