@@ -78,6 +78,31 @@ def repeated_run_mask(units: Sequence[str], max_unit: int = 8, min_repeats: int 
     return keep
 
 
+def collapse_word_repeats(texts: Sequence[str], min_repeats: int = MIN_REPEATS) -> list[str]:
+    """Remove decoder loops from a word sequence whose tokens need not align with the
+    repeated unit (e.g. "酒", "子酒", "子酒", ...).  Works on the concatenated characters;
+    returns the new word texts in order, "" for words that were entirely removed."""
+    chars: list[str] = []
+    owner: list[int] = []
+    for i, t in enumerate(texts):
+        chars.extend(t)
+        owner.extend([i] * len(t))
+    joined = "".join(chars)
+    drop = [False] * len(chars)
+    pattern = re.compile(r"(\S.{0,7}?)\1{" + str(min_repeats - 1) + ",}", re.DOTALL)
+    for m in pattern.finditer(joined):
+        unit = len(m.group(1))
+        for k in range(m.start() + unit, m.end()):
+            drop[k] = True
+    if not any(drop):
+        return list(texts)
+    out = [""] * len(texts)
+    for ch, i, d in zip(chars, owner, drop, strict=True):
+        if not d:
+            out[i] += ch
+    return out
+
+
 def join_words(texts: Sequence[str]) -> str:
     """Join word texts: faster-whisper words carry their own leading spaces."""
     return re.sub(r"\s+", " ", "".join(texts)).strip()

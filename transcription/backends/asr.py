@@ -12,7 +12,13 @@ import numpy as np
 
 from transcription.config import SpeechConfig
 from transcription.errors import ModelNotFoundError, SpeechStackMissingError, TranscriptionError
-from transcription.text import collapse_repeats, join_words, repeated_run_mask, to_simplified
+from transcription.text import (
+    collapse_repeats,
+    collapse_word_repeats,
+    join_words,
+    repeated_run_mask,
+    to_simplified,
+)
 from transcription.types import Word
 
 
@@ -65,13 +71,43 @@ def load_model(config: SpeechConfig) -> Any:
 
 
 def _clean_words(raw: list[Any], offset: float) -> tuple[Word, ...]:
+    """Simplified Chinese, decoder loops removed (token- and character-level)."""
     texts = [to_simplified(w.word) for w in raw]
     keep = repeated_run_mask(texts)
-    return tuple(
-        Word(float(w.start) + offset, float(w.end) + offset, t, float(w.probability))
-        for w, t, k in zip(raw, texts, keep, strict=True)
-        if k and t.strip()
+    raw = [w for w, k in zip(raw, keep, strict=True) if k]
+    texts = collapse_word_repeats([t for t, k in zip(texts, keep, strict=True) if k])
+    return fix_long_words(
+        [
+            Word(float(w.start) + offset, float(w.end) + offset, t, float(w.probability))
+            for w, t in zip(raw, texts, strict=True)
+            if t.strip()
+        ]
     )
+
+
+MAX_WORD_SECONDS = 1.2
+CLAMPED_WORD_SECONDS = 0.6
+
+
+def fix_long_words(words: list[Word]) -> tuple[Word, ...]:
+    """Whisper's first word after a pause often starts where the previous word ended
+    (the pause is absorbed into it, seconds long with VAD on).  Clamp such words to
+    end a short, plausible duration before their end."""
+    out = []
+    for w in words:
+        if w.end - w.start > MAX_WORD_SECONDS:
+            w = Word(w.end - CLAMPED_WORD_SECONDS, w.end, w.text, w.probability)
+        out.append(w)
+    # With VAD on, the first word of a segment is sometimes left at the end of the
+    # previous speech chunk, seconds before the rest of its segment: move it next to them.
+    if len(out) > 1 and out[1].start - out[0].end > MAX_GAP_AFTER_FIRST_WORD:
+        first, nxt = out[0], out[1]
+        dur = min(first.end - first.start, CLAMPED_WORD_SECONDS)
+        out[0] = Word(nxt.start - dur, nxt.start, first.text, first.probability)
+    return tuple(out)
+
+
+MAX_GAP_AFTER_FIRST_WORD = 1.0
 
 
 def transcribe(

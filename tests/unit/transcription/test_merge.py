@@ -54,7 +54,7 @@ def test_stereo_merge_orders_by_time_and_labels_channels():
     assert [(s.speaker, s.text) for s in segs] == [("LEFT", "您好"), ("RIGHT", "你好"), ("LEFT", "好的")]
 
 
-def test_stereo_merge_drops_crosstalk_words():
+def test_stereo_merge_drops_crosstalk_segments():
     sr = 16000
     t = np.arange(sr * 3) / sr
     loud = 0.3 * np.sin(2 * np.pi * 220 * t).astype(np.float32)

@@ -1,4 +1,10 @@
-from transcription.text import collapse_repeats, join_words, repeated_run_mask, to_simplified
+from transcription.text import (
+    collapse_repeats,
+    collapse_word_repeats,
+    join_words,
+    repeated_run_mask,
+    to_simplified,
+)
 
 
 def test_traditional_to_simplified():
@@ -27,3 +33,11 @@ def test_word_mask_single_token_loop_and_spaces():
     keep = repeated_run_mask(words)
     assert [w for w, k in zip(words, keep, strict=True) if k] == [" the", " end"]
     assert join_words([" hello", " world"]) == "hello world"
+
+
+def test_character_loop_across_misaligned_tokens():
+    words = ["好", "的", "酒", "子酒", "子酒", "子酒", "子酒", "子", "谢谢"]
+    out = collapse_word_repeats(words)
+    assert "".join(out) == "好的酒子谢谢"
+    assert len(out) == len(words)
+    assert collapse_word_repeats(["对", "对", "对"]) == ["对", "对", "对"]
