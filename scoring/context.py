@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
 from scoring.metrics import CallMetrics, compute_metrics
 from scoring.model import Evidence
-from scoring.text import is_backchannel, normalize
+from scoring.text import count_latin_words, is_backchannel, normalize, spoken_units
 from transcription.types import Segment, Transcript
 
 
@@ -27,7 +28,14 @@ class CallContext:
         sent = sentiment or {}
         self.sentiment: list[float | None] = [sent.get(s.id) for s in self.segs]
         self._bigrams: dict[int, set[str]] = {}
+        self._bigram_index: dict[str, int] | None = None
+        self._joined: dict[tuple[tuple[int, ...], int], tuple[str, list[int]]] = {}
         self._tokens: dict[int, set[str]] = {}
+        self.backchannel: list[bool] = [is_backchannel(t) for t in self.norm]
+        self.units: list[float] = [spoken_units(s.text) for s in self.segs]
+        self.words: list[int] = (
+            [count_latin_words(s.text) for s in self.segs] if self.language == "en" else [0] * len(self.segs)
+        )
         role_conf = transcript.role_confidence
         # Lower every verdict's confidence when speaker roles themselves are uncertain.
         self.role_factor = 1.0 if role_conf is None else 0.6 + 0.4 * max(0.0, min(1.0, float(role_conf)))
@@ -57,7 +65,39 @@ class CallContext:
         return idx
 
     def substantive(self, idx: Sequence[int]) -> list[int]:
-        return [i for i in idx if not is_backchannel(self.norm[i])]
+        bc = self.backchannel
+        return [i for i in idx if not bc[i]]
+
+    def joined(
+        self, idx: tuple[int, ...], exceptions: re.Pattern[str] | None = None
+    ) -> tuple[str, list[int]]:
+        """The normalised turns ``idx`` joined by newlines (exception phrases blanked) + start offsets."""
+        key = (idx, id(exceptions))
+        hit = self._joined.get(key)
+        if hit is None:
+            parts = [self.norm[i] for i in idx]
+            starts, pos = [], 0
+            for p in parts:
+                starts.append(pos)
+                pos += len(p) + 1
+            text = "\n".join(parts)
+            if exceptions is not None:
+                text = exceptions.sub(lambda m: "|" * len(m.group(0)), text)
+            hit = (text, starts)
+            self._joined[key] = hit
+        return hit
+
+    def bigram_index(self) -> dict[str, int]:
+        """Character bigram -> bitmask of the turns containing it (for the fuzzy prefilter)."""
+        if self._bigram_index is None:
+            index: dict[str, int] = {}
+            get = index.get
+            for i, t in enumerate(self.norm):
+                bit = 1 << i
+                for b in set(map(str.__add__, t, t[1:])):
+                    index[b] = get(b, 0) | bit
+            self._bigram_index = index
+        return self._bigram_index
 
     def bigrams(self, i: int) -> set[str]:
         b = self._bigrams.get(i)

@@ -7,7 +7,8 @@ bigram prefilter so the fuzzy pass only runs on turns that share some of the phr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,14 @@ class Hit:
 
 def _bigrams(s: str) -> set[str]:
     return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """Indices of the set bits of ``mask``."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _phrase_regex(norm: str) -> str:
@@ -102,67 +111,130 @@ class PhraseSet:
         more = len(self.phrases) - len(shown)
         return "、".join(shown) + (f" …(+{more})" if more > 0 else "")
 
-    def _text(self, ctx: Any, i: int) -> str:
-        t = ctx.norm[i]
-        if self._exceptions is not None:
-            t = self._exceptions.sub(lambda m: "|" * len(m.group(0)), t)
-        return t
-
     def find(
-        self, ctx: Any, indices: Iterable[int], *, fuzzy: bool = True, first_only: bool = False
+        self,
+        ctx: Any,
+        indices: Iterable[int],
+        *,
+        fuzzy: bool = True,
+        first_only: bool = False,
+        distinct: int = 0,
+        near: list[float] | None = None,
     ) -> list[Hit]:
-        """Hits in the given turns (each phrase at most once per turn), in turn order."""
+        """Hits in the given turns (each phrase at most once per turn), in turn order.
+
+        ``first_only`` stops at the first hit, ``distinct`` once that many different phrases were
+        found; ``near`` (a one-element list) receives the best fuzzy score below the threshold.
+
+        Exact phrases and regexes run once over the window's turns joined by newlines; the fuzzy
+        pass only looks at turns sharing enough character bigrams with a phrase (inverted index).
+        """
+        idx = tuple(indices)
+        if not idx:
+            return []
+        text, starts = ctx.joined(idx, self._exceptions)
         hits: list[Hit] = []
-        idx = list(indices)
-        for i in idx:
-            t = self._text(ctx, i)
-            found: set[str] = set()
-            if self._exact is not None:
-                for m in self._exact.finditer(t):
-                    canon, kind = self._canon[m.group(0)]
-                    if canon not in found:
-                        found.add(canon)
-                        hits.append(Hit(i, canon, kind, 100.0, m.start(), m.group(0)))
-            for rx in self._regexes:
-                m = rx.search(t)
-                if m and rx.pattern not in found:
-                    found.add(rx.pattern)
-                    hits.append(Hit(i, rx.pattern, "regex", 100.0, m.start(), m.group(0)))
-            if self._tokens:
+        seen: set[tuple[int, str]] = set()
+        if self._exact is not None:
+            for m in self._exact.finditer(text):
+                k = bisect_right(starts, m.start()) - 1
+                canon, kind = self._canon[m.group(0)]
+                if (idx[k], canon) in seen:
+                    continue
+                seen.add((idx[k], canon))
+                hits.append(Hit(idx[k], canon, kind, 100.0, m.start() - starts[k], m.group(0)))
+                if first_only or (distinct and len({h.phrase for h in hits}) >= distinct):
+                    return hits
+        for rx in self._regexes:
+            for m in rx.finditer(text):
+                k = bisect_right(starts, m.start()) - 1
+                if (idx[k], rx.pattern) in seen:
+                    continue
+                seen.add((idx[k], rx.pattern))
+                hits.append(Hit(idx[k], rx.pattern, "regex", 100.0, m.start() - starts[k], m.group(0)))
+                if first_only:
+                    return hits
+        if self._tokens:
+            for i in idx:
                 toks = ctx.tokens(i)
                 for phrase in self._tokens:
                     parts = [normalize(p) for p in phrase.split()]
-                    if parts and all(p in toks for p in parts) and phrase not in found:
-                        found.add(phrase)
-                        hits.append(Hit(i, phrase, "tokens", 100.0, t.find(parts[0]), phrase))
-            if first_only and hits:
-                return hits
+                    if parts and all(p in toks for p in parts) and (i, phrase) not in seen:
+                        seen.add((i, phrase))
+                        hits.append(
+                            Hit(i, phrase, "tokens", 100.0, max(0, ctx.norm[i].find(parts[0])), phrase)
+                        )
+                        if first_only:
+                            return hits
         if fuzzy and self._fuzzy_targets:
-            exact_keys = {(h.index, h.phrase) for h in hits}
+            index = ctx.bigram_index()
+            pos_of = {i: k for k, i in enumerate(idx)}
+            allowed = 0
             for i in idx:
-                t = self._text(ctx, i)
-                bg = ctx.bigrams(i)
-                for n, canon, pbg, thr in self._fuzzy_targets:
-                    if (i, canon) in exact_keys or len(pbg & bg) < max(1, len(pbg) - 4):
+                allowed |= 1 << i
+            for n, canon, pbg, thr in self._fuzzy_targets:
+                masks = [index.get(b, 0) & allowed for b in pbg]
+                union = 0
+                for m in masks:
+                    union |= m
+                if not union:
+                    continue
+                need = max(1, len(pbg) - 4)
+                for i in _bits(union):
+                    if (i, canon) in seen or (need > 1 and sum((m >> i) & 1 for m in masks) < need):
                         continue
-                    al = fuzz.partial_ratio_alignment(n, t, score_cutoff=thr)
-                    if al is not None and al.score >= thr:
-                        exact_keys.add((i, canon))
+                    k = pos_of[i]
+                    t = text[starts[k] : starts[k + 1] - 1] if k + 1 < len(starts) else text[starts[k] :]
+                    al = fuzz.partial_ratio_alignment(n, t, score_cutoff=60.0 if near is not None else thr)
+                    if al is not None and al.score < thr:
+                        near[0] = max(near[0], al.score)  # type: ignore[index]
+                    elif al is not None:
+                        seen.add((i, canon))
                         hits.append(
                             Hit(i, canon, "fuzzy", al.score, al.dest_start, t[al.dest_start : al.dest_end])
                         )
                         if first_only:
                             return hits
+        if len(hits) > 1:
             hits.sort(key=lambda h: (h.index, h.pos))
         return hits
 
+    def first(self, ctx: Any, indices: Iterable[int]) -> list[Hit]:
+        """The earliest exact/regex hit in the turns (time order), as a 0- or 1-element list."""
+        idx = tuple(indices)
+        if not idx:
+            return []
+        text, starts = ctx.joined(idx, self._exceptions)
+        best: re.Match[str] | None = None
+        best_kind = ""
+        for rx in ((self._exact,) if self._exact is not None else ()) + self._regexes:
+            m = rx.search(text)
+            if m and (best is None or m.start() < best.start()):
+                best, best_kind = m, ("exact" if rx is self._exact else "regex")
+        if best is None:
+            return []
+        k = bisect_right(starts, best.start()) - 1
+        if best_kind == "exact":
+            canon, kind = self._canon[best.group(0)]
+        else:
+            canon, kind = best.re.pattern, "regex"
+        return [Hit(idx[k], canon, kind, 100.0, best.start() - starts[k], best.group(0))]
+
     def best_near_miss(self, ctx: Any, indices: Iterable[int], floor: float = 60.0) -> float:
-        """Best fuzzy score below the threshold (for lowering confidence of a 'not found')."""
+        """Best fuzzy score below the threshold (lowers the confidence of a 'not found')."""
         best = 0.0
+        allowed = 0
         for i in indices:
-            t = ctx.norm[i]
-            for n, _canon, _pbg, thr in self._fuzzy_targets:
-                s = fuzz.partial_ratio(n, t, score_cutoff=floor)
+            allowed |= 1 << i
+        if not allowed or not self._fuzzy_targets:
+            return best
+        index = ctx.bigram_index()
+        for n, _canon, pbg, thr in self._fuzzy_targets:
+            union = 0
+            for b in pbg:
+                union |= index.get(b, 0)
+            for i in _bits(union & allowed):
+                s = fuzz.partial_ratio(n, ctx.norm[i], score_cutoff=floor)
                 if s < thr:
                     best = max(best, s)
         return best

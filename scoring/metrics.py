@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scoring.text import count_latin_words, is_backchannel, spoken_units
-
 if TYPE_CHECKING:
     from scoring.context import CallContext
 
@@ -77,7 +75,7 @@ class CallMetrics:
             "overtalk_count": len(ov),
             "overtalk_seconds": round(sum(o.seconds for o in ov), 2),
             "agent_chars_per_minute": None if cpm is None else round(cpm, 1),
-            "agent_words_per_minute": None if wpm is None else round(wpm, 1),
+            "agent_words_per_minute": None if wpm is None or not self.words.get("agent") else round(wpm, 1),
             "agent_response_latency_mean": round(sum(lat) / len(lat), 2) if lat else None,
             "agent_response_latency_max": round(max(lat), 2) if lat else None,
             **self.extra,
@@ -107,7 +105,7 @@ def compute_metrics(ctx: CallContext) -> CallMetrics:
             o = segs[j]
             if o.role == s.role or o.role not in ("agent", "customer"):
                 continue
-            if is_backchannel(ctx.norm[i]) or is_backchannel(ctx.norm[j]):
+            if ctx.backchannel[i] or ctx.backchannel[j]:
                 continue
             start, end = max(o.start, s.start), min(o.end, s.end)
             if end > start:
@@ -116,15 +114,15 @@ def compute_metrics(ctx: CallContext) -> CallMetrics:
     talk: dict[str, float] = {}
     units: dict[str, float] = {}
     words: dict[str, int] = {}
-    for s in segs:
+    for i, s in enumerate(segs):
         talk[s.role] = talk.get(s.role, 0.0) + s.duration
-        units[s.role] = units.get(s.role, 0.0) + spoken_units(s.text)
-        words[s.role] = words.get(s.role, 0) + count_latin_words(s.text)
+        units[s.role] = units.get(s.role, 0.0) + ctx.units[i]
+        words[s.role] = words.get(s.role, 0) + ctx.words[i]
     # Agent response latency: customer turn end -> start of the next agent turn that follows it.
     lat: list[tuple[int, int, float]] = []
     last_customer: int | None = None
     for i, s in enumerate(segs):
-        if s.role == "customer" and not is_backchannel(ctx.norm[i]):
+        if s.role == "customer" and not ctx.backchannel[i]:
             last_customer = i
         elif s.role == "agent" and last_customer is not None:
             c = segs[last_customer]

@@ -14,7 +14,6 @@ from rubrics import Criterion
 from scoring.context import CallContext
 from scoring.matching import Hit, PhraseSet
 from scoring.model import Evidence, Verdict
-from scoring.text import count_latin_words, spoken_units
 
 REGISTRY: dict[str, type[Primitive]] = {}
 
@@ -123,13 +122,18 @@ class PhrasePrimitive(Primitive):
         used: list[Hit] = []
         missing: list[PhraseSet] = []
         for ps in sets:
-            exact = ps.find(ctx, win, fuzzy=False)
-            hits = exact if exact else ps.find(ctx, win, fuzzy=True)
+            want = self.min_distinct if ps is self.any else 1
+            exact = ps.find(ctx, win, fuzzy=False, distinct=want)
+            hits = (
+                exact
+                if len({h.phrase for h in exact}) >= want
+                else ps.find(ctx, win, fuzzy=True, distinct=want)
+            )
             if not hits:
                 missing.append(ps)
                 continue
             if ps is self.any and self.min_distinct > 1:
-                distinct = {h.phrase: h for h in ps.find(ctx, win, fuzzy=True)}
+                distinct = {h.phrase: h for h in hits}
                 if len(distinct) < self.min_distinct:
                     missing.append(ps)
                     used.extend(distinct.values())
@@ -166,14 +170,14 @@ class AbsencePrimitive(Primitive):
 
     def __call__(self, ctx: CallContext) -> Verdict:
         win = ctx.window(self.party, self.window)
-        hits = self.phrases.find(ctx, win, fuzzy=True)
+        near = [0.0]
+        hits = self.phrases.find(ctx, win, fuzzy=True, near=near)
         if hits:
             conf = max(_hit_conf(h) for h in hits)
             ev = tuple(ctx.evidence(h.index, _hit_note(h)) for h in hits[:6])
             found = "、".join(dict.fromkeys(h.phrase for h in hits))
             return Verdict("fail", conf, ev, f"{self.fail_note}: {found}")
-        near = self.phrases.best_near_miss(ctx, win) if win else 0.0
-        conf = 0.65 if near >= 75 else 0.9
+        conf = 0.65 if near[0] >= 75 else 0.9
         zh, en = self.pass_note.split(" / ")
         return Verdict(
             "pass",
@@ -211,12 +215,13 @@ class OrderingPrimitive(Primitive):
 
     def __call__(self, ctx: CallContext) -> Verdict:
         turns = ctx.turns(self.party)
-        actions = self.then.find(ctx, turns, fuzzy=False)
+        actions = self.then.first(ctx, turns)
         if not actions:
             note = f"{len(turns)}句{PARTY_ZH[self.party]}话语中未涉及账户操作，不适用 / no account action in {len(turns)} {self.party} turns"
             return Verdict("na" if self.criterion.allow_na else "pass", 0.85, (), note)
-        first_action = min(actions, key=lambda h: (h.index, h.pos))
-        checks = self.first.find(ctx, turns, fuzzy=True)
+        first_action = actions[0]
+        upto = [i for i in turns if i <= first_action.index]
+        checks = self.first.find(ctx, upto, fuzzy=False) or self.first.find(ctx, upto, fuzzy=True)
         before = [h for h in checks if (h.index, h.pos) < (first_action.index, first_action.pos)]
         if before:
             v = min(before, key=lambda h: (h.index, h.pos))
@@ -233,6 +238,7 @@ class OrderingPrimitive(Primitive):
                 "先核实身份再办理业务 / verified before the first account action",
             )
         ev = [ctx.evidence(first_action.index, "核实前的账户操作 / account action before verification")]
+        checks = self.first.find(ctx, [i for i in turns if i > first_action.index] + upto[-1:], fuzzy=True)
         if checks:
             ev.append(
                 ctx.evidence(
@@ -449,7 +455,7 @@ class SpeechRatePrimitive(Primitive):
         # evidence: the fastest (or slowest) long turn
         def turn_rate(i: int) -> float:
             s = ctx.segs[i]
-            n = count_latin_words(s.text) if ctx.language == "en" else spoken_units(s.text)
+            n = ctx.words[i] if ctx.language == "en" else ctx.units[i]
             return n * 60.0 / s.duration if s.duration > 0 else 0.0
 
         long_turns = [i for i in turns if ctx.segs[i].duration >= 2.0] or turns
