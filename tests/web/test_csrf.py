@@ -1,0 +1,217 @@
+"""CSRF: every state-changing HTML endpoint refuses a POST without a valid token and changes nothing;
+the bearer-token API is exempt from CSRF but never accepts the session cookie instead of a token."""
+
+from __future__ import annotations
+
+import io
+
+import factories
+import pytest
+from conftest import csrf_token, logged_in_client
+from flask import url_for
+from sqlalchemy import select
+
+from qa_app.db.base import Base
+from qa_app.services import accounts
+from qa_app.services import rubrics as rubric_service
+
+
+@pytest.fixture
+def scene(app, db, settings):
+    admin = factories.create_user(db, "admin")
+    victim = factories.create_user(db, "trainer")
+    team = factories.create_team(db)
+    agent = factories.create_agent(db, team=team)
+    call = factories.create_call(db, settings, agent)
+    rubric = rubric_service.ensure_default(db)
+    token = accounts.issue_api_token(db, admin, actor=admin)
+    db.commit()
+    wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
+    yaml_text = rubric.yaml_text
+    bodies = {
+        "auth.login": lambda: {"username": admin.username, "password": factories.DEFAULT_PASSWORD},
+        "auth.logout": lambda: {},
+        "auth.set_language": lambda: {"next": "/"},
+        "calls.upload": lambda: {
+            "audio": (io.BytesIO(wav), "new.wav"),
+            "agent_id": str(agent.id),
+            "started_at": "2026-11-20T09:30",
+            "direction": "inbound",
+            "channel_layout": "mono",
+            "language": "zh",
+        },
+        "calls.retry": lambda: {},
+        "calls.swap_roles": lambda: {},
+        "calls.rescore": lambda: {},
+        "admin.users": lambda: {
+            "username": "newperson",
+            "display_name": "New Person",
+            "role": "trainer",
+            "password": "Str0ng-passw0rd",
+        },
+        "admin.user_edit": lambda: {"display_name": "Changed", "role": "agent", "password": ""},
+        "admin.user_token": lambda: {},
+        "admin.teams": lambda: {"name": "Night shift", "lead_user_id": "0"},
+        "admin.agents": lambda: {
+            "employee_no": "E99999",
+            "name": "New Agent",
+            "team_id": str(team.id),
+            "hire_date": "2025-01-02",
+            "user_id": "0",
+        },
+        "admin.agent_active": lambda: {"active": "0"},
+        "rubrics.import_yaml": lambda: {"yaml_file": (io.BytesIO(yaml_text.encode()), "r.yaml")},
+        "rubrics.edit": lambda: {"yaml_text": yaml_text, "lock_version": "1"},
+        "rubrics.publish": lambda: {"make_default": "1"},
+        "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+    }
+    params = {
+        "call_id": call.id,
+        "user_id": victim.id,
+        "agent_id": agent.id,
+        "version_id": rubric.id,
+        "code": "en",
+    }
+    return {"admin": admin, "bodies": bodies, "params": params, "token": token, "agent": agent, "wav": wav}
+
+
+def snapshot(app) -> dict[str, list]:
+    """Every row of every table (the database is tiny)."""
+    out = {}
+    with app.extensions["qa_sessionmaker"]() as s:
+        for table in Base.metadata.sorted_tables:
+            out[table.name] = [tuple(r) for r in s.execute(select(table)).all()]
+    return out
+
+
+def _html_post_rules(app):
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and r.endpoint != "static" and not r.endpoint.startswith("api.")
+    ]
+
+
+def _url(app, rule, params):
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{a: params[a] for a in rule.arguments})
+
+
+def test_every_post_endpoint_has_a_csrf_case(app, scene):
+    missing = {r.endpoint for r in _html_post_rules(app)} - scene["bodies"].keys()
+    assert not missing, f"add a POST body for {sorted(missing)} to the scene fixture"
+
+
+@pytest.mark.parametrize("token_kind", ["missing", "garbage", "other_session"])
+def test_post_without_valid_csrf_token_is_rejected_and_changes_nothing(app, scene, settings, token_kind):
+    client = logged_in_client(app, scene["admin"].username)
+    other = app.test_client()
+    foreign_token = csrf_token(other)
+    files_before = sorted(p for p in settings.data_dir.rglob("*") if p.is_file())
+    for rule in _html_post_rules(app):
+        url = _url(app, rule, scene["params"])
+        data = scene["bodies"][rule.endpoint]()
+        if token_kind == "garbage":
+            data["csrf_token"] = "IjAxMjM0NTY3ODki.Zm9v.YmFy"
+        elif token_kind == "other_session":
+            data["csrf_token"] = foreign_token
+        before = snapshot(app)
+        resp = client.post(url, data=data)
+        assert resp.status_code == 400, (rule.endpoint, resp.status_code)
+        assert "csrf" in resp.get_data(as_text=True).lower(), rule.endpoint
+        assert snapshot(app) == before, f"{rule.endpoint} changed the database without a CSRF token"
+    # still logged in (logout was refused), language unchanged, no file stored
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN"' in page.get_data(as_text=True)
+    assert sorted(p for p in settings.data_dir.rglob("*") if p.is_file()) == files_before
+
+
+def test_login_without_csrf_token_does_not_log_in(app, scene):
+    client = app.test_client()
+    data = scene["bodies"]["auth.login"]()
+    assert client.post("/login", data=data).status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_same_posts_with_token_do_change_things(app, scene):
+    """Control: the bodies above are valid, so the 400s are due to the missing token."""
+    client = logged_in_client(app, scene["admin"].username)
+    before = snapshot(app)
+    resp = client.post(
+        "/admin/teams", data={**scene["bodies"]["admin.teams"](), "csrf_token": csrf_token(client)}
+    )
+    assert resp.status_code == 302
+    resp = client.post(
+        "/calls/upload", data={**scene["bodies"]["calls.upload"](), "csrf_token": csrf_token(client)}
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    after = snapshot(app)
+    assert len(after["teams"]) == len(before["teams"]) + 1
+    assert len(after["calls"]) == len(before["calls"]) + 1
+
+
+# --- the API --------------------------------------------------------------------------------------------
+
+
+def test_api_is_csrf_exempt_with_a_valid_token(app, scene):
+    client = app.test_client()
+    resp = client.post(
+        "/api/calls",
+        headers={"Authorization": f"Bearer {scene['token']}"},
+        data={
+            "audio": (io.BytesIO(scene["wav"]), "api.wav"),
+            "employee_no": scene["agent"].employee_no,
+            "started_at": "2026-11-20T09:30:00+08:00",
+        },
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["created"] is True
+
+
+@pytest.mark.parametrize("header", [None, "Bearer ", "Bearer qa_wrong", "bearer"])
+def test_api_requires_a_valid_token(app, scene, header):
+    client = app.test_client()
+    headers = {"Authorization": header} if header is not None else {}
+    before = snapshot(app)
+    resp = client.post(
+        "/api/calls",
+        headers=headers,
+        data={
+            "audio": (io.BytesIO(scene["wav"]), "api.wav"),
+            "employee_no": scene["agent"].employee_no,
+            "started_at": "2026-11-20T09:30:00",
+        },
+    )
+    assert resp.status_code == 401
+    assert resp.is_json
+    assert snapshot(app) == before
+
+
+def test_api_ignores_the_session_cookie(app, scene):
+    """A logged-in browser session must not authenticate the CSRF-exempt API (that would be CSRF)."""
+    client = logged_in_client(app, scene["admin"].username)
+    before = snapshot(app)
+    resp = client.post(
+        "/api/calls",
+        data={
+            "audio": (io.BytesIO(scene["wav"]), "api.wav"),
+            "employee_no": scene["agent"].employee_no,
+            "started_at": "2026-11-20T09:30:00",
+        },
+    )
+    assert resp.status_code == 401
+    assert snapshot(app) == before
+    assert client.get(f"/api/calls/{1}").status_code == 401
+
+
+def test_deactivated_users_token_stops_working(app, db, scene):
+    admin = scene["admin"]
+    other_admin = factories.create_user(db, "admin")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {scene['token']}"}
+    call_id = db.scalar(select(Base.metadata.tables["calls"].c.id))
+    assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 200
+    accounts.update_user(db, db.merge(admin), actor=other_admin, active=False)
+    db.commit()
+    assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 401
