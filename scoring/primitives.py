@@ -109,9 +109,20 @@ class PhrasePrimitive(Primitive):
         return f"{n}句{pz}话语", f"{n} {pe} turns"
 
     def __call__(self, ctx: CallContext) -> Verdict:
+        if not ctx.turns(self.party):
+            return _na_or_fail(self.criterion, f"没有{PARTY_ZH[self.party]}话语 / no {self.party} turns", ctx)
         win = ctx.window(self.party, self.window)
         if not win:
-            return _na_or_fail(self.criterion, f"没有{PARTY_ZH[self.party]}话语 / no {self.party} turns", ctx)
+            first = ctx.turns(self.party)[:1]
+            ev = tuple(
+                ctx.evidence(i, "第一句不在检索范围内 / first turn, outside the window") for i in first
+            )
+            return Verdict(
+                "fail",
+                0.85,
+                ev,
+                f"规定时间内没有{PARTY_ZH[self.party]}话语 / no {self.party} turn in the window {self.window}",
+            )
         if self.min_customer_turns:
             n_cust = len(ctx.substantive(ctx.turns("customer")))
             if n_cust < self.min_customer_turns:
