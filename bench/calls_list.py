@@ -41,8 +41,13 @@ def seed(factory, n_calls: int) -> tuple[User, User]:
         db.add_all(teams)
         db.flush()
         agents = [
-            Agent(employee_no=f"{i:05d}", name=f"agent{i}", team_id=teams[i % 10].id, hire_date=date(2024, 1, 1),
-                  user_id=agent_user.id if i == 0 else None)
+            Agent(
+                employee_no=f"{i:05d}",
+                name=f"agent{i}",
+                team_id=teams[i % 10].id,
+                hire_date=date(2024, 1, 1),
+                user_id=agent_user.id if i == 0 else None,
+            )
             for i in range(300)
         ]
         db.add_all(agents)
@@ -52,15 +57,27 @@ def seed(factory, n_calls: int) -> tuple[User, User]:
         rows = []
         for i in range(n_calls):
             a = agents[rnd.randrange(len(agents))]
-            rows.append({
-                "agent_id": a.id, "team_id": a.team_id,
-                "started_at": start + timedelta(seconds=rnd.randrange(300 * 86400)),
-                "duration": rnd.uniform(30, 900), "direction": "inbound", "queue": "宽带报障",
-                "channel_layout": "mono", "language": "zh", "status": rnd.choice(statuses),
-                "audio_sha256": f"{i:064x}", "audio_path": f"audio/x/{i}.wav", "audio_format": "wav",
-                "audio_bytes": 1, "original_filename": "x.wav", "source": "import",
-                "auto_score": rnd.uniform(40, 100), "created_at": start,
-            })
+            rows.append(
+                {
+                    "agent_id": a.id,
+                    "team_id": a.team_id,
+                    "started_at": start + timedelta(seconds=rnd.randrange(300 * 86400)),
+                    "duration": rnd.uniform(30, 900),
+                    "direction": "inbound",
+                    "queue": "宽带报障",
+                    "channel_layout": "mono",
+                    "language": "zh",
+                    "status": rnd.choice(statuses),
+                    "audio_sha256": f"{i:064x}",
+                    "audio_path": f"audio/x/{i}.wav",
+                    "audio_format": "wav",
+                    "audio_bytes": 1,
+                    "original_filename": "x.wav",
+                    "source": "import",
+                    "auto_score": rnd.uniform(40, 100),
+                    "created_at": start,
+                }
+            )
             if len(rows) == 5000:
                 db.execute(insert(Call), rows)
                 rows = []

@@ -67,8 +67,14 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
 
         try:
             with transaction(_factory()) as db:
-                accounts.create_user(db, username=username, display_name=name or username, password=password,
-                                     role=role, actor=None)
+                accounts.create_user(
+                    db,
+                    username=username,
+                    display_name=name or username,
+                    password=password,
+                    role=role,
+                    actor=None,
+                )
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"created {role} {username}")
@@ -117,8 +123,10 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             click.echo(f"line {line}: already imported (call {call_id})")
         for line, reason in report.errors:
             click.echo(f"line {line}: ERROR {reason}", err=True)
-        click.echo(f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
-                   f"{len(report.errors)} rejected")
+        click.echo(
+            f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
+            f"{len(report.errors)} rejected"
+        )
         if report.errors:
             sys.exit(2 if not report.imported else 1)
 
@@ -157,7 +165,9 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @app.cli.command("rescore")
     @click.option("--from", "date_from", required=True, help="YYYY-MM-DD (inclusive)")
     @click.option("--to", "date_to", required=True, help="YYYY-MM-DD (inclusive)")
-    @click.option("--rubric-version", type=int, default=None, help="rubric version id (default rubric if omitted)")
+    @click.option(
+        "--rubric-version", type=int, default=None, help="rubric version id (default rubric if omitted)"
+    )
     def rescore(date_from: str, date_to: str, rubric_version: int | None) -> None:
         """Queue an explicit, logged re-score of every call in a date range."""
         from qa_app.db.models import Call

@@ -79,9 +79,21 @@ class Settings:
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),
             scoring_backend=e.get("QA_SCORING_BACKEND", ""),
             mute_redacted_audio=_bool(e.get("QA_MUTE_REDACTED_AUDIO"), False),
-            speech_env={k: v for k, v in e.items() if k.startswith(("QA_ASR_", "QA_DIARIZATION", "QA_HF_",
-                                                                  "QA_NUM_SPEAKERS", "QA_MIN_SPEAKERS",
-                                                                  "QA_MAX_SPEAKERS", "QA_MODEL_DIR"))},
+            speech_env={
+                k: v
+                for k, v in e.items()
+                if k.startswith(
+                    (
+                        "QA_ASR_",
+                        "QA_DIARIZATION",
+                        "QA_HF_",
+                        "QA_NUM_SPEAKERS",
+                        "QA_MIN_SPEAKERS",
+                        "QA_MAX_SPEAKERS",
+                        "QA_MODEL_DIR",
+                    )
+                )
+            },
         )
 
     def with_overrides(self, **kw: object) -> Settings:

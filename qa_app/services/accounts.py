@@ -45,13 +45,18 @@ def authenticate(
 ) -> LoginResult:
     """Check credentials; throttle after ``max_failures`` failures per username or IP in the window."""
     since = utcnow() - timedelta(minutes=window_minutes)
-    failures = db.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "login_failed",
-            AuditEvent.at >= since,
-            (AuditEvent.username == username) | (AuditEvent.ip == ip),
+    failures = (
+        db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "login_failed",
+                AuditEvent.at >= since,
+                (AuditEvent.username == username) | (AuditEvent.ip == ip),
+            )
         )
-    ) or 0
+        or 0
+    )
     if failures >= max_failures:
         audit.record(db, "login_throttled", username=username, ip=ip)
         return LoginResult(None, throttled=True)
@@ -61,7 +66,9 @@ def authenticate(
         audit.record(db, "login_failed", username=username, ip=ip, reason="unknown user")
         return LoginResult(None)
     if not check_password_hash(user.password_hash, password) or not user.active:
-        audit.record(db, "login_failed", user=user, ip=ip, reason="inactive" if user.active is False else "password")
+        audit.record(
+            db, "login_failed", user=user, ip=ip, reason="inactive" if user.active is False else "password"
+        )
         return LoginResult(None)
     user.last_login_at = utcnow()
     audit.record(db, "login", user=user, ip=ip)
@@ -75,27 +82,48 @@ def end_sessions(db: Session, user: User) -> None:
 
 
 def create_user(
-    db: Session, *, username: str, display_name: str, password: str, role: str, actor: User | None,
+    db: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    actor: User | None,
     locale: str | None = None,
 ) -> User:
     if not USERNAME_RE.match(username):
-        raise Invalid("用户名为 3-64 位字母、数字、._- / username: 3-64 letters, digits, . _ -", field="username")
+        raise Invalid(
+            "用户名为 3-64 位字母、数字、._- / username: 3-64 letters, digits, . _ -", field="username"
+        )
     if role not in {r.value for r in Role}:
         raise Invalid(f"unknown role {role!r}", field="role")
     check_password_strength(password)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("用户名已存在 / username already taken", field="username")
-    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                role=role, locale=locale)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+        locale=locale,
+    )
     db.add(user)
     db.flush()
-    audit.record(db, "user_created", user=actor, target=f"user:{user.id}", role=role, username_created=username)
+    audit.record(
+        db, "user_created", user=actor, target=f"user:{user.id}", role=role, username_created=username
+    )
     return user
 
 
 def update_user(
-    db: Session, user: User, *, actor: User, display_name: str | None = None, role: str | None = None,
-    active: bool | None = None, password: str | None = None,
+    db: Session,
+    user: User,
+    *,
+    actor: User,
+    display_name: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
 ) -> User:
     if role is not None and role != user.role:
         if role not in {r.value for r in Role}:
@@ -117,7 +145,9 @@ def update_user(
             raise Invalid("不能停用自己 / you cannot deactivate yourself", field="active")
         user.active = active
         end_sessions(db, user)
-        audit.record(db, "user_activated" if active else "user_deactivated", user=actor, target=f"user:{user.id}")
+        audit.record(
+            db, "user_activated" if active else "user_deactivated", user=actor, target=f"user:{user.id}"
+        )
     db.flush()
     audit.record(db, "user_updated", user=actor, target=f"user:{user.id}")
     return user
@@ -154,7 +184,13 @@ def create_team(db: Session, *, name: str, lead_user_id: int | None, actor: User
 
 
 def create_agent(
-    db: Session, *, employee_no: str, name: str, team_id: int, hire_date: date, user_id: int | None,
+    db: Session,
+    *,
+    employee_no: str,
+    name: str,
+    team_id: int,
+    hire_date: date,
+    user_id: int | None,
     actor: User | None,
 ) -> Agent:
     employee_no = employee_no.strip()
@@ -169,11 +205,18 @@ def create_agent(
     if user_id is not None:
         user = db.get(User, user_id)
         if user is None or user.role != Role.AGENT:
-            raise Invalid("关联账号必须是坐席角色 / the linked account must have the agent role", field="user_id")
+            raise Invalid(
+                "关联账号必须是坐席角色 / the linked account must have the agent role", field="user_id"
+            )
         if db.scalar(select(Agent.id).where(Agent.user_id == user_id)) is not None:
             raise Conflict("该账号已关联其他坐席 / account already linked to an agent", field="user_id")
-    agent = Agent(employee_no=employee_no, name=name.strip() or employee_no, team_id=team_id,
-                  hire_date=hire_date, user_id=user_id)
+    agent = Agent(
+        employee_no=employee_no,
+        name=name.strip() or employee_no,
+        team_id=team_id,
+        hire_date=hire_date,
+        user_id=user_id,
+    )
     db.add(agent)
     db.flush()
     audit.record(db, "agent_created", user=actor, target=f"agent:{agent.id}", employee_no=employee_no)
@@ -192,8 +235,12 @@ def agent_for_user(db: Session, user: User) -> Agent | None:
 
 def cohort_counts(db: Session, *, today: date, new_hire_days: int) -> dict[str, int]:
     cutoff = today - timedelta(days=new_hire_days)
-    new = db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date > cutoff)) or 0
-    vet = db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date <= cutoff)) or 0
+    new = (
+        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date > cutoff)) or 0
+    )
+    vet = (
+        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date <= cutoff)) or 0
+    )
     return {"new_hire": new, "veteran": vet}
 
 

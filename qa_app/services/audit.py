@@ -10,17 +10,43 @@ from sqlalchemy.orm import Session
 from qa_app.db.models import AuditEvent, User
 
 ACTIONS = (
-    "login", "login_failed", "login_throttled", "logout", "authz_denied", "audio_play", "audio_download",
-    "user_created", "user_updated", "user_deactivated", "user_activated", "role_changed", "password_changed",
-    "team_created", "team_updated", "agent_created", "agent_updated", "call_uploaded", "calls_imported",
-    "api_token_created", "job_retried", "roles_swapped", "rubric_published", "rubric_draft_saved",
+    "login",
+    "login_failed",
+    "login_throttled",
+    "logout",
+    "authz_denied",
+    "audio_play",
+    "audio_download",
+    "user_created",
+    "user_updated",
+    "user_deactivated",
+    "user_activated",
+    "role_changed",
+    "password_changed",
+    "team_created",
+    "team_updated",
+    "agent_created",
+    "agent_updated",
+    "call_uploaded",
+    "calls_imported",
+    "api_token_created",
+    "job_retried",
+    "roles_swapped",
+    "rubric_published",
+    "rubric_draft_saved",
     "rescore_requested",
 )
 
 
 def record(
-    db: Session, action: str, *, user: User | None = None, username: str = "", target: str = "",
-    ip: str = "", **detail: object,
+    db: Session,
+    action: str,
+    *,
+    user: User | None = None,
+    username: str = "",
+    target: str = "",
+    ip: str = "",
+    **detail: object,
 ) -> AuditEvent:
     event = AuditEvent(
         action=action,
@@ -36,7 +62,10 @@ def record(
 
 
 def query(
-    *, action: str | None = None, username: str | None = None, since: datetime | None = None,
+    *,
+    action: str | None = None,
+    username: str | None = None,
+    since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select[tuple[AuditEvent]]:
     stmt = select(AuditEvent)

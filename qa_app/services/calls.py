@@ -51,7 +51,9 @@ def hash_customer_ref(settings: Settings, ref: str | None) -> str | None:
     if not ref or not ref.strip():
         return None
     normalized = "".join(ref.split()).lower()
-    return hmac.new(settings.secret_key.encode(), b"customer:" + normalized.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.secret_key.encode(), b"customer:" + normalized.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _validate_meta(db: Session, meta: CallMeta) -> Agent:
@@ -60,7 +62,9 @@ def _validate_meta(db: Session, meta: CallMeta) -> Agent:
     if meta.language not in LANGUAGES:
         raise Invalid(f"语言无效 / language must be one of {', '.join(LANGUAGES)}", field="language")
     if meta.channel_layout not in LAYOUTS:
-        raise Invalid(f"声道布局无效 / channel layout must be one of {', '.join(LAYOUTS)}", field="channel_layout")
+        raise Invalid(
+            f"声道布局无效 / channel layout must be one of {', '.join(LAYOUTS)}", field="channel_layout"
+        )
     if meta.started_at.tzinfo is None:
         raise Invalid("通话时间缺少时区 / start time needs a time zone", field="started_at")
     agent = db.get(Agent, meta.agent_id)
@@ -82,8 +86,11 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
             while chunk := src.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise Invalid(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限 / file exceeds the "
-                                  f"{max_bytes // (1024 * 1024)} MB limit", field="audio")
+                    raise Invalid(
+                        f"文件超过 {max_bytes // (1024 * 1024)} MB 上限 / file exceeds the "
+                        f"{max_bytes // (1024 * 1024)} MB limit",
+                        field="audio",
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -93,7 +100,13 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
 
 
 def ingest(
-    db: Session, settings: Settings, src: BinaryIO, *, filename: str, meta: CallMeta, actor: User | None,
+    db: Session,
+    settings: Settings,
+    src: BinaryIO,
+    *,
+    filename: str,
+    meta: CallMeta,
+    actor: User | None,
     source: str = "upload",
 ) -> IntakeResult:
     """Validate and store one recording; the same bytes twice give the same call."""
@@ -109,8 +122,11 @@ def ingest(
         except AudioError as exc:
             raise Invalid(f"{filename}: {exc.message}", field="audio") from exc
         if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
-            raise Invalid(f"{filename}: 立体声布局需要双声道音频 / a stereo layout needs a 2-channel file "
-                          f"(this one has {info.channels})", field="channel_layout")
+            raise Invalid(
+                f"{filename}: 立体声布局需要双声道音频 / a stereo layout needs a 2-channel file "
+                f"(this one has {info.channels})",
+                field="channel_layout",
+            )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
         final = settings.data_dir / rel
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +163,7 @@ def ingest(
 
 
 # --- access -----------------------------------------------------------------------------------------
+
 
 def visible_calls(db: Session, user: User) -> Select[tuple[Call]]:
     """Calls ``user`` may see: everything for staff, only their own for agents."""

@@ -26,9 +26,14 @@ STAFF = (
 )
 # agent key -> (name, team index, tenure in days): 01-04 veterans, 05-08 new hires.
 AGENTS = {
-    "agent01": ("张伟", 0, 1460), "agent02": ("刘洋", 0, 820), "agent03": ("孙丽", 1, 610),
-    "agent04": ("周杰", 1, 400), "agent05": ("吴婷", 0, 60), "agent06": ("郑浩", 1, 45),
-    "agent07": ("冯雪", 0, 25), "agent08": ("何军", 1, 12),
+    "agent01": ("张伟", 0, 1460),
+    "agent02": ("刘洋", 0, 820),
+    "agent03": ("孙丽", 1, 610),
+    "agent04": ("周杰", 1, 400),
+    "agent05": ("吴婷", 0, 60),
+    "agent06": ("郑浩", 1, 45),
+    "agent07": ("冯雪", 0, 25),
+    "agent08": ("何军", 1, 12),
 }
 TEAMS = ("宽带服务一组 Broadband 1", "综合业务二组 General 2")
 
@@ -45,7 +50,9 @@ class DemoResult:
         return "\n".join(lines)
 
 
-def seed(db: Session, settings: Settings, *, force: bool = False, audio_dir: Path | None = None) -> DemoResult | None:
+def seed(
+    db: Session, settings: Settings, *, force: bool = False, audio_dir: Path | None = None
+) -> DemoResult | None:
     """Create the demo data once (None if the database already has users and not ``force``)."""
     if not force and (db.scalar(select(func.count()).select_from(User)) or 0) > 0:
         return None
@@ -53,19 +60,30 @@ def seed(db: Session, settings: Settings, *, force: bool = False, audio_dir: Pat
     rubrics.ensure_default(db)
     staff = {}
     for username, name, role in STAFF:
-        staff[username] = accounts.create_user(db, username=username, display_name=name, password=DEMO_PASSWORD,
-                                               role=role, actor=None)
+        staff[username] = accounts.create_user(
+            db, username=username, display_name=name, password=DEMO_PASSWORD, role=role, actor=None
+        )
         result.logins.append((username, role.value, name))
-    teams = [accounts.create_team(db, name=TEAMS[0], lead_user_id=staff["lead_chen"].id, actor=None),
-             accounts.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None)]
+    teams = [
+        accounts.create_team(db, name=TEAMS[0], lead_user_id=staff["lead_chen"].id, actor=None),
+        accounts.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None),
+    ]
     agents = {}
     today = date.today()
     for i, (key, (name, team_idx, tenure)) in enumerate(AGENTS.items(), start=1):
-        user = accounts.create_user(db, username=key, display_name=f"坐席 {name}", password=DEMO_PASSWORD,
-                                    role=Role.AGENT, actor=None)
+        user = accounts.create_user(
+            db, username=key, display_name=f"坐席 {name}", password=DEMO_PASSWORD, role=Role.AGENT, actor=None
+        )
         result.logins.append((key, Role.AGENT.value, name))
-        agents[key] = accounts.create_agent(db, employee_no=f"10{i:02d}", name=name, team_id=teams[team_idx].id,
-                                            hire_date=today - timedelta(days=tenure), user_id=user.id, actor=None)
+        agents[key] = accounts.create_agent(
+            db,
+            employee_no=f"10{i:02d}",
+            name=name,
+            team_id=teams[team_idx].id,
+            hire_date=today - timedelta(days=tenure),
+            user_id=user.id,
+            actor=None,
+        )
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="qa-demo-") as tmp:
         folder = Path(audio_dir or tmp)
@@ -76,13 +94,19 @@ def seed(db: Session, settings: Settings, *, force: bool = False, audio_dir: Pat
             day = today - timedelta(days=n % 10)
             started = datetime.combine(day, time(9 + n % 8, (n * 7) % 60), tzinfo=tz)
             meta = calls.CallMeta(
-                agent_id=agents[script.agent_key].id, started_at=started, direction=script.direction,
-                queue=script.queue, customer_ref=f"demo-customer-{n % 7}", channel_layout=script.layout,
-                language=script.language, external_id=f"DEMO-{script.key}",
+                agent_id=agents[script.agent_key].id,
+                started_at=started,
+                direction=script.direction,
+                queue=script.queue,
+                customer_ref=f"demo-customer-{n % 7}",
+                channel_layout=script.layout,
+                language=script.language,
+                external_id=f"DEMO-{script.key}",
             )
             with wav.open("rb") as fh:
-                intake = calls.ingest(db, settings, fh, filename=f"{script.key}.wav", meta=meta, actor=None,
-                                      source="demo")
+                intake = calls.ingest(
+                    db, settings, fh, filename=f"{script.key}.wav", meta=meta, actor=None, source="demo"
+                )
             if intake.created:
                 processing.enqueue_call(db, intake.call, settings=settings)
                 result.calls += 1

@@ -52,7 +52,9 @@ def parse_started_at(value: str, tz: str) -> datetime:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ServiceError(f"started_at {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20 09:30:00)") from exc
+        raise ServiceError(
+            f"started_at {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20 09:30:00)"
+        ) from exc
     return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -99,6 +101,13 @@ def import_manifest(
             (report.imported if result.created else report.duplicates).append((line, result.call.id))
         except ServiceError as exc:
             report.errors.append((line, exc.message))
-    audit.record(db, "calls_imported", user=actor, target=str(folder), imported=len(report.imported),
-                 duplicates=len(report.duplicates), errors=len(report.errors))
+    audit.record(
+        db,
+        "calls_imported",
+        user=actor,
+        target=str(folder),
+        imported=len(report.imported),
+        duplicates=len(report.duplicates),
+        errors=len(report.errors),
+    )
     return report

@@ -22,7 +22,9 @@ class PermanentError(Exception):
     """A failure that retrying cannot fix (bad audio, missing rubric): dead-letter at once."""
 
 
-def enqueue(db: Session, kind: str, *, call_id: int | None, max_attempts: int, payload: dict | None = None) -> Job:
+def enqueue(
+    db: Session, kind: str, *, call_id: int | None, max_attempts: int, payload: dict | None = None
+) -> Job:
     """Add a job unless the same kind is already pending for this call (then return that one)."""
     if call_id is not None:
         existing = db.scalar(
@@ -53,18 +55,31 @@ def claim(db: Session, worker: str, lease_seconds: int, kinds: tuple[str, ...] |
         cond = [Job.id == job_id, Job.state == state]
         cond.append(Job.lease_until == lease if lease is not None else Job.lease_until.is_(None))
         res = db.execute(
-            update(Job).where(*cond).values(
-                state=JobState.RUNNING, worker=worker, lease_until=now + timedelta(seconds=lease_seconds),
-                heartbeat_at=now, attempts=Job.attempts + 1,
-            ).execution_options(synchronize_session=False)
+            update(Job)
+            .where(*cond)
+            .values(
+                state=JobState.RUNNING,
+                worker=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                heartbeat_at=now,
+                attempts=Job.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
         )
         if res.rowcount == 1:
             return db.get(Job, job_id, populate_existing=True)
     return None
 
 
-def heartbeat(db: Session, job_id: int, worker: str, lease_seconds: int, *, stage: str | None = None,
-              progress: float | None = None) -> bool:
+def heartbeat(
+    db: Session,
+    job_id: int,
+    worker: str,
+    lease_seconds: int,
+    *,
+    stage: str | None = None,
+    progress: float | None = None,
+) -> bool:
     """Extend the lease while we still own the job; False means it was taken from us."""
     values: dict = {"lease_until": utcnow() + timedelta(seconds=lease_seconds), "heartbeat_at": utcnow()}
     if stage is not None:
@@ -72,16 +87,19 @@ def heartbeat(db: Session, job_id: int, worker: str, lease_seconds: int, *, stag
     if progress is not None:
         values["progress"] = round(float(progress), 3)
     res = db.execute(
-        update(Job).where(Job.id == job_id, Job.worker == worker, Job.state == JobState.RUNNING)
-        .values(**values).execution_options(synchronize_session=False)
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == JobState.RUNNING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
 
 
 def still_owned(db: Session, job: Job, worker: str) -> bool:
-    return db.scalar(
-        select(Job.id).where(Job.id == job.id, Job.worker == worker, Job.state == JobState.RUNNING)
-    ) is not None
+    return (
+        db.scalar(select(Job.id).where(Job.id == job.id, Job.worker == worker, Job.state == JobState.RUNNING))
+        is not None
+    )
 
 
 def complete(db: Session, job: Job) -> None:

@@ -37,21 +37,35 @@ def retry_call(db: Session, call: Call, *, actor: User, settings: Settings) -> J
     return job
 
 
-def request_rescore(db: Session, call_ids: list[int], *, actor: User | None, rubric_version_id: int | None = None,
-                    max_attempts: int = 3) -> list[Job]:
+def request_rescore(
+    db: Session,
+    call_ids: list[int],
+    *,
+    actor: User | None,
+    rubric_version_id: int | None = None,
+    max_attempts: int = 3,
+) -> list[Job]:
     """Explicit, logged re-score of calls that already have a transcript."""
     have = set(db.scalars(select(TranscriptRecord.call_id).where(TranscriptRecord.call_id.in_(call_ids))))
     out = [
-        jobs.enqueue(db, SCORE, call_id=cid, max_attempts=max_attempts,
-                     payload={"rubric_version_id": rubric_version_id} if rubric_version_id else None)
-        for cid in call_ids if cid in have
+        jobs.enqueue(
+            db,
+            SCORE,
+            call_id=cid,
+            max_attempts=max_attempts,
+            payload={"rubric_version_id": rubric_version_id} if rubric_version_id else None,
+        )
+        for cid in call_ids
+        if cid in have
     ]
-    audit.record(db, "rescore_requested", user=actor, target=f"{len(out)} calls",
-                 rubric_version_id=rubric_version_id)
+    audit.record(
+        db, "rescore_requested", user=actor, target=f"{len(out)} calls", rubric_version_id=rubric_version_id
+    )
     return out
 
 
 # --- stages -------------------------------------------------------------------------------------------
+
 
 def start(db: Session, job: Job) -> Call:
     call = db.get(Call, job.call_id)
@@ -70,8 +84,13 @@ def store_transcript(db: Session, call: Call, transcript: Transcript) -> Transcr
     text = "\n".join(s.text for s in transcript.segments)
     rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
     if rec is None:
-        rec = TranscriptRecord(call_id=call.id, language=transcript.language, data=data, search_text=text,
-                               role_confidence=transcript.role_confidence)
+        rec = TranscriptRecord(
+            call_id=call.id,
+            language=transcript.language,
+            data=data,
+            search_text=text,
+            role_confidence=transcript.role_confidence,
+        )
         db.add(rec)
     else:
         rec.language, rec.data, rec.search_text = transcript.language, data, text
@@ -85,7 +104,9 @@ def load_transcript(db: Session, call_id: int) -> Transcript | None:
     return None if rec is None else Transcript.from_dict(rec.data)
 
 
-def score_call(db: Session, call: Call, scorer: Any, *, rubric_version_id: int | None = None) -> AutoScorecard:
+def score_call(
+    db: Session, call: Call, scorer: Any, *, rubric_version_id: int | None = None
+) -> AutoScorecard:
     """Score the stored transcript with the default (or given) published rubric; replace any old card."""
     transcript = load_transcript(db, call.id)
     if transcript is None:
@@ -93,12 +114,18 @@ def score_call(db: Session, call: Call, scorer: Any, *, rubric_version_id: int |
     version = rubrics.get_version(db, rubric_version_id) if rubric_version_id else rubrics.default_version(db)
     card = scorer(transcript, rubrics.to_domain(version))
     data = card.to_dict()
-    db.execute(delete(AutoScorecard).where(AutoScorecard.call_id == call.id,
-                                           AutoScorecard.rubric_version_id == version.id))
+    db.execute(
+        delete(AutoScorecard).where(
+            AutoScorecard.call_id == call.id, AutoScorecard.rubric_version_id == version.id
+        )
+    )
     row = AutoScorecard(
-        call_id=call.id, rubric_version_id=version.id, total=data.get("total"),
+        call_id=call.id,
+        rubric_version_id=version.id,
+        total=data.get("total"),
         critical_failed=bool(data.get("critical_failed")),
-        needs_review=sum(1 for c in data["criteria"] if c.get("needs_review")), data=data,
+        needs_review=sum(1 for c in data["criteria"] if c.get("needs_review")),
+        data=data,
     )
     db.add(row)
     if version.is_default:
@@ -141,6 +168,7 @@ def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> J
 
 # --- read models ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CallView:
     job: Job | None
@@ -153,7 +181,9 @@ class CallView:
 def call_view(db: Session, call: Call, settings: Settings) -> CallView:
     rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
     card = db.scalar(
-        select(AutoScorecard).where(AutoScorecard.call_id == call.id).order_by(AutoScorecard.created_at.desc())
+        select(AutoScorecard)
+        .where(AutoScorecard.call_id == call.id)
+        .order_by(AutoScorecard.created_at.desc())
     )
     titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
     pending = len(list(db.scalars(select(Job.id).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE)))))
@@ -166,9 +196,16 @@ def status_dict(db: Session, call: Call) -> dict[str, Any]:
         "call_id": call.id,
         "status": call.status,
         "failure_reason": call.failure_reason,
-        "job": None if job is None else {
-            "id": job.id, "kind": job.kind, "state": job.state, "stage": job.stage,
-            "progress": job.progress, "attempts": job.attempts, "last_error": job.last_error,
+        "job": None
+        if job is None
+        else {
+            "id": job.id,
+            "kind": job.kind,
+            "state": job.state,
+            "stage": job.stage,
+            "progress": job.progress,
+            "attempts": job.attempts,
+            "last_error": job.last_error,
         },
         "pending": job is not None and job.state in (JobState.QUEUED, JobState.RUNNING, JobState.FAILED),
     }

@@ -58,8 +58,14 @@ def _deny(status: int) -> None:
 
     if current_user.is_authenticated:
         db = get_db()
-        audit.record(db, "authz_denied", user=current_user, target=request.path[:120], ip=request.remote_addr or "",
-                     method=request.method)
+        audit.record(
+            db,
+            "authz_denied",
+            user=current_user,
+            target=request.path[:120],
+            ip=request.remote_addr or "",
+            method=request.method,
+        )
         db.commit()
     abort(status)
 

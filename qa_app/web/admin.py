@@ -44,8 +44,14 @@ def users():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(db, username=form.username.data.strip(), display_name=form.display_name.data,
-                                        password=form.password.data, role=form.role.data, actor=current_user)
+            user = accounts.create_user(
+                db,
+                username=form.username.data.strip(),
+                display_name=form.display_name.data,
+                password=form.password.data,
+                role=form.role.data,
+                actor=current_user,
+            )
             db.commit()
             flash(_("User %(u)s created.", u=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -71,8 +77,15 @@ def user_edit(user_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_user(db, user, actor=current_user, display_name=form.display_name.data,
-                                 role=form.role.data, active=form.active.data, password=form.password.data or None)
+            accounts.update_user(
+                db,
+                user,
+                actor=current_user,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                active=form.active.data,
+                password=form.password.data or None,
+            )
             db.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
@@ -107,8 +120,9 @@ def teams():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.create_team(db, name=form.name.data, lead_user_id=form.lead_user_id.data or None,
-                                 actor=current_user)
+            accounts.create_team(
+                db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
+            )
             db.commit()
             flash(_("Team created."), "success")
             return redirect(url_for("admin.teams"))
@@ -129,16 +143,24 @@ def agents():
     db = get_db()
     settings = get_settings()
     form = AgentForm()
-    form.team_id.choices = [(t.id, t.name) for t in db.scalars(select(Team).where(Team.active).order_by(Team.name))]
+    form.team_id.choices = [
+        (t.id, t.name) for t in db.scalars(select(Team).where(Team.active).order_by(Team.name))
+    ]
     linked = select(Agent.user_id).where(Agent.user_id.is_not(None))
     free_users = db.scalars(select(User).where(User.role == Role.AGENT, User.id.not_in(linked)))
     form.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.create_agent(db, employee_no=form.employee_no.data, name=form.name.data,
-                                  team_id=form.team_id.data, hire_date=form.hire_date.data,
-                                  user_id=form.user_id.data or None, actor=current_user)
+            accounts.create_agent(
+                db,
+                employee_no=form.employee_no.data,
+                name=form.name.data,
+                team_id=form.team_id.data,
+                hire_date=form.hire_date.data,
+                user_id=form.user_id.data or None,
+                actor=current_user,
+            )
             db.commit()
             flash(_("Agent created."), "success")
             return redirect(url_for("admin.agents"))
@@ -149,8 +171,14 @@ def agents():
     elif request.method == "POST":
         status = 400
     rows = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
-    return render_template("admin/agents.html", agents=rows, form=form, today=date.today(),
-                           new_hire_days=settings.new_hire_days, toggle_form=EmptyForm()), status
+    return render_template(
+        "admin/agents.html",
+        agents=rows,
+        form=form,
+        today=date.today(),
+        new_hire_days=settings.new_hire_days,
+        toggle_form=EmptyForm(),
+    ), status
 
 
 @bp.route("/agents/<int:agent_id>/active", methods=["POST"])
@@ -173,8 +201,14 @@ def audit_log():
     page = max(1, request.args.get("page", 1, type=int))
     stmt = audit.query(action=request.args.get("action") or None, username=request.args.get("user") or None)
     rows = list(db.scalars(stmt.offset((page - 1) * 100).limit(101)))
-    return render_template("admin/audit.html", events=rows[:100], has_next=len(rows) > 100, page=page,
-                           actions=audit.ACTIONS, args=request.args)
+    return render_template(
+        "admin/audit.html",
+        events=rows[:100],
+        has_next=len(rows) > 100,
+        page=page,
+        actions=audit.ACTIONS,
+        args=request.args,
+    )
 
 
 @bp.route("/jobs")
@@ -186,5 +220,6 @@ def jobs():
     if state:
         stmt = stmt.where(Job.state == state)
     counts = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-    return render_template("admin/jobs.html", jobs=list(db.scalars(stmt)), counts=counts, state=state,
-                           form=EmptyForm())
+    return render_template(
+        "admin/jobs.html", jobs=list(db.scalars(stmt)), counts=counts, state=state, form=EmptyForm()
+    )

@@ -35,10 +35,19 @@ def _token_user(roles: set[str] | frozenset[str]) -> User:
 
 def _call_json(call: Call) -> dict:
     return {
-        "id": call.id, "external_id": call.external_id, "agent": call.agent.employee_no, "team": call.team.name,
-        "started_at": call.started_at.isoformat(), "duration": call.duration, "direction": call.direction,
-        "queue": call.queue, "channel_layout": call.channel_layout, "language": call.language,
-        "status": call.status, "failure_reason": call.failure_reason, "auto_score": call.auto_score,
+        "id": call.id,
+        "external_id": call.external_id,
+        "agent": call.agent.employee_no,
+        "team": call.team.name,
+        "started_at": call.started_at.isoformat(),
+        "duration": call.duration,
+        "direction": call.direction,
+        "queue": call.queue,
+        "channel_layout": call.channel_layout,
+        "language": call.language,
+        "status": call.status,
+        "failure_reason": call.failure_reason,
+        "auto_score": call.auto_score,
         "audio_sha256": call.audio_sha256,
     }
 
@@ -71,9 +80,13 @@ def create_call():
     if started.tzinfo is None:
         started = started.replace(tzinfo=ZoneInfo(settings.timezone))
     meta = calls.CallMeta(
-        agent_id=agent.id, started_at=started, direction=form.get("direction", "inbound"),
-        queue=form.get("queue", ""), customer_ref=form.get("customer_ref") or None,
-        channel_layout=form.get("channel_layout", "mono"), language=form.get("language", "zh"),
+        agent_id=agent.id,
+        started_at=started,
+        direction=form.get("direction", "inbound"),
+        queue=form.get("queue", ""),
+        customer_ref=form.get("customer_ref") or None,
+        channel_layout=form.get("channel_layout", "mono"),
+        language=form.get("language", "zh"),
         external_id=form.get("external_id") or None,
     )
     result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=user, source="api")

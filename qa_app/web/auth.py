@@ -53,8 +53,12 @@ def login():
         s = get_settings()
         db = get_db()
         result = accounts.authenticate(
-            db, form.username.data.strip(), form.password.data, ip=request.remote_addr or "",
-            max_failures=s.login_max_failures, window_minutes=s.login_window_minutes,
+            db,
+            form.username.data.strip(),
+            form.password.data,
+            ip=request.remote_addr or "",
+            max_failures=s.login_max_failures,
+            window_minutes=s.login_window_minutes,
         )
         db.commit()
         if result.user is not None:
@@ -63,7 +67,9 @@ def login():
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
-            flash(_("Too many failed attempts. Try again in %(m)d minutes.", m=s.login_window_minutes), "danger")
+            flash(
+                _("Too many failed attempts. Try again in %(m)d minutes.", m=s.login_window_minutes), "danger"
+            )
             status = 429
         else:
             flash(_("Wrong username or password."), "danger")
@@ -91,4 +97,6 @@ def logout():
 def set_language(code: str):
     if code in LOCALES:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(
+        _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
+    )

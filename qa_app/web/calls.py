@@ -47,7 +47,9 @@ def index():
         status=request.args.get("status") or None,
         date_from=_date_arg("from", tz),
         date_to=date_to + timedelta(days=1) if date_to else None,
-        sort=request.args.get("sort", "started_at") if request.args.get("sort") in calls.SORTS else "started_at",
+        sort=request.args.get("sort", "started_at")
+        if request.args.get("sort") in calls.SORTS
+        else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
     )
     page = calls.list_calls(db, current_user, flt, page=_int_arg("page") or 1, per_page=settings.page_size)
@@ -56,8 +58,15 @@ def index():
         agents = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
         teams = list(db.scalars(select(Team).order_by(Team.name)))
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("calls/index.html", page=page, flt=flt, agents=agents, teams=teams,
-                           statuses=[s.value for s in CallStatus], args=args)
+    return render_template(
+        "calls/index.html",
+        page=page,
+        flt=flt,
+        agents=agents,
+        teams=teams,
+        statuses=[s.value for s in CallStatus],
+        args=args,
+    )
 
 
 def _agent_choices() -> list[tuple[int, str]]:
@@ -82,13 +91,19 @@ def upload():
         created, problems = [], []
         for f in files:
             meta = calls.CallMeta(
-                agent_id=form.agent_id.data, started_at=started, direction=form.direction.data,
-                queue=form.queue.data or "", customer_ref=form.customer_ref.data or None,
-                channel_layout=form.channel_layout.data, language=form.language.data,
+                agent_id=form.agent_id.data,
+                started_at=started,
+                direction=form.direction.data,
+                queue=form.queue.data or "",
+                customer_ref=form.customer_ref.data or None,
+                channel_layout=form.channel_layout.data,
+                language=form.language.data,
             )
             try:
                 with db.begin_nested():
-                    result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=current_user)
+                    result = calls.ingest(
+                        db, settings, f.stream, filename=f.filename, meta=meta, actor=current_user
+                    )
                     if result.created:
                         from qa_app.services import processing
 
@@ -99,10 +114,19 @@ def upload():
         db.commit()
         for r in created:
             if r.created:
-                flash(_("Uploaded %(name)s: queued for transcription.", name=r.call.original_filename), "success")
+                flash(
+                    _("Uploaded %(name)s: queued for transcription.", name=r.call.original_filename),
+                    "success",
+                )
             else:
-                flash(_("%(name)s was already imported as call #%(id)d.", name=r.call.original_filename,
-                        id=r.call.id), "info")
+                flash(
+                    _(
+                        "%(name)s was already imported as call #%(id)d.",
+                        name=r.call.original_filename,
+                        id=r.call.id,
+                    ),
+                    "info",
+                )
         for p in problems:
             flash(p, "danger")
         if problems and not created:
@@ -124,8 +148,13 @@ def detail(call_id: int):
     from qa_app.services import processing
 
     view = processing.call_view(db, call, get_settings())
-    return render_template("calls/detail.html", call=call, view=view,
-                           can_manage=current_user.role in STAFF, is_admin=current_user.is_admin)
+    return render_template(
+        "calls/detail.html",
+        call=call,
+        view=view,
+        can_manage=current_user.role in STAFF,
+        is_admin=current_user.is_admin,
+    )
 
 
 @bp.route("/<int:call_id>/audio")
@@ -138,13 +167,29 @@ def audio(call_id: int):
     download = request.args.get("download") == "1"
     rng = request.headers.get("Range", "")
     if download or not rng or rng.startswith("bytes=0-"):
-        audit.record(db, "audio_download" if download else "audio_play", user=current_user,
-                     target=f"call:{call.id}", ip=request.remote_addr or "")
+        audit.record(
+            db,
+            "audio_download" if download else "audio_play",
+            user=current_user,
+            target=f"call:{call.id}",
+            ip=request.remote_addr or "",
+        )
         db.commit()
-    mimetypes = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
-    resp = send_file(path, mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
-                     conditional=True, as_attachment=download,
-                     download_name=f"call-{call.id}.{call.audio_format}", max_age=0)
+    mimetypes = {
+        "wav": "audio/wav",
+        "flac": "audio/flac",
+        "mp3": "audio/mpeg",
+        "ogg": "audio/ogg",
+        "m4a": "audio/mp4",
+    }
+    resp = send_file(
+        path,
+        mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
+        conditional=True,
+        as_attachment=download,
+        download_name=f"call-{call.id}.{call.audio_format}",
+        max_age=0,
+    )
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
 

@@ -13,7 +13,9 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException):  # noqa: ANN202
         if request.path.startswith("/api/"):
             return jsonify(error=exc.name, message=exc.description), exc.code
-        return render_template("error.html", code=exc.code, name=exc.name, description=exc.description), exc.code
+        return render_template(
+            "error.html", code=exc.code, name=exc.name, description=exc.description
+        ), exc.code
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):  # noqa: ANN202

@@ -28,5 +28,12 @@ def index():
     if not current_user.is_agent:
         cohorts = accounts.cohort_counts(db, today=date.today(), new_hire_days=get_settings().new_hire_days)
     agent = accounts.agent_for_user(db, current_user) if current_user.is_agent else None
-    return render_template("main/index.html", by_status=by_status, avg_score=avg_score, recent=recent,
-                           cohorts=cohorts, agent=agent, new_hire_days=get_settings().new_hire_days)
+    return render_template(
+        "main/index.html",
+        by_status=by_status,
+        avg_score=avg_score,
+        recent=recent,
+        cohorts=cohorts,
+        agent=agent,
+        new_hire_days=get_settings().new_hire_days,
+    )
