@@ -30,6 +30,7 @@ EVAL = SHARED / "eval"
 RESULTS = REPO / "bench" / "results" / "speech.json"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as transcription.backends sets it
 
 _CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 _PUNCT = re.compile(r"[^\w]|_", re.UNICODE)
@@ -416,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             k: v for k, v in results.items() if k not in ("targets",)
         }
     t0 = time.time()
+    results["machine"]["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     steps = [
         ("zh", bench_zh),
         ("en", bench_en),
@@ -446,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths.append(str(path))
             results["batch"] = _run_child("batch", *paths)
     results["bench_seconds"] = round(time.time() - t0, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["peak_rss_gib_main"] = round(rss_gib(), 3)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))

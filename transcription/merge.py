@@ -93,6 +93,36 @@ def _segment_from_words(words: Sequence[Word], speaker: str) -> Segment:
     )
 
 
+def split_on_pauses(
+    segments: Sequence[tuple[float, float, str, Sequence[Word]]], max_gap: float = 1.0
+) -> list[tuple[float, float, str, tuple[Word, ...]]]:
+    """Split ASR segments where consecutive words are more than ``max_gap`` s apart.
+
+    With VAD on, Whisper segments can span a long silence of this party (e.g. the
+    other party talking on the other channel): the turn order of the merged
+    transcript needs them cut there.
+    """
+    out: list[tuple[float, float, str, tuple[Word, ...]]] = []
+    for start, end, text, words in segments:
+        if len(words) < 2:
+            out.append((start, end, text, tuple(words)))
+            continue
+        run: list[Word] = [words[0]]
+        pieces: list[list[Word]] = []
+        for prev, w in zip(words[:-1], words[1:], strict=True):
+            if w.start - prev.end > max_gap:
+                pieces.append(run)
+                run = []
+            run.append(w)
+        pieces.append(run)
+        if len(pieces) == 1:
+            out.append((start, end, text, tuple(words)))
+            continue
+        for p in pieces:
+            out.append((p[0].start, p[-1].end, join_words([w.text for w in p]), tuple(p)))
+    return out
+
+
 def renumber(segments: Sequence[Segment]) -> list[Segment]:
     """Sort by time and number 0..n-1."""
     ordered = sorted((s for s in segments if s.text.strip()), key=lambda s: (s.start, s.end))

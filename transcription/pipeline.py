@@ -24,7 +24,7 @@ import numpy as np
 
 from transcription.config import SpeechConfig
 from transcription.errors import BadAudioError, SpeechError
-from transcription.merge import SpeakerTurn, assign_speakers, merge_channels, renumber
+from transcription.merge import SpeakerTurn, assign_speakers, merge_channels, renumber, split_on_pauses
 from transcription.redact import RedactionSpan, redact_transcript
 from transcription.roles import LEFT, RIGHT, Layout, RoleDecision, assign_roles
 from transcription.types import Segment, Transcript
@@ -200,10 +200,11 @@ class SpeechPipeline:
         self, audio: AudioInput, asr: AsrOutput, turns: list[SpeakerTurn], call_id: str | None = None
     ) -> Transcript:
         """Attach speakers to the recognised words and build the Transcript."""
+        channels = [split_on_pauses(ch) for ch in asr.channels]
         if audio.channels == "stereo":
-            segs = merge_channels(asr.channels, (LEFT, RIGHT), audio.samples, audio.sample_rate)
+            segs = merge_channels(channels, (LEFT, RIGHT), audio.samples, audio.sample_rate)
         else:
-            segs = assign_speakers(asr.channels[0], turns) if asr.channels else []
+            segs = assign_speakers(channels[0], turns) if channels else []
         segs = renumber(segs)
         speakers = {s.speaker: "unknown" for s in segs}
         return Transcript(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from transcription.errors import DiarizationError, ModelNotFoundError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +78,15 @@ def diarize(
         if max_speakers:
             kwargs["max_speakers"] = max_speakers
     try:
-        with torch.inference_mode():
+        # pyannote warns (not raises) e.g. when it finds fewer speakers than asked for
+        # (a one-party clip, a voicemail): expected for calls, logged rather than raised.
+        with warnings.catch_warnings(record=True) as caught, torch.inference_mode():
+            warnings.simplefilter("always")
             out = pipeline({"waveform": waveform, "sample_rate": sample_rate}, **kwargs)
     except Exception as exc:
         raise DiarizationError(f"diarization failed: {exc}") from exc
+    for w in caught:
+        log.info("pyannote: %s", str(w.message).strip().replace("\n", " "))
     annotation = getattr(out, "speaker_diarization", out)  # pyannote 4 returns DiarizeOutput
     turns = [
         Turn(float(seg.start), float(seg.end), str(label))

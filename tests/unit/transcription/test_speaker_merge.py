@@ -7,6 +7,7 @@ from transcription.merge import (
     is_crosstalk,
     merge_channels,
     speaker_at,
+    split_on_pauses,
 )
 from transcription.types import Word
 
@@ -70,3 +71,14 @@ def test_crosstalk_needs_a_large_margin():
     a = frame_db(np.full(16000, 0.1, dtype=np.float32))
     b = frame_db(np.full(16000, 0.05, dtype=np.float32))  # only 6 dB quieter
     assert not is_crosstalk(0.0, 1.0, b, a)
+
+
+def test_split_on_pauses():
+    words = _words([(0.0, 0.5, "您好"), (0.5, 1.0, "请问"), (5.0, 5.5, "好的"), (5.6, 6.0, "稍等")])
+    out = split_on_pauses([(0.0, 6.0, "您好请问好的稍等", words), (7.0, 8.0, "嗯", ())])
+    assert [(a, b, t) for a, b, t, _ in out] == [
+        (0.0, 1.0, "您好请问"),
+        (5.0, 6.0, "好的稍等"),
+        (7.0, 8.0, "嗯"),
+    ]
+    assert len(out[1][3]) == 2
