@@ -27,8 +27,7 @@ class CallContext:
         # sentiment by segment position (the mapping is keyed by segment id)
         sent = sentiment or {}
         self.sentiment: list[float | None] = [sent.get(s.id) for s in self.segs]
-        self._bigrams: dict[int, set[str]] = {}
-        self._bigram_index: dict[str, int] | None = None
+        self._joined_bigrams: dict[tuple[tuple[int, ...], int], set[str]] = {}
         self._joined: dict[tuple[tuple[int, ...], int], tuple[str, list[int]]] = {}
         self._tokens: dict[int, set[str]] = {}
         self.backchannel: list[bool] = [is_backchannel(t) for t in self.norm]
@@ -87,25 +86,15 @@ class CallContext:
             self._joined[key] = hit
         return hit
 
-    def bigram_index(self) -> dict[str, int]:
-        """Character bigram -> bitmask of the turns containing it (for the fuzzy prefilter)."""
-        if self._bigram_index is None:
-            index: dict[str, int] = {}
-            get = index.get
-            for i, t in enumerate(self.norm):
-                bit = 1 << i
-                for b in set(map(str.__add__, t, t[1:])):
-                    index[b] = get(b, 0) | bit
-            self._bigram_index = index
-        return self._bigram_index
-
-    def bigrams(self, i: int) -> set[str]:
-        b = self._bigrams.get(i)
-        if b is None:
-            t = self.norm[i]
-            b = {t[k : k + 2] for k in range(len(t) - 1)}
-            self._bigrams[i] = b
-        return b
+    def joined_bigrams(self, idx: tuple[int, ...], exceptions: re.Pattern[str] | None = None) -> set[str]:
+        """Character bigrams present in ``joined(idx, exceptions)`` (fuzzy prefilter), cached."""
+        key = (idx, id(exceptions))
+        hit = self._joined_bigrams.get(key)
+        if hit is None:
+            text = self.joined(idx, exceptions)[0]
+            hit = set(map(str.__add__, text, text[1:]))
+            self._joined_bigrams[key] = hit
+        return hit
 
     def tokens(self, i: int) -> set[str]:
         t = self._tokens.get(i)

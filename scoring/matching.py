@@ -167,34 +167,33 @@ class PhraseSet:
                         if first_only:
                             return hits
         if fuzzy and self._fuzzy_targets:
-            index = ctx.bigram_index()
-            pos_of = {i: k for k, i in enumerate(idx)}
-            allowed = 0
-            for i in idx:
-                allowed |= 1 << i
+            # Prefilter: a target is only aligned when one of its character bigrams occurs in the
+            # window text; rapidfuzz then finds the best window over the joined turns (C speed).
+            cutoff_floor = 60.0 if near is not None else None
+            present = ctx.joined_bigrams(idx, self._exceptions)
             for n, canon, pbg, thr in self._fuzzy_targets:
-                masks = [index.get(b, 0) & allowed for b in pbg]
-                union = 0
-                for m in masks:
-                    union |= m
-                if not union:
+                if len(pbg & present) < max(1, len(pbg) - 4):
                     continue
-                need = max(1, len(pbg) - 4)
-                for i in _bits(union):
-                    if (i, canon) in seen or (need > 1 and sum((m >> i) & 1 for m in masks) < need):
-                        continue
-                    k = pos_of[i]
-                    t = text[starts[k] : starts[k + 1] - 1] if k + 1 < len(starts) else text[starts[k] :]
-                    al = fuzz.partial_ratio_alignment(n, t, score_cutoff=60.0 if near is not None else thr)
-                    if al is not None and al.score < thr:
-                        near[0] = max(near[0], al.score)  # type: ignore[index]
-                    elif al is not None:
+                lo = 0
+                while lo < len(text):
+                    al = fuzz.partial_ratio_alignment(n, text[lo:], score_cutoff=cutoff_floor or thr)
+                    if al is None:
+                        break
+                    if al.score < thr:
+                        if near is not None:
+                            near[0] = max(near[0], al.score)
+                        break
+                    a_start = lo + al.dest_start
+                    k = bisect_right(starts, a_start) - 1
+                    i = idx[k]
+                    seg_end = starts[k + 1] - 1 if k + 1 < len(starts) else len(text)
+                    if (i, canon) not in seen and text[a_start : lo + al.dest_end].strip("\n"):
                         seen.add((i, canon))
-                        hits.append(
-                            Hit(i, canon, "fuzzy", al.score, al.dest_start, t[al.dest_start : al.dest_end])
-                        )
+                        matched = text[a_start : lo + al.dest_end]
+                        hits.append(Hit(i, canon, "fuzzy", al.score, a_start - starts[k], matched))
                         if first_only:
                             return hits
+                    lo = seg_end + 1
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.index, h.pos))
         return hits
@@ -222,19 +221,6 @@ class PhraseSet:
 
     def best_near_miss(self, ctx: Any, indices: Iterable[int], floor: float = 60.0) -> float:
         """Best fuzzy score below the threshold (lowers the confidence of a 'not found')."""
-        best = 0.0
-        allowed = 0
-        for i in indices:
-            allowed |= 1 << i
-        if not allowed or not self._fuzzy_targets:
-            return best
-        index = ctx.bigram_index()
-        for n, _canon, pbg, thr in self._fuzzy_targets:
-            union = 0
-            for b in pbg:
-                union |= index.get(b, 0)
-            for i in _bits(union & allowed):
-                s = fuzz.partial_ratio(n, ctx.norm[i], score_cutoff=floor)
-                if s < thr:
-                    best = max(best, s)
-        return best
+        near = [0.0]
+        self.find(ctx, indices, near=near)
+        return near[0]

@@ -61,10 +61,11 @@ POSITIVE_CUES: dict[str, float] = {
 NEUTRAL_CUES: tuple[str, ...] = ("不好意思", "不客气", "没关系", "问题不大")
 # Service-dialogue phrasing on which snownlp's review model is unreliable (damped toward 0.5).
 SERVICE_PATTERNS: tuple[str, ...] = (
-    "您好", "你好", "请问", "帮您", "为您", "给您", "稍等", "查询", "查一下", "办理", "号码", "工号",
-    "客服", "核实", "身份证", "验证码", "套餐", "流量", "话费", "账单", "宽带", "短信", "业务", "是的",
-    "对的", "我想", "我要", "问一下", "咨询", "多少", "什么时候", "怎么", "吗", "营业厅", "手机",
+    "您好", "请问", "帮您", "为您", "给您", "稍等", "查询", "查一下", "办理", "号码", "工号", "客服",
+    "核实", "身份证", "验证码", "机主", "后四位", "套餐", "流量", "话费", "账单", "宽带", "短信", "业务",
+    "咨询", "问一下", "营业厅", "副卡", "密码", "充值", "到账", "开通", "生效",
 )  # fmt: skip
+SHORT_TURN = 15  # characters: snownlp is least reliable on short conversational turns
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +153,15 @@ class SnowNLPSentiment:
         return float(self._snow()(t).sentiments)
 
 
-FEATURES: tuple[str, ...] = ("bias", "snow_logit", "snow_logit_service", "cues", "has_cue", "service")
+FEATURES: tuple[str, ...] = (
+    "bias",
+    "snow_logit",
+    "snow_logit_service",
+    "snow_logit_short",
+    "cues",
+    "has_cue",
+    "service",
+)
 
 
 def features(raw_snownlp: float, text: str) -> list[float]:
@@ -162,7 +171,8 @@ def features(raw_snownlp: float, text: str) -> list[float]:
     total, neg, pos, service = cue_features(text)
     has_cue = 1.0 if (neg or pos) else 0.0
     svc = 1.0 if service else 0.0
-    return [1.0, logit, logit * svc, total, has_cue, svc]
+    short = 1.0 if len(normalize(text)) <= SHORT_TURN else 0.0
+    return [1.0, logit, logit * svc, logit * short, total, has_cue, svc]
 
 
 @lru_cache(maxsize=1)
