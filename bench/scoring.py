@@ -82,11 +82,12 @@ def bench_throughput(seconds: float) -> dict:
     sent = precompute(call, cal)
     sent_cost = time.perf_counter() - t0
     score(call, rubric, sentiment=sent)  # warm caches (compiled rubric)
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         score(call, rubric, sentiment=sent)
         n += 1
     per_s = n / (time.perf_counter() - t0)
+    per_cpu_s = n / max(1e-9, time.process_time() - c0)
     n2, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds / 2:
         score(call, rubric, sentiment=sent).to_dict()
@@ -98,6 +99,8 @@ def bench_throughput(seconds: float) -> dict:
         "call_seconds": call.duration,
         "scorecards_per_second": round(per_s, 1),
         "ms_per_scorecard": round(1000 / per_s, 3),
+        "scorecards_per_cpu_second": round(per_cpu_s, 1),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "scorecards_per_second_with_to_dict": round(per_s_json, 1),
         "sentiment_ms_per_call": round(sent_cost * 1000, 1),
         "sentiment_turns_scored": customer_turns,
@@ -218,8 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     tp, ag, sd, sa = res["throughput"], res["agreement"], res["sentiment_dev"], res["satisfaction"]
     rows = [
         (
-            "throughput (5-min, 80-turn call, 1 core)",
+            "throughput (5-min, 80-turn call, 1 core, wall clock)",
             f"{tp['scorecards_per_second']}/s ({tp['ms_per_scorecard']} ms)",
+            ">= 500/s",
+        ),
+        (
+            f"  per CPU-second of this process (load avg {tp['load_average_1min']})",
+            f"{tp['scorecards_per_cpu_second']}/s",
             ">= 500/s",
         ),
         ("  with Scorecard.to_dict()", f"{tp['scorecards_per_second_with_to_dict']}/s", ""),
