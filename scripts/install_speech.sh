@@ -39,7 +39,27 @@ STAMP=.venv/.speech-stack-stamp
 STAMP_VALUE="v1 torch=${TORCH_VERSION} whisperx=3.8.6 pyannote.audio=4.0.7 faster-whisper=1.2.1 $(sha256sum scripts/install_speech.sh | cut -c1-16)"
 MODEL_DIR="${QA_MODEL_DIR:-models}"
 
+# Step 4 runs on every call (cheap when nothing to do): a later `pip install -e .[speech]`
+# or a torchaudio reinstall brings the CUDA-linked files back.
+cpu_fix() {
+    local SITE
+    SITE=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    if compgen -G "$SITE/torchaudio/lib/*.so" >/dev/null; then
+        if ! "$PY" -c "import torchaudio" >/dev/null 2>&1; then
+            mkdir -p "$SITE/torchaudio/lib.cuda-disabled"
+            mv -f "$SITE"/torchaudio/lib/*.so "$SITE/torchaudio/lib.cuda-disabled/"
+            echo "   moved torchaudio's CUDA-linked extension to torchaudio/lib.cuda-disabled/"
+        fi
+    fi
+    if [[ -d "$SITE/torchcodec" ]] && ! "$PY" -c "import torchcodec" >/dev/null 2>&1; then
+        "$PIP" uninstall --quiet --yes torchcodec
+        echo "   uninstalled torchcodec (CUDA-linked; audio is decoded by ffmpeg instead)"
+    fi
+}
+
 export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0 PIP_DISABLE_PIP_VERSION_CHECK=1
+
+cpu_fix
 
 if [[ $FORCE == 0 && -f $STAMP && "$(cat "$STAMP")" == "$STAMP_VALUE" ]]; then
     echo "speech stack already installed ($STAMP)"
@@ -66,18 +86,7 @@ else
     "$PIP" install --quiet --no-deps "whisperx==3.8.6"
 
     echo "== 4/4 CPU fix for CUDA-linked torchaudio / torchcodec"
-    SITE=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
-    if compgen -G "$SITE/torchaudio/lib/*.so" >/dev/null; then
-        if ! "$PY" -c "import torchaudio" >/dev/null 2>&1; then
-            mkdir -p "$SITE/torchaudio/lib.cuda-disabled"
-            mv "$SITE"/torchaudio/lib/*.so "$SITE/torchaudio/lib.cuda-disabled/"
-            echo "   moved torchaudio's CUDA-linked extension to torchaudio/lib.cuda-disabled/"
-        fi
-    fi
-    if "$PIP" show torchcodec >/dev/null 2>&1 && ! "$PY" -c "import torchcodec" >/dev/null 2>&1; then
-        "$PIP" uninstall --quiet --yes torchcodec
-        echo "   uninstalled torchcodec (CUDA-linked; audio is decoded by ffmpeg instead)"
-    fi
+    cpu_fix
     "$PY" - <<'PYCHECK'
 import warnings
 import torch, torchaudio, torchaudio.functional as F
