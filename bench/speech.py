@@ -355,6 +355,59 @@ def _run_child(kind: str, *args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def bench_roles(p) -> dict:
+    """Role assignment (text only) on real customer-service dialogues: JDDC chat sessions
+    (is_agent labels) and NTCIR-14 STC-3 Weibo helpdesk dialogues (sender labels)."""
+    from transcription.roles import decide_roles
+    from transcription.types import Segment, Transcript
+
+    def evaluate(dialogues: list[list[tuple[str, str]]]) -> dict:
+        correct, confident, confident_ok, n = 0, 0, 0, 0
+        for turns in dialogues:
+            segs = tuple(
+                Segment(i, i * 5.0, i * 5.0 + 4.0, "S_A" if who == "agent" else "S_B", text)
+                for i, (who, text) in enumerate(turns)
+            )
+            d = decide_roles(Transcript("zh", len(turns) * 5.0, segs))
+            ok = d.speakers.get("S_A") == "agent"
+            n += 1
+            correct += ok
+            if d.confidence >= 0.5:
+                confident += 1
+                confident_ok += ok
+        return {
+            "dialogues": n,
+            "accuracy": round(correct / max(n, 1), 4),
+            "share_confident": round(confident / max(n, 1), 4),
+            "accuracy_when_confident": round(confident_ok / max(confident, 1), 4),
+        }
+
+    out: dict = {}
+    jddc = EVAL / "cs_dialogue/jddc_sample/chat_0.1per.txt"
+    if jddc.is_file():
+        sessions: dict[str, list[tuple[str, str]]] = {}
+        for line in jddc.open(encoding="utf-8"):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 7:
+                sessions.setdefault(cols[0], []).append(("agent" if cols[2] == "1" else "customer", cols[6]))
+        dialogues = [t for t in sessions.values() if len(t) >= 4 and len({w for w, _ in t}) == 2]
+        out["jddc"] = evaluate(dialogues)
+    stc = EVAL / "cs_dialogue/ntcir14_stc3_dch/stc3_test_cn_joined.jsonl"
+    if stc.is_file():
+        dialogues = []
+        for line in stc.open(encoding="utf-8"):
+            d = json.loads(line)
+            turns = [
+                ("agent" if t["sender"] == "helpdesk" else "customer", "".join(t["utterances"]))
+                for t in d["turns"]
+                if "".join(t["utterances"]).strip()
+            ]
+            if len({w for w, _ in turns}) == 2:
+                dialogues.append(turns)
+        out["stc3"] = evaluate(dialogues)
+    return out
+
+
 def bench_e2e_rtf(p) -> dict:
     d = EVAL / "diarization"
     stages: dict[str, float] = {}
@@ -379,7 +432,7 @@ def bench_e2e_rtf(p) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="skip the 30-min call and the 10-call batch")
-    ap.add_argument("--only", default="", help="comma list of: zh,en,der,stereo,e2e,threads,long,batch")
+    ap.add_argument("--only", default="", help="comma list of: roles,zh,en,der,stereo,e2e,threads,long,batch")
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -496,6 +549,13 @@ def print_table(r: dict) -> None:
         for k in ("pyannote_debug_tst00_auto", "pyannote_debug_tst01_auto"):
             if k in ds:
                 add(f"DER {k} c0.25 (4 spk)", ds[k]["der_collar025"])
+    if "roles" in r:
+        for k, v in g("roles").items():
+            add(f"roles {k}: accuracy ({v['dialogues']} dialogues)", v["accuracy"])
+            add(
+                f"roles {k}: accuracy when conf>=0.5 ({v['share_confident']:.0%})",
+                v["accuracy_when_confident"],
+            )
     if "stereo" in r:
         add("stereo fw: speaker confusion", str(g("stereo")["fw_stereo"]["speaker_confusion"]))
         add(
