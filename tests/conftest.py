@@ -203,10 +203,16 @@ def post_multipart(client: FlaskClient, url: str, fields: dict, files: list[tupl
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kw)
 
 
-def logged_in_client(app: Flask, username: str, password: str = factories.DEFAULT_PASSWORD) -> FlaskClient:
+def logged_in_client(
+    app: Flask, username: str, password: str = factories.DEFAULT_PASSWORD, *, lang: str | None = None
+) -> FlaskClient:
+    """A new client logged in as ``username``; ``lang="en"`` also switches the UI to English (to assert
+    on WTForms' own messages, which are translated once the catalogs are compiled)."""
     c = app.test_client()
     resp = AuthActions(c).login(username, password)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    if lang is not None:
+        assert c.post(f"/lang/{lang}", data={"csrf_token": csrf_token(c)}).status_code == 302
     return c
 
 

@@ -7,7 +7,7 @@ import io
 
 import factories
 import pytest
-from conftest import csrf_token, logged_in_client
+from conftest import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import url_for
 from sqlalchemy import select
 
@@ -16,8 +16,22 @@ from qa_app.services import accounts
 from qa_app.services import rubrics as rubric_service
 
 
-@pytest.fixture
-def scene(app, db, settings):
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, migrated_template):
+    """One app for this module: every test here either changes nothing or checks relative changes."""
+    app = build_app(make_settings(tmp_path_factory.mktemp("csrf")), migrated_template)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="module")
+def settings(app):
+    return app.extensions["qa_settings"]
+
+
+@pytest.fixture(scope="module")
+def scene(app, settings):
+    db = app.extensions["qa_sessionmaker"]()
     admin = factories.create_user(db, "admin")
     victim = factories.create_user(db, "trainer")
     team = factories.create_team(db)
@@ -26,6 +40,7 @@ def scene(app, db, settings):
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
     db.commit()
+    db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
     yaml_text = rubric.yaml_text
     bodies = {
@@ -72,7 +87,15 @@ def scene(app, db, settings):
         "version_id": rubric.id,
         "code": "en",
     }
-    return {"admin": admin, "bodies": bodies, "params": params, "token": token, "agent": agent, "wav": wav}
+    return {
+        "admin": admin,
+        "tmp": settings.instance_dir,
+        "bodies": bodies,
+        "params": params,
+        "token": token,
+        "agent": agent,
+        "wav": wav,
+    }
 
 
 def snapshot(app) -> dict[str, list]:
@@ -139,12 +162,12 @@ def test_same_posts_with_token_do_change_things(app, scene):
     client = logged_in_client(app, scene["admin"].username)
     before = snapshot(app)
     resp = client.post(
-        "/admin/teams", data={**scene["bodies"]["admin.teams"](), "csrf_token": csrf_token(client)}
+        "/admin/teams", data={"name": "Control team", "lead_user_id": "0", "csrf_token": csrf_token(client)}
     )
     assert resp.status_code == 302
-    resp = client.post(
-        "/calls/upload", data={**scene["bodies"]["calls.upload"](), "csrf_token": csrf_token(client)}
-    )
+    wav = factories.make_wav(scene["tmp"] / "control.wav", freq=1777.0).read_bytes()
+    upload = {**scene["bodies"]["calls.upload"](), "audio": (io.BytesIO(wav), "control.wav")}
+    resp = client.post("/calls/upload", data={**upload, "csrf_token": csrf_token(client)})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     after = snapshot(app)
     assert len(after["teams"]) == len(before["teams"]) + 1
@@ -156,11 +179,12 @@ def test_same_posts_with_token_do_change_things(app, scene):
 
 def test_api_is_csrf_exempt_with_a_valid_token(app, scene):
     client = app.test_client()
+    wav = factories.make_wav(scene["tmp"] / "api.wav", freq=1888.0).read_bytes()
     resp = client.post(
         "/api/calls",
         headers={"Authorization": f"Bearer {scene['token']}"},
         data={
-            "audio": (io.BytesIO(scene["wav"]), "api.wav"),
+            "audio": (io.BytesIO(wav), "api.wav"),
             "employee_no": scene["agent"].employee_no,
             "started_at": "2026-11-20T09:30:00+08:00",
         },
@@ -205,13 +229,16 @@ def test_api_ignores_the_session_cookie(app, scene):
     assert client.get(f"/api/calls/{1}").status_code == 401
 
 
-def test_deactivated_users_token_stops_working(app, db, scene):
-    admin = scene["admin"]
-    other_admin = factories.create_user(db, "admin")
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {scene['token']}"}
-    call_id = db.scalar(select(Base.metadata.tables["calls"].c.id))
-    assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 200
-    accounts.update_user(db, db.merge(admin), actor=other_admin, active=False)
-    db.commit()
+def test_deactivated_users_token_stops_working(app, scene):
+    with app.extensions["qa_sessionmaker"]() as db:
+        user = factories.create_user(db, "trainer")
+        other_admin = factories.create_user(db, "admin")
+        token = accounts.issue_api_token(db, user, actor=other_admin)
+        db.commit()
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        call_id = db.scalar(select(Base.metadata.tables["calls"].c.id))
+        assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 200
+        accounts.update_user(db, user, actor=other_admin, active=False)
+        db.commit()
     assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 401
