@@ -4,13 +4,13 @@ Pure domain package: never imports flask, sqlalchemy, wtforms or qa_app.
 
 Public API::
 
-    from scoring import score, compute_totals, Answer, Scorecard, Options
+    from scoring import score, review, compute_totals, Answer, Scorecard, Options
     from scoring.sentiment import CalibratedSentiment, LexiconSentiment, precompute
 """
 
 from __future__ import annotations
 
-from scoring.engine import Options, score
+from scoring.engine import Options, review, score
 from scoring.model import Answer, CriterionResult, Evidence, Scorecard, Totals, Verdict
 from scoring.totals import compute as compute_totals
 
@@ -23,5 +23,6 @@ __all__ = [
     "Totals",
     "Verdict",
     "compute_totals",
+    "review",
     "score",
 ]

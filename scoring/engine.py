@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,22 +31,26 @@ class Options:
     sentiment_roles: tuple[str, ...] = ("customer",)
 
 
-_CACHE: OrderedDict[int, tuple[Rubric, dict[str, Primitive]]] = OrderedDict()
+_CACHE: OrderedDict[int, tuple[Rubric, dict[str, Primitive], str]] = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def compile_rubric(rubric: Rubric) -> dict[str, Primitive]:
-    """Build (and cache) the primitives of every automated criterion of a rubric."""
+def _compiled(rubric: Rubric) -> tuple[Rubric, dict[str, Primitive], str]:
     key = id(rubric)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is rubric:
         _CACHE.move_to_end(key)
-        return hit[1]
-    built = {c.id: build(c) for c in rubric.criteria() if c.automation}
-    _CACHE[key] = (rubric, built)
+        return hit
+    entry = (rubric, {c.id: build(c) for c in rubric.criteria() if c.automation}, rubric.content_hash)
+    _CACHE[key] = entry
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return built
+    return entry
+
+
+def compile_rubric(rubric: Rubric) -> dict[str, Primitive]:
+    """Build (and cache) the primitives of every automated criterion of a rubric."""
+    return _compiled(rubric)[1]
 
 
 def _manual(c: Criterion) -> Verdict:
@@ -71,7 +76,7 @@ def score(
     else:
         scores = precompute(transcript, sentiment, opts.sentiment_roles)
     ctx = CallContext(transcript, scores)
-    prims = compile_rubric(rubric)
+    _r, prims, rubric_hash = _compiled(rubric)
 
     verdicts: dict[str, tuple[Criterion, str, Verdict]] = {}
     for section in rubric.sections:
@@ -128,7 +133,36 @@ def score(
         critical_failures=t.critical_failures,
         metrics=metrics,
         call_id=transcript.call_id,
-        rubric_hash="",
+        rubric_hash=rubric_hash,
         language=ctx.language,
+        needs_review=any(r.needs_review for r in rows),
+    )
+
+
+def review(rubric: Rubric, card: Scorecard, overrides: Mapping[str, Answer]) -> Scorecard:
+    """Apply a reviewer's answers on top of an automated scorecard and recompute with the same totals.
+
+    Overridden rows become ``automated=False`` and ``needs_review=False``; evidence is kept.
+    """
+    answers = card.answers() | dict(overrides)
+    t = totals_mod.compute(rubric, answers)
+    rows = []
+    for row in card.criteria:
+        cs = t.criterion(row.id)
+        if row.id in overrides:
+            a = overrides[row.id]
+            row = dataclasses.replace(
+                row, result=a.result, points=cs.points, confidence=1.0, needs_review=False, automated=False
+            )
+        else:
+            row = dataclasses.replace(row, points=cs.points)
+        rows.append(row)
+    return dataclasses.replace(
+        card,
+        total=t.total,
+        critical_failed=t.critical_failed,
+        criteria=tuple(rows),
+        sections=t.sections,
+        critical_failures=t.critical_failures,
         needs_review=any(r.needs_review for r in rows),
     )

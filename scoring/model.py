@@ -260,8 +260,8 @@ class Scorecard:
         return {c.id: c.result for c in self.criteria}
 
     def answers(self) -> dict[str, Answer]:
-        """The verdicts as answers, e.g. to pre-fill a human review form."""
-        return {c.id: Answer(c.result, None) for c in self.criteria}
+        """The automated verdicts as answers (e.g. to pre-fill a human review form); manual rows left out."""
+        return {c.id: Answer(c.result, None) for c in self.criteria if c.automated}
 
     def to_dict(self) -> dict[str, Any]:
         return {

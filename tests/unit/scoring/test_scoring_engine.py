@@ -50,7 +50,8 @@ def test_contract_required_keys_without_schema(cards):
     for card in cards:
         d = json.loads(json.dumps(card.to_dict(), ensure_ascii=False))
         assert REQUIRED_TOP <= set(d) and {"id", "version"} <= set(d["rubric"])
-        assert d["rubric"] == {"id": "telecom_service", "version": 1, "hash": ""}
+        assert d["rubric"]["id"] == "telecom_service" and d["rubric"]["version"] == 1
+        assert len(d["rubric"]["hash"]) == 64
         assert isinstance(d["critical_failed"], bool) and "sections" in d and "metrics" in d
         for row in d["criteria"]:
             assert REQUIRED_ROW <= set(row) and row["result"] in ("pass", "fail", "na")
@@ -150,3 +151,15 @@ def test_python_m_scoring_cli():
         cwd=REPO,
     )
     assert json.loads(out.stdout)["language"] == "en"
+
+
+def test_human_review_overrides_use_the_same_totals(cards, default_rubric):
+    from scoring import Answer, review
+
+    card = next(c for c in cards if c.call_id == "zh10_company_rule")
+    assert card.total == 0
+    fixed = review(default_rubric, card, {"prohibited_language": Answer("pass")})
+    assert fixed.total == pytest.approx(100) and not fixed.critical_failed
+    row = fixed.criterion("prohibited_language")
+    assert row.result == "pass" and not row.automated and not row.needs_review and row.evidence
+    assert card.total == 0  # the automated scorecard is unchanged
