@@ -190,3 +190,25 @@ def test_flask_app_wsgi_import_calls_subprocess(app, export, settings, tmp_path)
     assert "line 2: imported as call" in proc.stdout
     assert "line 3: ERROR" in proc.stderr
     assert _count(app, Call) == 1
+
+
+def test_out_of_range_date_is_a_row_error_not_a_crash(app, runner, export):
+    """BUG: a started_at the database cannot store (0001-01-01 in Asia/Shanghai overflows the UTC
+    conversion in qa_app/db/base.py UTCDateTime) raises OverflowError/StatementError inside ingest; that is
+    not a ServiceError, so import_manifest (qa_app/services/importer.py) aborts and the whole transaction,
+    good rows included, is lost with a traceback. Fix: validate the year range in parse_started_at (e.g.
+    1900..9000) and raise ServiceError."""
+    folder, _agent, write = export
+    manifest = write(
+        [
+            "file,employee_no,started_at",
+            "rec/good1.wav,A1001,2026-11-20 09:30",
+            "rec/good2.wav,A1001,0001-01-01 00:00",
+        ]
+    )
+    result = _invoke(runner, folder, manifest)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "line 3: ERROR" in result.output
+    assert "line 2: imported as call" in result.output
+    assert result.exit_code == 1
+    assert _count(app, Call) == 1
