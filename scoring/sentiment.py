@@ -45,6 +45,7 @@ NEGATIVE_CUES: dict[str, float] = {
     "等了": 0.6, "12315": 2.0, "工信部": 2.0, "曝光": 2.0, "律师": 1.8, "消协": 2.0, "算了": 1.2,
     "什么破": 2.0, "破网": 2.0, "着急": 1.0, "急死": 2.0, "太贵": 1.2, "不想用": 1.2, "退订": 0.8,
     "销户": 1.2, "再也不": 1.8, "态度差": 2.2, "不耐烦": 1.5, "不靠谱": 1.8, "不可能": 0.8,
+    "什么态度": 2.0, "不想再说": 1.8, "能不能行": 1.5, "老是": 0.8, "断网": 1.0, "annoyed": 1.8, "annoying": 1.8,
     "angry": 2.0, "terrible": 2.0, "awful": 2.0, "ridiculous": 2.0, "unacceptable": 2.0,
     "frustrated": 2.0, "frustrating": 1.8, "upset": 1.8, "disappointed": 2.0, "complaint": 1.8,
     "worst": 2.2, "useless": 2.0, "not working": 1.2, "doesnt work": 1.2, "still not": 1.2,

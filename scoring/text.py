@@ -17,7 +17,7 @@ import warnings
 from functools import lru_cache
 
 _DIGITS = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
-_DIGITS.update({"六": "6", "七": "7", "八": "8", "九": "9"})
+_DIGITS.update({"六": "6", "七": "7", "八": "8", "九": "9", "两": "2"})
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NON_WORD_RE = re.compile(rf"[^0-9a-z{_CJK}]+")
