@@ -10,7 +10,7 @@ from pathlib import Path
 
 import factories
 import pytest
-from conftest import SECRET_KEY, data_files
+from factories import SECRET_KEY, data_files
 from sqlalchemy import func, select
 
 from qa_app.db.models import AuditEvent, Call, Job

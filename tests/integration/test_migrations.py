@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import alembic_cfg
+from factories import alembic_cfg
 from sqlalchemy import inspect
 
 from qa_app.cli import alembic_config

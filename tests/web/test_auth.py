@@ -6,7 +6,7 @@ import re
 
 import factories
 import pytest
-from conftest import csrf_token, logged_in_client, post_form
+from factories import csrf_token, logged_in_client, post_form
 from sqlalchemy import select
 
 from qa_app.db.models import AuditEvent, User

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import factories
 import pytest
-from conftest import build_app, csrf_token, dispose, logged_in_client, make_settings
+from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import Flask, url_for
 from sqlalchemy import func, select
 

@@ -7,7 +7,7 @@ import io
 
 import factories
 import pytest
-from conftest import build_app, csrf_token, dispose, logged_in_client, make_settings
+from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import url_for
 from sqlalchemy import select
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import factories
 import pytest
 import yaml
-from conftest import (
+from factories import (
     build_app,
     csrf_token,
     dispose,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import factories
 import pytest
-from conftest import (
+from factories import (
     build_app,
     csrf_token,
     data_files,
