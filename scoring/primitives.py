@@ -274,6 +274,7 @@ class TriggeredPrimitive(Primitive):
         self.r_party = str(resp.get("party", "agent"))
         self.trigger = PhraseSet.from_spec(trig)
         self.sent_below = trig.get("sentiment_below")
+        self.silence_over = trig.get("silence_over")  # a silent hold: the party's turn, then a long gap
         self.response = PhraseSet.from_spec(resp)
         self.after = int(resp.get("after_turns", 2))
         mi = spec.get("trigger_must_include")
@@ -290,6 +291,12 @@ class TriggeredPrimitive(Primitive):
                 s = ctx.sentiment[i]
                 if s is not None and s < float(self.sent_below) and i not in triggers:
                     triggers[i] = f"负面情绪 {s:.2f} / negative sentiment {s:.2f}"
+        if self.silence_over is not None:
+            for g in ctx.metrics.gaps:
+                if g.seconds > float(self.silence_over) and ctx.segs[g.before].role == self.t_party:
+                    triggers.setdefault(
+                        g.before, f"之后静音 {g.seconds:.0f} 秒 / followed by {g.seconds:.0f}s of silence"
+                    )
         answered: list[tuple[int, Hit]] = []
         unanswered: list[int] = []
         impolite: list[int] = []

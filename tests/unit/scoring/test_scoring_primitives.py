@@ -298,3 +298,11 @@ def test_low_role_confidence_lowers_confidence():
     t = make_call(("A", 0, 3, "您好，移动客服，工号1"), role_confidence=0.2)
     row = verdict(GREETING, t)
     assert row.result == "pass" and row.confidence < 0.8
+
+
+def test_silent_hold_counts_as_hold():
+    spec = dict(HOLD, trigger={"party": "agent", "any": ["稍等"], "silence_over": 10})
+    row = verdict(spec, make_call(("A", 0, 2, "我查查"), ("A", 20, 22, "系统显示")))
+    assert row.result == "fail" and "silence" in row.evidence[0].note
+    polite = make_call(("A", 0, 2, "请您稍等"), ("A", 20, 22, "让您久等了"))
+    assert verdict(spec, polite).result == "pass"
