@@ -281,3 +281,30 @@ def test_default_locale_wins_over_accept_language(client, make_app):
     assert _html_lang(client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})) == "zh-CN"
     en_app = make_app(default_locale="en")
     assert _html_lang(en_app.test_client().get("/login")) == "en"
+
+
+def test_role_change_ends_sessions(app, db):
+    admin = factories.create_user(db, "admin")
+    user = factories.create_user(db, "qa_reviewer")
+    c = logged_in_client(app, user.username)
+    assert c.get("/rubrics/").status_code == 200
+    admin_client = logged_in_client(app, admin.username)
+    resp = post_form(
+        admin_client, f"/admin/users/{user.id}", {"display_name": "x", "role": "agent", "active": "y"}
+    )
+    assert resp.status_code == 302
+    # the old session (with qa_reviewer rights) is gone; a new login gets the new role
+    assert c.get("/rubrics/").status_code == 302
+    assert logged_in_client(app, user.username).get("/rubrics/").status_code == 403
+
+
+def test_login_session_is_renewed(client, auth, db):
+    """Session fixation: the pre-login session (and its CSRF secret) is not carried into the login."""
+    user = factories.create_user(db, "admin")
+    client.get("/login")
+    with client.session_transaction() as sess:
+        sess["planted"] = "attacker"
+    auth.login(user.username)
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess.get("_user_id", "").startswith(f"{user.id}:")

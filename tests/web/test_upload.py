@@ -466,3 +466,41 @@ def test_intake_on_postgres(pg_url, tmp_path, samples):
     finally:
         dispose(app)
         shutil.rmtree(settings.data_dir, ignore_errors=True)
+
+
+def test_format_comes_from_content_not_name(intake: Intake, samples):
+    """A FLAC named .wav is stored and served as FLAC (the name is never trusted)."""
+    resp = intake.web([(samples["flac"].read_bytes(), "really-a-flac.wav")])
+    assert resp.status_code == 302
+    (call,) = intake.calls()
+    assert call.audio_format == "flac" and call.audio_path.endswith(".flac")
+    audio = intake.client.get(f"/calls/{call.id}/audio")
+    assert audio.mimetype == "audio/flac"
+    audio.close()
+
+
+def test_user_supplied_text_is_escaped(intake: Intake, samples):
+    """Filename and queue come from the uploader; they must not become markup on the call pages."""
+    payload = "<img src=x onerror=alert(1)>"
+    data = {
+        "agent_id": str(intake.agent.id),
+        "started_at": "2026-11-20T09:30",
+        "direction": "inbound",
+        "channel_layout": "mono",
+        "language": "zh",
+        "queue": payload,
+        "csrf_token": csrf_token(intake.client),
+    }
+    resp = post_multipart(
+        intake.client, "/calls/upload", data, [("audio", samples["wav"].read_bytes(), payload + ".wav")]
+    )
+    assert resp.status_code == 302
+    (call,) = intake.calls()
+    for url in (f"/calls/{call.id}", "/calls/", "/"):
+        html = intake.client.get(url).get_data(as_text=True)
+        assert payload not in html, url
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html, url
+    # the flash message on a rejected upload echoes the filename too
+    bad = intake.web([(b"not audio", payload + ".mp3")])
+    assert bad.status_code == 400
+    assert payload not in bad.get_data(as_text=True)
