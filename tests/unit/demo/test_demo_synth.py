@@ -181,7 +181,7 @@ def test_agent_and_customer_voices_differ(tmp_path):
 def test_every_demo_script_synthesizes_25_to_70_s_of_speech(tmp_path):
     for script in DEMO_SCRIPTS:
         out = tmp_path / f"{script.key}.wav"
-        segs = synthesize(script, out, sample_rate=8000)
+        segs = synthesize(script, out, sample_rate=22050)  # native rate: no sox pass, faster
         speech = sum(s.duration for s in segs)
         assert 25.0 <= speech <= 70.0, (script.key, speech)
         assert sf.info(str(out)).channels == script.channels
@@ -194,3 +194,21 @@ def test_every_demo_script_synthesizes_25_to_70_s_of_speech(tmp_path):
             elif turn.pause_before >= 10:
                 latest = max(s.end for s in segs if s.start < g.start)
                 assert g.start - latest == pytest.approx(turn.pause_before, abs=0.01), script.key
+
+
+@needs_espeak
+@needs_sox
+def test_write_demo_corpus_with_telephone_band(tmp_path):
+    import json
+
+    from qa_app.demo.synth import write_demo_corpus
+
+    script = DEMO_SCRIPTS[0]
+    paths = write_demo_corpus(tmp_path, 8000, scripts=[script], telephone=True)
+    wav = paths[script.key]
+    meta = json.loads((tmp_path / f"{script.key}.json").read_text(encoding="utf-8"))
+    assert meta["expected"] == script.expected and meta["layout"] == script.layout
+    assert len(meta["segments"]) == len(script.turns)
+    info = sf.info(str(wav))
+    assert info.samplerate == 8000 and info.channels == script.channels
+    assert info.duration == pytest.approx(max(g["end"] for g in meta["segments"]) + 0.5, abs=0.05)
