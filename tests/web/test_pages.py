@@ -477,3 +477,81 @@ def test_upload_page_renders_for_staff(app, db):
     # an upload POST with an invalid form re-renders with errors (400), not a crash
     resp = post_form(client, "/calls/upload", {"agent_id": "abc"}, token_from="/calls/upload")
     assert resp.status_code == 400
+
+
+# --- call page with a transcript and a scorecard (stored directly; no speech models) --------------------
+
+
+def _store_processed(db, call):
+    from qa_app.services import processing
+    from scoring.engine import score
+    from transcription.types import Segment, Transcript
+
+    segments = (
+        Segment(0, 0.0, 2.0, "S1", "您好，中国移动客服，工号1234，很高兴为您服务。"),
+        Segment(1, 2.2, 4.0, "S2", "我的宽带<b>断了</b>，一直连不上。"),
+        Segment(2, 4.1, 6.0, "S1", "非常抱歉给您带来不便，请问还有什么可以帮您？"),
+    )
+    transcript = Transcript("zh", 6.0, segments).with_roles({"S1": "agent", "S2": "customer"}, confidence=0.8)
+    processing.store_transcript(db, call, transcript)
+    processing.score_call(db, call, lambda t, r: score(t, r, sentiment={}))
+    call.status = "ready"
+    db.commit()
+
+
+def test_call_page_with_transcript_and_scorecard(app, db, settings):
+    call = factories.create_call(db, settings, factories.create_agent(db))
+    _store_processed(db, call)
+    for role, can_swap, can_rescore in [("qa_reviewer", True, True), ("trainer", True, False)]:
+        client = logged_in_client(app, factories.create_user(db, role).username, lang="en")
+        html = _text(client.get(f"/calls/{call.id}"))
+        assert "工号1234" in html
+        assert "&lt;b&gt;断了&lt;/b&gt;" in html and "<b>断了</b>" not in html  # transcript text is escaped
+        assert "role confidence 80%" in html
+        assert "/ 100" in html  # the scorecard total
+        assert (f"/calls/{call.id}/swap-roles" in html) == can_swap
+        assert (f"/calls/{call.id}/rescore" in html) == can_rescore
+    assert "greeting" in html or "Greeting" in html
+
+
+def test_swap_roles_and_rescore_queue_scoring(app, db, settings):
+    call = factories.create_call(db, settings, factories.create_agent(db))
+    _store_processed(db, call)
+    client = logged_in_client(app, factories.create_user(db, "qa_reviewer").username)
+    resp = post_form(client, f"/calls/{call.id}/swap-roles", token_from=f"/calls/{call.id}")
+    assert resp.status_code == 302
+    status = client.get(f"/calls/{call.id}/status.json").get_json()
+    assert status["job"]["kind"] == "score_call" and status["pending"] is True
+    resp = post_form(client, f"/calls/{call.id}/rescore", token_from=f"/calls/{call.id}")
+    assert resp.status_code == 302
+    html = _text(client.get(f"/calls/{call.id}"))
+    assert "S1" in html
+    from qa_app.db.models import AuditEvent, TranscriptRecord
+
+    with app.extensions["qa_sessionmaker"]() as s:
+        rec = s.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
+        assert rec.data["speakers"] == {"S1": "customer", "S2": "agent"}
+        actions = {e.action for e in s.scalars(select(AuditEvent))}
+    assert {"roles_swapped", "rescore_requested"} <= actions
+
+
+def test_jobs_page_offers_retry_for_dead_jobs(app, db, settings):
+    from qa_app.db.models import Job
+    from qa_app.services import processing
+
+    call = factories.create_call(db, settings, factories.create_agent(db))
+    job = processing.enqueue_call(db, call, settings=settings)
+    job.state, job.last_error = "dead", "decoder exploded <script>"
+    call.status, call.failure_reason = "failed", "decoder exploded <script>"
+    db.commit()
+    client = logged_in_client(app, factories.create_user(db, "admin").username)
+    html = _text(client.get("/admin/jobs?state=dead"))
+    assert f"/calls/{call.id}/retry" in html
+    assert "<script>" not in html.split("<body>")[1].replace('<script src="', "")
+    detail = _text(client.get(f"/calls/{call.id}"))
+    assert "decoder exploded &lt;script&gt;" in detail
+    resp = post_form(client, f"/calls/{call.id}/retry", token_from="/admin/jobs")
+    assert resp.status_code == 302
+    with app.extensions["qa_sessionmaker"]() as s:
+        states = sorted(j.state for j in s.scalars(select(Job).where(Job.call_id == call.id)))
+    assert states == ["dead", "queued"]
