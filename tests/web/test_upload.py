@@ -504,3 +504,32 @@ def test_user_supplied_text_is_escaped(intake: Intake, samples):
     bad = intake.web([(b"not audio", payload + ".mp3")])
     assert bad.status_code == 400
     assert payload not in bad.get_data(as_text=True)
+
+
+def test_concurrent_duplicate_uploads_are_deduplicated(intake: Intake, samples):
+    """BUG: two uploads of the same recording at the same time both pass the "already imported?" check in
+    qa_app/services/calls.py ingest, and the second INSERT hits the unique audio_sha256 constraint:
+    IntegrityError -> 500 instead of "already imported". Fix: insert inside a savepoint and on
+    IntegrityError for audio_sha256 roll back the savepoint, delete the moved file, and return
+    IntakeResult(existing, created=False)."""
+    import threading
+
+    intake.app.config["PROPAGATE_EXCEPTIONS"] = False
+    content = samples["m4a"].read_bytes()
+    statuses: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def upload() -> None:
+        barrier.wait()
+        resp = intake.api(content, "same.m4a")
+        statuses.append(resp.status_code)
+        resp.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(intake.calls()) == 1
+    assert len(data_files(intake.settings)) == 1
+    assert sorted(statuses) == [200, 200, 201], statuses
