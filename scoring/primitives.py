@@ -318,7 +318,9 @@ class TriggeredPrimitive(Primitive):
             )
             return Verdict("na" if self.criterion.allow_na else "pass", 0.8, (), note)
         if impolite:
-            ev = tuple(ctx.evidence(t, "未先征询客户 / no polite request") for t in impolite[:3])
+            ev = tuple(
+                ctx.evidence(t, "未先征询客户 / no polite request; " + triggers[t]) for t in impolite[:3]
+            )
             return Verdict("fail", 0.75, ev, "让客户等待前未征询 / hold without asking the customer first")
         if answered:
             t, h = answered[0]
