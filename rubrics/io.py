@@ -423,9 +423,16 @@ def load(path: str | Path) -> Rubric:
     return loads(Path(path).read_text(encoding="utf-8"))
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Never write &id001 anchors: shared phrase lists are dumped in full for readability."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dumps(rubric: Rubric) -> str:
     """Rubric -> YAML text (Chinese kept readable, key order preserved)."""
-    return yaml.safe_dump(to_dict(rubric), allow_unicode=True, sort_keys=False, width=120)
+    return yaml.dump(to_dict(rubric), Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 def dump(rubric: Rubric, path: str | Path) -> None:

@@ -44,6 +44,14 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
+NEGATIONS = frozenset("不没无未别非")
+
+
+def _adds_negation(phrase: str, matched: str) -> bool:
+    """True when the matched text contains a negation character the phrase does not have."""
+    return any(ch in NEGATIONS and ch not in phrase for ch in matched)
+
+
 def _phrase_regex(norm: str) -> str:
     esc = re.escape(norm)
     if is_latin(norm):
@@ -187,9 +195,13 @@ class PhraseSet:
                     k = bisect_right(starts, a_start) - 1
                     i = idx[k]
                     seg_end = starts[k + 1] - 1 if k + 1 < len(starts) else len(text)
-                    if (i, canon) not in seen and text[a_start : lo + al.dest_end].strip("\n"):
+                    matched = text[a_start : lo + al.dest_end]
+                    if _adds_negation(n, matched):
+                        # 处理不了 is not 处理好了: a fuzzy window that brings in a negation is no match
+                        lo = seg_end + 1
+                        continue
+                    if (i, canon) not in seen and matched.strip("\n"):
                         seen.add((i, canon))
-                        matched = text[a_start : lo + al.dest_end]
                         hits.append(Hit(i, canon, "fuzzy", al.score, a_start - starts[k], matched))
                         if first_only:
                             return hits

@@ -219,3 +219,7 @@ def test_validate_returns_issues_for_objects_built_in_code(default):
     issues = rubrics.validate(bad)
     assert [i.path for i in issues] == ["sections[0].criteria[0].weight"]
     assert rubrics.validate(default) == []
+
+
+def test_dump_never_writes_yaml_anchors(default):
+    assert "&id" not in rubrics.dumps(default) and "*id" not in rubrics.dumps(default)

@@ -52,3 +52,9 @@ def test_exceptions_blank_out_allowed_uses():
 def test_short_phrases_are_exact_only():
     ctx = _ctx("头诉")
     assert PhraseSet(["投诉"]).find(ctx, [0]) == []  # 2 characters: too short for fuzzy matching
+
+
+def test_fuzzy_match_never_adds_a_negation():
+    ctx = _ctx("我们这边处理不了", "已经处理好啦")
+    hits = PhraseSet(["处理好了"]).find(ctx, [0, 1])
+    assert [h.index for h in hits] == [1]  # 处理不了 is the opposite of 处理好了
