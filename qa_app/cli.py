@@ -7,9 +7,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -171,11 +169,13 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     def rescore(date_from: str, date_to: str, rubric_version: int | None) -> None:
         """Queue an explicit, logged re-score of every call in a date range."""
         from qa_app.db.models import Call
-        from qa_app.services import processing
+        from qa_app.services import processing, timeparse
+        from qa_app.services.errors import ServiceError
 
-        tz = ZoneInfo(_settings().timezone)
-        start = datetime.fromisoformat(date_from).replace(tzinfo=tz)
-        end = datetime.fromisoformat(date_to).replace(tzinfo=tz) + timedelta(days=1)
+        try:
+            start, end = timeparse.day_range(date_from, date_to, _settings().timezone)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from exc
         with transaction(_factory()) as db:
             ids = list(db.scalars(select(Call.id).where(Call.started_at >= start, Call.started_at < end)))
             queued = processing.request_rescore(db, ids, actor=None, rubric_version_id=rubric_version)

@@ -132,7 +132,7 @@ def pg_url() -> Iterator[str]:
 # Each one is reported by a dedicated test that turns warnings into errors on its own:
 #   WTForms >= 3.3 deprecates tuple choices (qa_app/web/forms.py):
 #     tests/web/test_pages.py::test_forms_render_without_deprecation_warnings
-KNOWN_APP_WARNINGS = ("ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning",)
+KNOWN_APP_WARNINGS: tuple[str, ...] = ()
 _OWN_DIRS = ("web", "integration")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, Call, CallStatus, ChannelLayout, Role, User
@@ -156,8 +157,16 @@ def ingest(
         source=source,
         uploaded_by_id=actor.id if actor else None,
     )
-    db.add(call)
-    db.flush()
+    try:
+        with db.begin_nested():  # a concurrent upload of the same bytes may win the unique sha256
+            db.add(call)
+            db.flush()
+    except IntegrityError:
+        final.unlink(missing_ok=True)
+        existing = db.scalar(select(Call).where(Call.audio_sha256 == sha))
+        if existing is None:
+            raise
+        return IntakeResult(existing, created=False)
     audit.record(db, "call_uploaded", user=actor, target=f"call:{call.id}", source=source, bytes=size)
     return IntakeResult(call, created=True)
 

@@ -22,15 +22,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, User
-from qa_app.services import audit
+from qa_app.services import audit, timeparse
 from qa_app.services.calls import CallMeta, ingest
-from qa_app.services.errors import ServiceError
+from qa_app.services.errors import Invalid, ServiceError
 
 REQUIRED = ("file", "employee_no", "started_at")
 OPTIONAL = ("direction", "queue", "customer_ref", "channel_layout", "language", "external_id")
@@ -48,14 +47,10 @@ class ImportReport:
 
 
 def parse_started_at(value: str, tz: str) -> datetime:
-    text = value.strip().replace("/", "-")
     try:
-        dt = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ServiceError(
-            f"started_at {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20 09:30:00)"
-        ) from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
+        return timeparse.parse_datetime(value, tz)
+    except Invalid as exc:
+        raise ServiceError(exc.message) from exc
 
 
 def import_manifest(

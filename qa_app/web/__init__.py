@@ -5,11 +5,30 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from qa_app.web import access, admin, api, auth, calls, main, rubrics
+    from qa_app.web.params import BoundedIntConverter
 
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (auth.bp, main.bp, calls.bp, admin.bp, api.bp, rubrics.bp):
         app.register_blueprint(bp)
     access.install(app)
     register_filters(app)
+    register_security_headers(app)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "media-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(resp):  # noqa: ANN001, ANN202
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
 
 
 def register_filters(app: Flask) -> None:

@@ -15,16 +15,18 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
+from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_CHOICES = [
+ROLE_LABELS = [
     (Role.ADMIN.value, _l("Administrator")),
     (Role.QA_REVIEWER.value, _l("QA reviewer")),
     (Role.TRAINER.value, _l("Trainer / team lead")),
     (Role.AGENT.value, _l("Agent")),
 ]
+ROLE_CHOICES = choices(ROLE_LABELS)
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -62,7 +64,7 @@ def users():
     elif request.method == "POST":
         status = 400
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_CHOICES)), status
+    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -116,7 +118,7 @@ def teams():
     db = get_db()
     form = TeamForm()
     leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
-    form.lead_user_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in leads]
+    form.lead_user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in leads])
     status = 200
     if form.validate_on_submit():
         try:
@@ -143,12 +145,14 @@ def agents():
     db = get_db()
     settings = get_settings()
     form = AgentForm()
-    form.team_id.choices = [
+    form.team_id.choices = choices(
         (t.id, t.name) for t in db.scalars(select(Team).where(Team.active).order_by(Team.name))
-    ]
+    )
     linked = select(Agent.user_id).where(Agent.user_id.is_not(None))
     free_users = db.scalars(select(User).where(User.role == Role.AGENT, User.id.not_in(linked)))
-    form.user_id.choices = [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
+    form.user_id.choices = choices(
+        [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
+    )
     status = 200
     if form.validate_on_submit():
         try:
@@ -198,7 +202,7 @@ def agent_active(agent_id: int):
 @allow(Role.ADMIN)
 def audit_log():
     db = get_db()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_arg("page", maximum=100_000) or 1
     stmt = audit.query(action=request.args.get("action") or None, username=request.args.get("user") or None)
     rows = list(db.scalars(stmt.offset((page - 1) * 100).limit(101)))
     return render_template(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, jsonify, request
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, Role, User
 from qa_app.extensions import csrf
-from qa_app.services import accounts, audit, calls, processing
+from qa_app.services import accounts, audit, calls, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, api_token
 
@@ -73,12 +70,7 @@ def create_call():
     agent = db.scalar(select(Agent).where(Agent.employee_no == form["employee_no"]))
     if agent is None:
         raise Invalid(f"unknown employee_no {form['employee_no']!r}", field="employee_no")
-    try:
-        started = datetime.fromisoformat(form["started_at"])
-    except ValueError as exc:
-        raise Invalid("started_at must be ISO 8601", field="started_at") from exc
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=ZoneInfo(settings.timezone))
+    started = timeparse.parse_datetime(form["started_at"], settings.timezone)
     meta = calls.CallMeta(
         agent_id=agent.id,
         started_at=started,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -15,23 +15,11 @@ from qa_app.db.models import Agent, CallStatus, Role, Team
 from qa_app.services import audit, calls
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, allow
-from qa_app.web.forms import UploadForm
+from qa_app.web.forms import UploadForm, choices
+from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str, tz: ZoneInfo) -> datetime | None:
-    value = request.args.get(name, "")
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
-    except ValueError:
-        return None
 
 
 @bp.route("/")
@@ -40,19 +28,19 @@ def index():
     db = get_db()
     settings = get_settings()
     tz = ZoneInfo(settings.timezone)
-    date_to = _date_arg("to", tz)
+    date_to = date_arg("to", tz)
     flt = calls.CallFilter(
-        agent_id=_int_arg("agent"),
-        team_id=_int_arg("team"),
+        agent_id=int_arg("agent"),
+        team_id=int_arg("team"),
         status=request.args.get("status") or None,
-        date_from=_date_arg("from", tz),
+        date_from=date_arg("from", tz),
         date_to=date_to + timedelta(days=1) if date_to else None,
         sort=request.args.get("sort", "started_at")
         if request.args.get("sort") in calls.SORTS
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
     )
-    page = calls.list_calls(db, current_user, flt, page=_int_arg("page") or 1, per_page=settings.page_size)
+    page = calls.list_calls(db, current_user, flt, page=int_arg("page") or 1, per_page=settings.page_size)
     agents = teams = []
     if not current_user.is_agent:
         agents = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
@@ -69,9 +57,9 @@ def index():
     )
 
 
-def _agent_choices() -> list[tuple[int, str]]:
+def _agent_choices() -> list:
     agents = get_db().scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no))
-    return [(a.id, f"{a.employee_no} {a.name}") for a in agents]
+    return choices((a.id, f"{a.employee_no} {a.name}") for a in agents)
 
 
 @bp.route("/upload", methods=["GET", "POST"])

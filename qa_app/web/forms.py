@@ -6,15 +6,24 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-LAYOUT_CHOICES = [
-    ("mono", _l("Mono (speakers mixed)")),
-    ("stereo_agent_left", _l("Stereo, agent on the left channel")),
-    ("stereo_agent_right", _l("Stereo, agent on the right channel")),
-]
-LANGUAGE_CHOICES = [("zh", _l("Mandarin")), ("en", _l("English")), ("auto", _l("Detect"))]
-DIRECTION_CHOICES = [("inbound", _l("Inbound")), ("outbound", _l("Outbound"))]
+
+def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LAYOUT_CHOICES = choices(
+    [
+        ("mono", _l("Mono (speakers mixed)")),
+        ("stereo_agent_left", _l("Stereo, agent on the left channel")),
+        ("stereo_agent_right", _l("Stereo, agent on the right channel")),
+    ]
+)
+LANGUAGE_CHOICES = choices([("zh", _l("Mandarin")), ("en", _l("English")), ("auto", _l("Detect"))])
+DIRECTION_CHOICES = choices([("inbound", _l("Inbound")), ("outbound", _l("Outbound"))])
 
 
 class CallMetaMixin:
@@ -42,7 +51,9 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[])
     active = BooleanField(_l("Active"))
-    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Optional(), Length(min=10, max=256)])
+    password = PasswordField(
+        _l("New password (leave empty to keep)"), validators=[Optional(), Length(min=10, max=256)]
+    )
 
 
 class TeamForm(FlaskForm):
@@ -54,7 +65,7 @@ class AgentForm(FlaskForm):
     employee_no = StringField(_l("Employee no."), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
-    hire_date = DateField(_l("Hire date"), validators=[DataRequired()])
+    hire_date = DateField(_l("Hire date"), validators=[InputRequired()])
     user_id = SelectField(_l("Login account"), coerce=int, choices=[])
 
 

@@ -1,0 +1,52 @@
+"""Parsing of user-supplied dates and times (forms, CSV, API, CLI) with calendar bounds.
+
+Years outside 1900..9000 are refused: they overflow date arithmetic and time-zone conversion and are
+never real call times.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from qa_app.services.errors import Invalid
+
+MIN_YEAR, MAX_YEAR = 1900, 9000
+
+
+def parse_datetime(value: str, tz: str, *, field: str = "started_at") -> datetime:
+    """ISO 8601 date-time (a bare date means midnight); without an offset it is read in ``tz``."""
+    text = (value or "").strip().replace("/", "-")
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise Invalid(
+            f"{field}: {value!r} 不是 ISO 8601 时间 / is not an ISO 8601 date-time "
+            f"(e.g. 2026-11-20 09:30:00)",
+            field=field,
+        ) from exc
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise Invalid(f"{field}: 年份超出范围 / year {dt.year} is out of range", field=field)
+    return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
+
+
+def parse_date(value: str, *, field: str = "date") -> date:
+    try:
+        d = date.fromisoformat((value or "").strip())
+    except ValueError as exc:
+        raise Invalid(f"{field}: {value!r} 不是日期 / is not a date (YYYY-MM-DD)", field=field) from exc
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise Invalid(f"{field}: 年份超出范围 / year {d.year} is out of range", field=field)
+    return d
+
+
+def day_range(date_from: str, date_to: str, tz: str) -> tuple[datetime, datetime]:
+    """[start of ``date_from``, end of ``date_to``) as aware datetimes in ``tz``."""
+    start, end = parse_date(date_from, field="from"), parse_date(date_to, field="to")
+    if end < start:
+        raise Invalid("结束日期早于开始日期 / the end date is before the start date", field="to")
+    zone = ZoneInfo(tz)
+    return (
+        datetime.combine(start, datetime.min.time(), zone),
+        datetime.combine(end + timedelta(days=1), datetime.min.time(), zone),
+    )
