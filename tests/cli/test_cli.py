@@ -1,0 +1,75 @@
+"""The database-free CLI commands wired into flask: score (fast) and transcribe (slow, real models)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures" / "scoring" / "calls"
+
+
+def _schema(name: str) -> dict | None:
+    path = SHARED / "contracts" / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def test_score_prints_contract_scorecard(runner):
+    transcript = sorted(FIXTURES.glob("*.json"))[0]
+    result = runner.invoke(args=["score", str(transcript), "--json"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.output)
+    assert {"rubric", "criteria", "total"} <= card.keys()
+    ids = {c["id"] for c in card["criteria"]}
+    assert {
+        "greeting",
+        "verification",
+        "empathy",
+        "prohibited_language",
+        "closing",
+        "complaint_risk",
+        "dead_air",
+        "overtalk",
+        "speech_rate",
+        "customer_sentiment",
+    } <= ids
+    for c in card["criteria"]:
+        assert c["result"] in ("pass", "fail", "na")
+        assert isinstance(c["evidence"], list)
+    schema = _schema("scorecard.schema.json")
+    if schema is not None:
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(card, schema)
+
+
+def test_score_rejects_a_non_transcript(runner, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"segments": []}')
+    result = runner.invoke(args=["score", str(bad), "--json"])
+    assert result.exit_code != 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_transcribe_writes_contract_json(runner, tmp_path):
+    from qa_app.demo.synth import synthesize_text
+
+    wav = tmp_path / "hello.wav"
+    synthesize_text(
+        "Thank you for calling, this is the support desk. How can I help you today?", "en", "m3", wav
+    )
+    out = tmp_path / "out.json"
+    result = runner.invoke(args=["transcribe", str(wav), "--json", str(out), "--language", "en"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["language"] == "en" and data["duration"] > 1
+    text = " ".join(s["text"] for s in data["segments"]).lower()
+    assert "thank" in text and "help" in text
+    schema = _schema("transcript.schema.json")
+    if schema is not None:
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(data, schema)
