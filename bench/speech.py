@@ -135,12 +135,20 @@ def _annotation(turns):
     return ann
 
 
-def _der(ref, hyp, duration, collar):
+def _der(ref, hyp, duration, collar, detailed=False):
     from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     uem = Timeline([Segment(0, duration)])
-    return round(float(DiarizationErrorRate(collar=collar, skip_overlap=False)(ref, hyp, uem=uem)), 4)
+    metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
+    if detailed:
+        d = metric(ref, hyp, uem=uem, detailed=True)
+        total = d["total"] or 1.0
+        return {
+            k.replace(" ", "_"): round(d[k] / total, 4)
+            for k in ("missed detection", "false alarm", "confusion")
+        }
+    return round(float(metric(ref, hyp, uem=uem)), 4)
 
 
 def _speaker_attributed_cer(transcript, segments_tsv: Path) -> float:
@@ -198,6 +206,7 @@ def bench_der(p) -> dict:
         res = {
             "der_collar0": _der(ref, hyp, audio.duration, 0.0),
             "der_collar025": _der(ref, hyp, audio.duration, 0.25),
+            "components_collar025": _der(ref, hyp, audio.duration, 0.25, detailed=True),
             "speakers_found": len(set(t.speaker for t in turns)),
             "diarize_rtf": round(dt / audio.duration, 3),
         }

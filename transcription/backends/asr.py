@@ -134,7 +134,7 @@ def transcribe(
             language=None if lang == "auto" else lang,
             beam_size=config.beam_size,
             vad_filter=config.vad,
-            vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 300},
+            # vad_parameters: faster-whisper defaults (Silero, 2 s min silence, 400 ms pad)
             word_timestamps=True,
             # No initial_prompt: a Chinese prompt made the base model loop (SPEECH.md).
             condition_on_previous_text=False,
