@@ -6,8 +6,12 @@ re-scores history; re-scoring is a separate, logged action (processing.request_r
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
+import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -16,7 +20,7 @@ from qa_app.db.base import utcnow
 from qa_app.db.models import RubricVersion, User
 from qa_app.services import audit
 from qa_app.services.errors import Conflict, Invalid, NotFound
-from rubrics import Rubric, RubricValidationError
+from rubrics import Issue, Rubric, RubricValidationError
 
 
 @lru_cache(maxsize=64)
@@ -29,8 +33,9 @@ def to_domain(version: RubricVersion) -> Rubric:
     import dataclasses
 
     r = _parse(version.yaml_text)
-    return dataclasses.replace(r, version=version.version, status="published" if version.status == "published"
-                               else "draft")
+    return dataclasses.replace(
+        r, version=version.version, status="published" if version.status == "published" else "draft"
+    )
 
 
 def criterion_titles(version: RubricVersion) -> dict[str, dict[str, str]]:
@@ -38,8 +43,13 @@ def criterion_titles(version: RubricVersion) -> dict[str, dict[str, str]]:
     out = {}
     for s in r.sections:
         for c in s.criteria:
-            out[c.id] = {"zh": c.title_zh, "en": c.title_en, "section_zh": s.title_zh, "section_en": s.title_en,
-                         "critical": c.critical or ""}
+            out[c.id] = {
+                "zh": c.title_zh,
+                "en": c.title_en,
+                "section_zh": s.title_zh,
+                "section_en": s.title_en,
+                "critical": c.critical or "",
+            }
     return out
 
 
@@ -50,15 +60,26 @@ def ensure_default(db: Session) -> RubricVersion:
         return current
     r = rubric_domain.load_default()
     text = rubric_domain.dumps(r)
-    row = RubricVersion(rubric_key=r.id, version=1, status="published", title_zh=r.title_zh, title_en=r.title_en,
-                        yaml_text=text, content_hash=r.content_hash, is_default=True, published_at=utcnow())
+    row = RubricVersion(
+        rubric_key=r.id,
+        version=1,
+        status="published",
+        title_zh=r.title_zh,
+        title_en=r.title_en,
+        yaml_text=text,
+        content_hash=r.content_hash,
+        is_default=True,
+        published_at=utcnow(),
+    )
     db.add(row)
     db.flush()
     return row
 
 
 def default_version(db: Session) -> RubricVersion:
-    row = db.scalar(select(RubricVersion).where(RubricVersion.is_default, RubricVersion.status == "published"))
+    row = db.scalar(
+        select(RubricVersion).where(RubricVersion.is_default, RubricVersion.status == "published")
+    )
     return row if row is not None else ensure_default(db)
 
 
@@ -70,7 +91,9 @@ def get_version(db: Session, version_id: int) -> RubricVersion:
 
 
 def list_versions(db: Session) -> list[RubricVersion]:
-    return list(db.scalars(select(RubricVersion).order_by(RubricVersion.rubric_key, RubricVersion.version.desc())))
+    return list(
+        db.scalars(select(RubricVersion).order_by(RubricVersion.rubric_key, RubricVersion.version.desc()))
+    )
 
 
 def _validated(yaml_text: str) -> Rubric:
@@ -87,7 +110,11 @@ def _validated(yaml_text: str) -> Rubric:
 
 
 def save_draft(
-    db: Session, yaml_text: str, *, actor: User, base_version_id: int | None = None,
+    db: Session,
+    yaml_text: str,
+    *,
+    actor: User,
+    base_version_id: int | None = None,
     expected_lock_version: int | None = None,
 ) -> RubricVersion:
     """Save rubric content as a draft.
@@ -102,20 +129,35 @@ def save_draft(
         if base.rubric_key != r.id:
             raise Invalid("不能修改标准编号 / the rubric id cannot change in a draft", field="yaml")
         if expected_lock_version is not None and base.lock_version != expected_lock_version:
-            raise Conflict("该草稿已被他人修改，请刷新后重试 / someone else saved this draft; reload and retry")
+            raise Conflict(
+                "该草稿已被他人修改，请刷新后重试 / someone else saved this draft; reload and retry"
+            )
         base.yaml_text, base.content_hash = text, r.content_hash
         base.title_zh, base.title_en = r.title_zh, r.title_en
         db.flush()
         row = base
     else:
-        latest = db.scalar(select(func.max(RubricVersion.version)).where(RubricVersion.rubric_key == r.id)) or 0
-        open_draft = db.scalar(select(RubricVersion).where(RubricVersion.rubric_key == r.id,
-                                                           RubricVersion.status == "draft"))
+        latest = (
+            db.scalar(select(func.max(RubricVersion.version)).where(RubricVersion.rubric_key == r.id)) or 0
+        )
+        open_draft = db.scalar(
+            select(RubricVersion).where(RubricVersion.rubric_key == r.id, RubricVersion.status == "draft")
+        )
         if open_draft is not None:
-            raise Conflict(f"标准 {r.id} 已有未发布的草稿 v{open_draft.version} / rubric {r.id} already has an "
-                           f"unpublished draft v{open_draft.version}")
-        row = RubricVersion(rubric_key=r.id, version=latest + 1, status="draft", title_zh=r.title_zh,
-                            title_en=r.title_en, yaml_text=text, content_hash=r.content_hash, created_by_id=actor.id)
+            raise Conflict(
+                f"标准 {r.id} 已有未发布的草稿 v{open_draft.version} / rubric {r.id} already has an "
+                f"unpublished draft v{open_draft.version}"
+            )
+        row = RubricVersion(
+            rubric_key=r.id,
+            version=latest + 1,
+            status="draft",
+            title_zh=r.title_zh,
+            title_en=r.title_en,
+            yaml_text=text,
+            content_hash=r.content_hash,
+            created_by_id=actor.id,
+        )
         db.add(row)
         db.flush()
     audit.record(db, "rubric_draft_saved", user=actor, target=f"rubric:{row.rubric_key}:v{row.version}")
@@ -131,16 +173,172 @@ def publish(db: Session, version_id: int, *, actor: User, make_default: bool = F
     row.published_at = utcnow()
     # Older published versions of the same rubric are archived; evaluations keep pointing at them.
     prev_default = False
-    for old in db.scalars(select(RubricVersion).where(RubricVersion.rubric_key == row.rubric_key,
-                                                      RubricVersion.status == "published",
-                                                      RubricVersion.id != row.id)):
+    for old in db.scalars(
+        select(RubricVersion).where(
+            RubricVersion.rubric_key == row.rubric_key,
+            RubricVersion.status == "published",
+            RubricVersion.id != row.id,
+        )
+    ):
         old.status = "archived"
         prev_default = prev_default or old.is_default
     if make_default or prev_default:
-        db.execute(update(RubricVersion).where(RubricVersion.id != row.id).values(is_default=False)
-                   .execution_options(synchronize_session="fetch"))
+        db.execute(
+            update(RubricVersion)
+            .where(RubricVersion.id != row.id)
+            .values(is_default=False)
+            .execution_options(synchronize_session="fetch")
+        )
         row.is_default = True
     db.flush()
-    audit.record(db, "rubric_published", user=actor, target=f"rubric:{row.rubric_key}:v{row.version}",
-                 default=row.is_default)
+    audit.record(
+        db,
+        "rubric_published",
+        user=actor,
+        target=f"rubric:{row.rubric_key}:v{row.version}",
+        default=row.is_default,
+    )
     return row
+
+
+# --- the rubric builder (a JSON document shaped like rubrics.to_dict) ---------------------------------------
+
+
+class RubricInvalid(Invalid):
+    """Invalid rubric content; ``issues`` keeps each problem with its path (for the builder UI)."""
+
+    def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        super().__init__("\n".join(f"{i.text_zh} / {i.text_en}" for i in self.issues), field="document")
+
+
+def _builder_issue(path: str, si: int, ci: int, zh: str, en: str) -> Issue:
+    return Issue(path, f"第{si + 1}节第{ci + 1}项", f"section {si + 1}, criterion {ci + 1}", zh, en)
+
+
+def builder_to_dict(doc: Any, *, rubric_key: str, version: int) -> dict[str, Any]:
+    """The builder's document -> the plain dict of :func:`rubrics.from_dict`.
+
+    The builder sends each criterion's automation as ``automation: {primitive}`` plus the remaining
+    parameters as YAML/JSON text in ``automation_params``; this merges them. The rubric id, version and
+    status come from the stored version, never from the browser. Raises :class:`RubricInvalid`.
+    """
+    if not isinstance(doc, Mapping):
+        raise RubricInvalid(
+            [Issue("", "质检标准", "rubric", "内容必须是键值表", "the document must be a mapping")]
+        )
+    data = copy.deepcopy(dict(doc))
+    data.update(id=rubric_key, version=version, status="draft")
+    issues: list[Issue] = []
+    sections = data.get("sections")
+    for si, sd in enumerate(sections if isinstance(sections, list) else []):
+        criteria = sd.get("criteria") if isinstance(sd, dict) else None
+        for ci, cd in enumerate(criteria if isinstance(criteria, list) else []):
+            if not isinstance(cd, dict) or "automation_params" not in cd:
+                continue
+            text = cd.pop("automation_params")
+            auto = cd.get("automation")
+            if not isinstance(auto, dict) or not auto.get("primitive"):
+                cd["automation"] = None  # manual: parameters are ignored
+                continue
+            params: Any = None
+            if isinstance(text, str) and text.strip():
+                try:
+                    params = yaml.safe_load(text)
+                except yaml.YAMLError as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    at_zh = f"第{mark.line + 1}行" if mark else ""
+                    at_en = f" at line {mark.line + 1}" if mark else ""
+                    issues.append(
+                        _builder_issue(
+                            f"sections[{si}].criteria[{ci}].automation",
+                            si,
+                            ci,
+                            f"自动评分参数{at_zh}格式错误，请填写 YAML 或 JSON 键值表",
+                            f"the automation parameters cannot be read{at_en}; write a YAML or JSON mapping",
+                        )
+                    )
+                    continue
+            if params is not None and not isinstance(params, dict):
+                issues.append(
+                    _builder_issue(
+                        f"sections[{si}].criteria[{ci}].automation",
+                        si,
+                        ci,
+                        "自动评分参数必须是键值表（如 party: agent）",
+                        "the automation parameters must be a mapping (e.g. party: agent)",
+                    )
+                )
+                continue
+            cd["automation"] = {
+                "primitive": auto["primitive"],
+                **{k: v for k, v in (params or {}).items() if k != "primitive"},
+            }
+    try:
+        rubric_domain.from_dict(data)
+    except RubricValidationError as exc:
+        issues.extend(exc.issues)
+    if issues:
+        raise RubricInvalid(issues)
+    return data
+
+
+def parse_builder_document(doc: Any, *, rubric_key: str, version: int) -> Rubric:
+    """Validate a builder document into a domain rubric (raises :class:`RubricInvalid`)."""
+    r = rubric_domain.from_dict(builder_to_dict(doc, rubric_key=rubric_key, version=version))
+    issues = rubric_domain.validate(r)
+    if issues:
+        raise RubricInvalid(issues)
+    return r
+
+
+def save_draft_from_dict(
+    db: Session,
+    doc: Any,
+    *,
+    actor: User,
+    base_version_id: int,
+    expected_lock_version: int | None = None,
+) -> RubricVersion:
+    """Save a builder document: a draft is updated in place (optimistic lock), a published or archived
+    version gets a new draft version. Raises RubricInvalid, Conflict or NotFound."""
+    base = get_version(db, base_version_id)
+    if base.status == "draft":
+        version = base.version
+    else:
+        version = (
+            db.scalar(
+                select(func.max(RubricVersion.version)).where(RubricVersion.rubric_key == base.rubric_key)
+            )
+            or 0
+        ) + 1
+    r = parse_builder_document(doc, rubric_key=base.rubric_key, version=version)
+    return save_draft(
+        db,
+        rubric_domain.dumps(r),
+        actor=actor,
+        base_version_id=base.id,
+        expected_lock_version=expected_lock_version if base.status == "draft" else None,
+    )
+
+
+def open_draft(db: Session, rubric_key: str) -> RubricVersion | None:
+    return db.scalar(
+        select(RubricVersion).where(RubricVersion.rubric_key == rubric_key, RubricVersion.status == "draft")
+    )
+
+
+def new_draft_from_version(db: Session, version_id: int, *, actor: User) -> tuple[RubricVersion, bool]:
+    """A draft to edit, copied from ``version_id``; returns ``(draft, created)``.
+
+    When the rubric already has an open draft, that one is returned (``created`` False) rather than
+    a second draft. A draft passed in is returned as is.
+    """
+    base = get_version(db, version_id)
+    if base.status == "draft":
+        return base, False
+    existing = open_draft(db, base.rubric_key)
+    if existing is not None:
+        return existing, False
+    doc = rubric_domain.to_dict(to_domain(base))
+    return save_draft_from_dict(db, doc, actor=actor, base_version_id=base.id), True

@@ -71,6 +71,8 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.export": STAFF,
     "rubrics.import_yaml": EDITORS,
     "rubrics.edit": EDITORS,
+    "rubrics.builder": EDITORS,
+    "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
 }

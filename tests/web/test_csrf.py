@@ -4,6 +4,7 @@ the bearer-token API is exempt from CSRF but never accepts the session cookie in
 from __future__ import annotations
 
 import io
+import json
 
 import factories
 import pytest
@@ -11,6 +12,7 @@ from factories import build_app, csrf_token, dispose, logged_in_client, make_set
 from flask import url_for
 from sqlalchemy import select
 
+import rubrics
 from qa_app.db.base import Base
 from qa_app.services import accounts
 from qa_app.services import rubrics as rubric_service
@@ -77,6 +79,12 @@ def scene(app, settings):
         "admin.agent_active": lambda: {"active": "0"},
         "rubrics.import_yaml": lambda: {"yaml_file": (io.BytesIO(yaml_text.encode()), "r.yaml")},
         "rubrics.edit": lambda: {"yaml_text": yaml_text, "lock_version": "1"},
+        "rubrics.builder": lambda: {
+            "document": json.dumps({**rubrics.to_dict(rubrics.loads(yaml_text)), "title": "Changed"}),
+            "lock_version": "1",
+            "action": "save",
+        },
+        "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
     }
