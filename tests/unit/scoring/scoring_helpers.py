@@ -1,16 +1,20 @@
-"""Helpers for scoring tests: a tiny transcript factory and one-criterion rubrics."""
+"""Helpers for scoring tests: a tiny transcript factory and one-criterion rubrics.
+
+There is deliberately no conftest.py in this folder: other test packages do ``from conftest import ...``
+and a second ``conftest`` module on sys.path would shadow theirs.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from rubrics import Criterion, Rubric, Scale, Section
 from transcription.types import Segment, Transcript
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scoring"
-if str(FIXTURES) not in sys.path:
-    sys.path.insert(0, str(FIXTURES))
 
 SPEAKER = {"A": ("SPEAKER_00", "agent"), "C": ("SPEAKER_01", "customer"), "I": ("SPEAKER_02", "ivr")}
 
@@ -50,3 +54,15 @@ def one_criterion(
         automation=automation,
     )  # type: ignore[arg-type]
     return Rubric("t", 1, "测试", "Test", (Section("s", "节", "S", (c,)),))
+
+
+def load_labelled() -> ModuleType:
+    """tests/fixtures/scoring/labelled.py as a module (it is not on sys.path by default)."""
+    spec = importlib.util.spec_from_file_location("scoring_labelled_fixture", FIXTURES / "labelled.py")
+    assert spec is not None and spec.loader is not None
+    if spec.name in sys.modules:
+        return sys.modules[spec.name]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up while the class is built
+    spec.loader.exec_module(module)
+    return module

@@ -15,6 +15,12 @@ from scoring import Scorecard, score
 from scoring.cli import main, resolve_rubric, score_file
 from transcription.types import Transcript
 
+
+@pytest.fixture(scope="module")
+def default_rubric():
+    return rubrics.load_default()
+
+
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = REPO.parent / "shared" / "contracts" / "scorecard.schema.json"
 CALLS = REPO / "tests" / "fixtures" / "scoring" / "calls"

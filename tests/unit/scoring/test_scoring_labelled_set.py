@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import labelled  # tests/fixtures/scoring (put on sys.path by scoring_helpers)
-import scoring_helpers  # noqa: F401
+import pytest
+from scoring_helpers import load_labelled
 
+import rubrics
 from scoring import score
 from transcription.types import Transcript
+
+labelled = load_labelled()
+
+
+@pytest.fixture(scope="module")
+def default_rubric():
+    return rubrics.load_default()
 
 
 def test_labelled_set_shape():
@@ -25,3 +33,9 @@ def test_agreement_at_least_95_percent(default_rubric):
     assert a.rate >= 0.95, a.mismatches
     for cid, (good, total) in a.per_criterion.items():
         assert good / total >= 0.85, (cid, a.mismatches)
+
+
+def test_holdout_agreement_stays_high(default_rubric):
+    a = labelled.measure(lambda d: score(Transcript.from_dict(d), default_rubric).results(), holdout=True)
+    assert a.total == 16 * 14
+    assert a.rate >= 0.9, a.mismatches

@@ -11,6 +11,11 @@ P, F, NA = Answer("pass"), Answer("fail"), Answer("na")
 
 
 @pytest.fixture(scope="module")
+def default_rubric():
+    return rubrics.load_default()
+
+
+@pytest.fixture(scope="module")
 def mini():
     return rubrics.from_dict(
         {
