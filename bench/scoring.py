@@ -134,8 +134,15 @@ def bench_agreement() -> dict:
         out[name]["holdout_agreement"] = round(h.rate, 4)
         out[name]["holdout_verdicts"] = h.total
         out[name]["holdout_mismatches"] = [list(m) for m in h.mismatches]
+        per_h = {k: round(g / t, 4) for k, (g, t) in h.per_criterion.items()}
+        out[name]["holdout_worst"] = sorted(per_h.items(), key=lambda kv: kv[1])[:3]
     out["target"] = 0.95
-    out["holdout_before_rule_changes"] = {"lexicon": 0.8482, "calibrated": 0.875}
+    # First runs, before the rules were changed in response (see holdout_labels.yaml): the honest
+    # estimate of agreement on calls the rules were not written for.
+    out["holdout_first_runs"] = {
+        "batch1_8_calls": {"lexicon": 0.8482, "calibrated": 0.875},
+        "batch2_8_calls": {"lexicon": 0.9375, "calibrated": 0.9375},
+    }
     return out
 
 
@@ -255,13 +262,15 @@ def main(argv: list[str] | None = None) -> int:
             ">= 95%",
         ),
         (
-            "holdout calls (8), lexicon / calibrated",
+            "holdout calls (16), lexicon / calibrated",
             f"{ag['lexicon']['holdout_agreement']:.2%} / {ag['calibrated']['holdout_agreement']:.2%}",
-            "first run 84.8% / 87.5%",
+            "first runs: 84.8/87.5%, 93.8/93.8%",
         ),
         (
-            "  worst criteria (calibrated)",
-            ", ".join(f"{k} {v:.0%}" for k, v in ag["calibrated"]["worst"]),
+            "  worst criteria (calibrated; main / holdout)",
+            ", ".join(f"{k} {v:.0%}" for k, v in ag["calibrated"]["worst"][:2])
+            + " / "
+            + ", ".join(f"{k} {v:.0%}" for k, v in ag["calibrated"]["holdout_worst"][:2]),
             "",
         ),
         ("ChnSentiCorp dev accuracy: snownlp raw", f"{sd['snownlp_raw']:.4f} (n={sd['n']})", ""),
