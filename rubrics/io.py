@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from rubrics.automation import PRIMITIVES
+from rubrics.automation import check as check_automation
 from rubrics.errors import Issue, RubricValidationError
 from rubrics.model import (
     CRITICAL_LEVELS,
@@ -185,6 +186,8 @@ def _parse_automation(
             f"未知的自动评分方法 {primitive!r}（可用: {', '.join(sorted(PRIMITIVES))}）",
             f"unknown automation primitive {primitive!r} (available: {', '.join(sorted(PRIMITIVES))})",
         )
+    for p, zh, en in check_automation(dict(value), path):
+        col.add(p, where, zh, en)
     return dict(value)
 
 

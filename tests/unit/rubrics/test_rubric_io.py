@@ -223,3 +223,40 @@ def test_validate_returns_issues_for_objects_built_in_code(default):
 
 def test_dump_never_writes_yaml_anchors(default):
     assert "&id" not in rubrics.dumps(default) and "*id" not in rubrics.dumps(default)
+
+
+@pytest.mark.parametrize(
+    ("automation", "path", "en"),
+    [
+        (
+            {"primitive": "phrase", "any": ["a"], "windw": {}},
+            "automation.windw",
+            "unknown automation parameter",
+        ),
+        ({"primitive": "phrase", "any": "您好"}, "automation.any", "must be a list of text"),
+        (
+            {"primitive": "phrase", "regex": ["(unclosed"]},
+            "automation.regex[0]",
+            "invalid regular expression",
+        ),
+        ({"primitive": "dead_air", "max_seconds": "ten"}, "automation.max_seconds", "non-negative number"),
+        (
+            {"primitive": "triggered", "trigger": {"after_turns": -1}},
+            "automation.trigger.after_turns",
+            "non-negative",
+        ),
+        ({"primitive": "phrase", "groups": [["a"], "b"]}, "automation.groups", "list of lists"),
+    ],
+)
+def test_automation_parameters_are_checked(automation, path, en):
+    d = minimal()
+    d["sections"][0]["criteria"][0]["automation"] = automation
+    (issue,) = _issues(d)
+    assert issue.path == "sections[0].criteria[0]." + path
+    assert en in issue.message_en and issue.message_zh
+
+
+def test_automation_help_covers_every_primitive():
+    from rubrics.automation import ALLOWED_KEYS, HELP
+
+    assert set(HELP) == set(rubrics.PRIMITIVES) == set(ALLOWED_KEYS)
