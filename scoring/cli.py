@@ -68,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    json.dump(card, sys.stdout, ensure_ascii=False, indent=args.indent or None)
-    sys.stdout.write("\n")
+    try:
+        sys.stdout.write(json.dumps(card, ensure_ascii=False, indent=args.indent or None) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
     return 0
 
 
