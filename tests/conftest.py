@@ -17,6 +17,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from qa_app.settings import Settings
+
 from factories import (
     AuthActions,
     _pg_base_url,
@@ -28,11 +34,6 @@ from factories import (
     make_settings,
     migrate,
 )
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
-
-from qa_app.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import factories
 import pytest
-from factories import SECRET_KEY, data_files
 from sqlalchemy import func, select
 
 from qa_app.db.models import AuditEvent, Call, Job
 from qa_app.settings import REPO_ROOT
+
+import factories
+from factories import SECRET_KEY, data_files
 
 HEADER = "file,employee_no,started_at,direction,queue,customer_ref,channel_layout,language,external_id"
 

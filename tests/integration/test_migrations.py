@@ -10,13 +10,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from factories import alembic_cfg
 from sqlalchemy import inspect
 
 from qa_app.cli import alembic_config
 from qa_app.db import models  # noqa: F401  (registers every table)
 from qa_app.db.base import Base
 from qa_app.db.session import make_engine
+
+from factories import alembic_cfg
 
 EXPECTED_TABLES = {t.name for t in Base.metadata.sorted_tables}
 

@@ -9,13 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-import factories
 import pytest
 from sqlalchemy import func, select
 
 from qa_app.db.models import AutoScorecard, Call, CallStatus, Job, JobState, TranscriptRecord
 from qa_app.db.session import transaction
 from qa_app.services import processing, rubrics
+
+import factories
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import factories
 import pytest
-from fakes import FakeSpeech, lexicon_scorer
 from sqlalchemy import func, select
 
 from qa_app.db.base import utcnow
@@ -15,6 +13,9 @@ from qa_app.db.session import transaction
 from qa_app.jobs import scheduler, worker
 from qa_app.jobs.backends import Backends
 from qa_app.services import jobs, processing, rubrics
+
+import factories
+from fakes import FakeSpeech, lexicon_scorer
 
 
 @pytest.fixture

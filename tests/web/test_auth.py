@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-import factories
 import pytest
-from factories import csrf_token, logged_in_client, post_form
 from sqlalchemy import select
 
 from qa_app.db.models import AuditEvent, User
+
+import factories
+from factories import csrf_token, logged_in_client, post_form
 
 
 def _actions(app) -> list[AuditEvent]:

@@ -7,9 +7,14 @@ import re
 import warnings
 from datetime import UTC, date, datetime, timedelta
 
-import factories
 import pytest
 import yaml
+from sqlalchemy import select
+
+from qa_app.db.models import Agent, RubricVersion, Team, User
+from qa_app.services import rubrics as rubric_service
+
+import factories
 from factories import (
     build_app,
     csrf_token,
@@ -19,10 +24,6 @@ from factories import (
     post_form,
     post_multipart,
 )
-from sqlalchemy import select
-
-from qa_app.db.models import Agent, RubricVersion, Team, User
-from qa_app.services import rubrics as rubric_service
 
 
 def _call_ids(html: str) -> list[int]:

@@ -16,13 +16,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import factories
 import pytest
-from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import url_for
 
 from qa_app.services import accounts
 from qa_app.services import rubrics as rubric_service
+
+import factories
+from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 
 HUGE = 2**64
 

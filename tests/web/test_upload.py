@@ -14,8 +14,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import factories
 import pytest
+from sqlalchemy import func, select
+
+from qa_app.db.models import AuditEvent, Call, Job
+from qa_app.demo.synth import tone
+from qa_app.services import accounts
+
+import factories
 from factories import (
     build_app,
     csrf_token,
@@ -25,11 +31,6 @@ from factories import (
     make_settings,
     post_multipart,
 )
-from sqlalchemy import func, select
-
-from qa_app.db.models import AuditEvent, Call, Job
-from qa_app.demo.synth import tone
-from qa_app.services import accounts
 
 MAX_UPLOAD_MB = 1
 MAX_AUDIO_MINUTES = 0.05  # 3 s
