@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import factories
 import pytest
-from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
@@ -20,6 +18,9 @@ from qa_app.db.models import AuditEvent, Job
 from qa_app.services import accounts
 from qa_app.services import rubrics as rubric_service
 from qa_app.web.access import endpoint_roles
+
+import factories
+from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 
 ADMIN, QA, TRAINER, AGENT, ANON = "admin", "qa_reviewer", "trainer", "agent", "anonymous"
 ROLES = (ADMIN, QA, TRAINER, AGENT)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import json
 
-import factories
 import pytest
-from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 from flask import url_for
 from sqlalchemy import select
 
@@ -16,6 +14,9 @@ import rubrics
 from qa_app.db.base import Base
 from qa_app.services import accounts
 from qa_app.services import rubrics as rubric_service
+
+import factories
+from factories import build_app, csrf_token, dispose, logged_in_client, make_settings
 
 
 @pytest.fixture(scope="module")
