@@ -220,6 +220,22 @@ def create_agent(
     return agent
 
 
+def set_team_active(db: Session, team: Team, active: bool, *, actor: User) -> None:
+    """Deactivate (or reactivate) a team; a team with active agents cannot be deactivated."""
+    if not active:
+        busy = (
+            db.scalar(select(func.count()).select_from(Agent).where(Agent.team_id == team.id, Agent.active))
+            or 0
+        )
+        if busy:
+            raise Invalid(
+                f"班组仍有 {busy} 名在职坐席，请先调整或停用 / the team still has {busy} active agent(s)"
+            )
+    team.active = active
+    db.flush()
+    audit.record(db, "team_updated", user=actor, target=f"team:{team.id}", active=active)
+
+
 def set_agent_active(db: Session, agent: Agent, active: bool, *, actor: User) -> None:
     agent.active = active
     db.flush()

@@ -136,7 +136,26 @@ def teams():
         status = 400
     counts = dict(db.execute(select(Agent.team_id, func.count()).group_by(Agent.team_id)).all())
     rows = list(db.scalars(select(Team).order_by(Team.name)))
-    return render_template("admin/teams.html", teams=rows, counts=counts, form=form), status
+    return render_template(
+        "admin/teams.html", teams=rows, counts=counts, form=form, toggle_form=EmptyForm()
+    ), status
+
+
+@bp.route("/teams/<int:team_id>/active", methods=["POST"])
+@allow(Role.ADMIN)
+def team_active(team_id: int):
+    db = get_db()
+    team = db.get(Team, team_id)
+    if team is None:
+        raise NotFound("班组不存在 / team not found")
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_team_active(db, team, request.form.get("active") == "1", actor=current_user)
+            db.commit()
+        except ServiceError as exc:
+            db.rollback()
+            flash(exc.message, "danger")
+    return redirect(url_for("admin.teams"))
 
 
 @bp.route("/agents", methods=["GET", "POST"])

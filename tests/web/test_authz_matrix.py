@@ -63,6 +63,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "admin.teams": ONLY_ADMIN,
     "admin.agents": ONLY_ADMIN,
     "admin.agent_active": ONLY_ADMIN,
+    "admin.team_active": ONLY_ADMIN,
     "admin.audit_log": ONLY_ADMIN,
     "admin.jobs": ONLY_ADMIN,
     "api.create_call": Api(STAFF),
@@ -81,6 +82,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
 POST_DATA: dict[str, dict[str, str]] = {
     "admin.agent_active": {"active": "1"},
+    "admin.team_active": {"active": "1"},
 }
 
 
@@ -101,6 +103,7 @@ class World:
             "call_id": self.call_a.id,  # the agent role user is agent A: this is their own call
             "user_id": self.victim.id,
             "agent_id": self.agent_b.id,
+            "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
             "code": "en",
         }

@@ -78,6 +78,7 @@ def scene(app, settings):
             "user_id": "0",
         },
         "admin.agent_active": lambda: {"active": "0"},
+        "admin.team_active": lambda: {"active": "1"},
         "rubrics.import_yaml": lambda: {"yaml_file": (io.BytesIO(yaml_text.encode()), "r.yaml")},
         "rubrics.edit": lambda: {"yaml_text": yaml_text, "lock_version": "1"},
         "rubrics.builder": lambda: {
@@ -93,6 +94,7 @@ def scene(app, settings):
         "call_id": call.id,
         "user_id": victim.id,
         "agent_id": agent.id,
+        "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
     }

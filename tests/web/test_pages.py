@@ -556,3 +556,19 @@ def test_jobs_page_offers_retry_for_dead_jobs(app, db, settings):
     with app.extensions["qa_sessionmaker"]() as s:
         states = sorted(j.state for j in s.scalars(select(Job).where(Job.call_id == call.id)))
     assert states == ["dead", "queued"]
+
+
+def test_admin_deactivates_a_team_only_without_active_agents(app, db):
+    from qa_app.db.models import Team
+
+    admin = factories.create_user(db, "admin")
+    busy = factories.create_agent(db).team
+    empty = factories.create_team(db)
+    client = factories.logged_in_client(app, admin.username)
+    token = factories.csrf_token(client, "/admin/teams")
+    client.post(f"/admin/teams/{busy.id}/active", data={"active": "0", "csrf_token": token})
+    client.post(f"/admin/teams/{empty.id}/active", data={"active": "0", "csrf_token": token})
+    db.expire_all()
+    assert db.get(Team, busy.id).active is True
+    assert db.get(Team, empty.id).active is False
+    assert "1 active agent(s)" in client.get("/admin/teams").get_data(as_text=True)
