@@ -27,7 +27,8 @@ class CallContext:
         # sentiment by segment position (the mapping is keyed by segment id)
         sent = sentiment or {}
         self.sentiment: list[float | None] = [sent.get(s.id) for s in self.segs]
-        self._joined_bigrams: dict[tuple[tuple[int, ...], int], set[str]] = {}
+        self._window_bigrams: dict[tuple[tuple[int, ...], int], set[str]] = {}
+        self._seg_bigrams: list[set[str] | None] = [None] * len(self.segs)
         self._joined: dict[tuple[tuple[int, ...], int], tuple[str, list[int]]] = {}
         self._tokens: dict[int, set[str]] = {}
         self.backchannel: list[bool] = [is_backchannel(t) for t in self.norm]
@@ -86,14 +87,18 @@ class CallContext:
             self._joined[key] = hit
         return hit
 
-    def joined_bigrams(self, idx: tuple[int, ...], exceptions: re.Pattern[str] | None = None) -> set[str]:
-        """Character bigrams present in ``joined(idx, exceptions)`` (fuzzy prefilter), cached."""
-        key = (idx, id(exceptions))
-        hit = self._joined_bigrams.get(key)
+    def window_bigrams(self, idx: tuple[int, ...]) -> set[str]:
+        """Character bigrams of the turns ``idx`` (fuzzy prefilter; a superset when exceptions apply)."""
+        key = (idx, 0)
+        hit = self._window_bigrams.get(key)
         if hit is None:
-            text = self.joined(idx, exceptions)[0]
-            hit = set(map(str.__add__, text, text[1:]))
-            self._joined_bigrams[key] = hit
+            per = self._seg_bigrams
+            for i in idx:
+                if per[i] is None:
+                    t = self.norm[i]
+                    per[i] = set(map(str.__add__, t, t[1:]))
+            hit = set().union(*(per[i] for i in idx))  # type: ignore[arg-type]
+            self._window_bigrams[key] = hit
         return hit
 
     def tokens(self, i: int) -> set[str]:

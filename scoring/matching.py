@@ -95,6 +95,11 @@ class PhraseSet:
             for n, (canon, _kind) in self._canon.items()
             if self.fuzzy and len(n) >= (MIN_FUZZY_LEN if not is_latin(n) else 8)
         )
+        self._bigram_to_targets: dict[str, list[int]] = {}
+        for ti, target in enumerate(self._fuzzy_targets):
+            for b in target[2]:
+                self._bigram_to_targets.setdefault(b, []).append(ti)
+        self._target_bigrams = frozenset(self._bigram_to_targets)
         exc = sorted({normalize(e) for e in exceptions if normalize(e)}, key=len, reverse=True)
         self._exceptions = re.compile("|".join(map(re.escape, exc))) if exc else None
 
@@ -178,9 +183,13 @@ class PhraseSet:
             # Prefilter: a target is only aligned when one of its character bigrams occurs in the
             # window text; rapidfuzz then finds the best window over the joined turns (C speed).
             cutoff_floor = 60.0 if near is not None else None
-            present = ctx.joined_bigrams(idx, self._exceptions)
-            for n, canon, pbg, thr in self._fuzzy_targets:
-                if len(pbg & present) < max(1, len(pbg) - 4):
+            counts: dict[int, int] = {}
+            for b in self._target_bigrams & ctx.window_bigrams(idx):
+                for ti in self._bigram_to_targets[b]:
+                    counts[ti] = counts.get(ti, 0) + 1
+            for ti in sorted(counts):
+                n, canon, pbg, thr = self._fuzzy_targets[ti]
+                if counts[ti] < max(1, len(pbg) - 4):
                     continue
                 lo = 0
                 while lo < len(text):
