@@ -54,10 +54,6 @@ def _hit_note(h: Hit) -> str:
     return f"命中「{h.phrase}」/ matched '{h.phrase}'"
 
 
-def _turns_label(n: int, party: str) -> str:
-    return f"{n}句{PARTY_ZH.get(party, '')}话语 / {n} {PARTY_EN.get(party, '')} turns".replace("  ", " ")
-
-
 def _na_or_fail(
     criterion: Criterion, note: str, ctx: CallContext, sample: list[int] | None = None
 ) -> Verdict:
