@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,18 +34,21 @@ class Options:
 
 _CACHE: OrderedDict[int, tuple[Rubric, dict[str, Primitive], str]] = OrderedDict()
 _CACHE_SIZE = 32
+_CACHE_LOCK = threading.Lock()
 
 
 def _compiled(rubric: Rubric) -> tuple[Rubric, dict[str, Primitive], str]:
     key = id(rubric)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is rubric:
-        _CACHE.move_to_end(key)
-        return hit
+    with _CACHE_LOCK:  # worker threads share the cache
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is rubric:
+            _CACHE.move_to_end(key)
+            return hit
     entry = (rubric, {c.id: build(c) for c in rubric.criteria() if c.automation}, rubric.content_hash)
-    _CACHE[key] = entry
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return entry
 
 
