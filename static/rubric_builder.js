@@ -64,7 +64,7 @@
         $(c, ".rb-ctitle").textContent = title || "—";
         $(c, ".rb-cid").textContent = val(c, "id");
         $(c, ".rb-cweight").textContent = fmt(w);
-        $(c, ".rb-cshare").textContent = "(" + (total ? fmt(100 * w / total) : "0") + ")";
+        $(c, ".rb-cshare").textContent = total ? fmt(100 * w / total) : "0";
         var badges = $(c, ".rb-badges");
         badges.textContent = "";
         var crit = val(c, "critical");
@@ -72,7 +72,8 @@
           criticalCount += 1;
           var b = document.createElement("span");
           b.className = "badge text-bg-danger";
-          b.textContent = own(c, "critical").selectedOptions[0].textContent;
+          var opt = own(c, "critical").selectedOptions[0];
+          b.textContent = opt.dataset.badge || opt.textContent;
           badges.appendChild(b);
         }
         var prim = val(c, "primitive");
@@ -94,6 +95,9 @@
         $(c, ".rb-down").disabled = ci === crits.length - 1;
         $(c, ".rb-max").classList.toggle("d-none", val(c, "scale_type") !== "points");
         $(c, ".rb-params").classList.toggle("d-none", !prim);
+        var keysEl = $(c, ".rb-keys");
+        var keys = prim ? own(c, "primitive").selectedOptions[0].dataset.keys : "";
+        keysEl.textContent = keys ? keysEl.dataset.template.replace("{keys}", keys) : "";
       });
       $(s, ".rb-sweight").textContent = fmt(sw);
       $(s, ".rb-sshare").textContent = total ? fmt(100 * sw / total) : "0";

@@ -21,6 +21,8 @@ from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
 from qa_app.web.access import STAFF, allow
 from qa_app.web.forms import EmptyForm, RubricYamlForm
+from rubrics import RubricValidationError
+from rubrics import automation as rubric_automation
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 EDITORS = (Role.ADMIN, Role.QA_REVIEWER)
@@ -186,7 +188,7 @@ def _params_text(automation: Any) -> str:
     rest = {k: v for k, v in automation.items() if k != "primitive"}
     if not rest:
         return ""
-    return yaml.safe_dump(rest, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100)
+    return yaml.safe_dump(rest, allow_unicode=True, sort_keys=False, default_flow_style=None, width=10_000)
 
 
 def _form_model(doc: Any) -> dict[str, Any]:
@@ -296,12 +298,12 @@ def _render_builder(row, doc: Any, lock_version: int | None, *, issues=(), confl
                 ("likert", _("Rating 1–5")),
             ],
             critical_choices=[
-                ("", _("No")),
-                ("section", _("Yes: fails its section")),
-                ("evaluation", _("Yes: fails the whole evaluation")),
+                ("", _("No"), ""),
+                ("section", _("Yes: fails its section"), _("fails section")),
+                ("evaluation", _("Yes: fails the whole evaluation"), _("fails evaluation")),
             ],
             party_choices=[("agent", _("Agent")), ("customer", _("Customer")), ("call", _("Whole call"))],
-            primitive_choices=[(p, f"{p} · {label}") for p, label in _primitive_labels().items()],
+            primitive_choices=_primitive_options(lang),
             blank_section=_form_model({"sections": [{"criteria": []}]})["sections"][0],
             blank_criterion=_form_model({"sections": [{"criteria": [{}]}]})["sections"][0]["criteria"][0],
         ),
@@ -309,21 +311,30 @@ def _render_builder(row, doc: Any, lock_version: int | None, *, issues=(), confl
     )
 
 
-def _primitive_labels() -> dict[str, str]:
-    labels = {
-        "phrase": _("required phrases"),
-        "absence": _("prohibited phrases"),
-        "ordering": _("one thing before another"),
-        "triggered": _("response after a trigger"),
-        "dead_air": _("silence too long"),
-        "overtalk": _("talking over the customer"),
-        "speech_rate": _("speech rate"),
-        "response_latency": _("response time"),
-        "talk_ratio": _("agent share of talk time"),
-        "sentiment": _("customer sentiment"),
-        "complaint_risk": _("complaint risk"),
-    }
-    return {p: labels.get(p, "") for p in sorted(rubric_domain.PRIMITIVES)}
+def _stored_document(row) -> tuple[Any, tuple]:
+    """The builder document of a stored version, and its problems when it no longer passes validation
+    (e.g. stricter rules since it was saved): the builder then opens it anyway so it can be fixed."""
+    try:
+        return rubric_domain.to_dict(rubric_service.to_domain(row)), ()
+    except RubricValidationError as exc:
+        try:
+            doc = yaml.safe_load(row.yaml_text)
+        except yaml.YAMLError:
+            doc = None
+        return doc, exc.issues
+
+
+def _primitive_options(lang: str) -> list[tuple[str, str, str]]:
+    """(name, label, allowed parameter keys) for each automation primitive."""
+    helps = getattr(rubric_automation, "HELP", {})
+    allowed = getattr(rubric_automation, "ALLOWED_KEYS", {})
+    out = []
+    for p in sorted(rubric_domain.PRIMITIVES):
+        zh, en = helps.get(p, ("", ""))
+        text = en if lang == "en" else zh
+        keys = ", ".join(sorted(set(allowed.get(p, ())) - {"primitive"}))
+        out.append((p, f"{p} · {text}" if text else p, keys))
+    return out
 
 
 def _posted_document() -> tuple[Any, str]:
@@ -346,8 +357,8 @@ def builder(version_id: int):
     db = get_db()
     row = rubric_service.get_version(db, version_id)
     if request.method == "GET":
-        doc = rubric_domain.to_dict(rubric_service.to_domain(row))
-        return _render_builder(row, doc, row.lock_version)
+        doc, issues = _stored_document(row)
+        return _render_builder(row, doc, row.lock_version, issues=issues)
     form = EmptyForm()
     if not form.validate_on_submit():
         flash(_("The form has expired. Reload the page and try again."), "danger")
@@ -356,7 +367,7 @@ def builder(version_id: int):
     doc, problem = _posted_document()
     if problem:
         flash(problem, "danger")
-        return _render_builder(row, rubric_domain.to_dict(rubric_service.to_domain(row)), lock, status=400)
+        return _render_builder(row, _stored_document(row)[0], lock, status=400)
     action = request.form.get("action", "save")
     if action == "edit":  # back from the preview, nothing saved
         return _render_builder(row, doc, lock)

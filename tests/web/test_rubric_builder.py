@@ -9,16 +9,17 @@ import html as html_lib
 import json
 from datetime import UTC, datetime
 
-import factories
 import pytest
 import yaml
-from factories import csrf_token, logged_in_client
 from sqlalchemy import func, select
 
 import rubrics as rubric_domain
 from qa_app.db.models import AuditEvent, AutoScorecard, Job, RubricVersion, TranscriptRecord
 from qa_app.services import processing
 from qa_app.services import rubrics as rubric_service
+
+import factories
+from factories import csrf_token, logged_in_client
 
 
 def _text(resp) -> str:
@@ -475,3 +476,22 @@ def test_publishing_a_builder_draft_leaves_scorecards_unchanged(app, db, publish
     with app.extensions["qa_sessionmaker"]() as s:
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "rescore_requested")) is not None
         assert s.get(AutoScorecard, card_id).total == 82.5  # the job has not run; the card is untouched
+
+
+def test_builder_opens_a_stored_version_that_no_longer_validates(app, db, published):
+    """Validation rules can get stricter after a version was saved: the builder still opens it, lists the
+    problems next to the items and lets the editor fix them."""
+    draft = _draft(app, db, published)
+    with app.extensions["qa_sessionmaker"]() as s:
+        row = s.get(RubricVersion, draft.id)
+        row.yaml_text = row.yaml_text.replace("primitive: phrase", "primitive: telepathy", 1)
+        s.commit()
+    client = logged_in_client(app, factories.create_user(db, "admin").username, lang="en")
+    resp = client.get(f"/rubrics/{draft.id}/builder")
+    assert resp.status_code == 200
+    html = html_lib.unescape(_text(resp))
+    assert "unknown automation primitive 'telepathy'" in html
+    assert 'href="#rb-s0-c0"' in html and '<option value="telepathy" selected>' in html
+    fixed = _doc(published)
+    assert _post(client, draft.id, fixed, lock=_row(app, draft.id).lock_version).status_code == 302
+    assert rubric_service.to_domain(_row(app, draft.id)).criterion("greeting").primitive == "phrase"
