@@ -266,6 +266,11 @@
     return doc;
   }
 
+  // Enter in a text field must not submit (the first submit button may be "save my version anyway")
+  form.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "INPUT" && e.target.type !== "submit") e.preventDefault();
+  });
+
   form.addEventListener("submit", function () {
     form.querySelector('input[name="document"]').value = JSON.stringify(serialise());
     dirty = false;

@@ -340,5 +340,26 @@ def new_draft_from_version(db: Session, version_id: int, *, actor: User) -> tupl
     existing = open_draft(db, base.rubric_key)
     if existing is not None:
         return existing, False
-    doc = rubric_domain.to_dict(to_domain(base))
+    try:
+        doc = rubric_domain.to_dict(to_domain(base))
+    except RubricValidationError:
+        # Stored before a stricter check existed: copy it as is; the builder lists what to fix and
+        # publish() refuses it until it is valid.
+        latest = db.scalar(
+            select(func.max(RubricVersion.version)).where(RubricVersion.rubric_key == base.rubric_key)
+        )
+        row = RubricVersion(
+            rubric_key=base.rubric_key,
+            version=(latest or 0) + 1,
+            status="draft",
+            title_zh=base.title_zh,
+            title_en=base.title_en,
+            yaml_text=base.yaml_text,
+            content_hash=base.content_hash,
+            created_by_id=actor.id,
+        )
+        db.add(row)
+        db.flush()
+        audit.record(db, "rubric_draft_saved", user=actor, target=f"rubric:{row.rubric_key}:v{row.version}")
+        return row, True
     return save_draft_from_dict(db, doc, actor=actor, base_version_id=base.id), True

@@ -47,10 +47,16 @@ def index():
 def detail(version_id: int):
     db = get_db()
     row = rubric_service.get_version(db, version_id)
+    try:
+        rubric, problems = rubric_service.to_domain(row), []
+    except RubricValidationError as exc:  # stored before a stricter check existed: show why, not a 500
+        lang = get_locale().language if get_locale() else "zh"
+        rubric, problems = None, exc.messages(lang)
     return render_template(
         "rubrics/detail.html",
         row=row,
-        rubric=rubric_service.to_domain(row),
+        rubric=rubric,
+        problems=problems,
         form=EmptyForm(),
         can_edit=current_user.role in EDITORS,
     )

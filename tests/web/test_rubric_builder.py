@@ -495,3 +495,28 @@ def test_builder_opens_a_stored_version_that_no_longer_validates(app, db, publis
     fixed = _doc(published)
     assert _post(client, draft.id, fixed, lock=_row(app, draft.id).lock_version).status_code == 302
     assert rubric_service.to_domain(_row(app, draft.id)).criterion("greeting").primitive == "phrase"
+
+
+def test_a_published_version_that_fails_newer_checks_can_still_be_viewed_and_fixed(app, db, published):
+    with app.extensions["qa_sessionmaker"]() as s:
+        row = s.get(RubricVersion, published.id)
+        row.yaml_text = row.yaml_text.replace("weight: 6", "weight: -6", 1)
+        s.commit()
+    client = logged_in_client(app, factories.create_user(db, "admin").username, lang="en")
+    url = f"/rubrics/{published.id}"
+    detail = client.get(url)
+    assert detail.status_code == 200
+    assert "does not pass the current checks" in _text(detail) and "weight must be positive" in _text(detail)
+    resp = client.post(f"{url}/new-draft", data={"csrf_token": csrf_token(client, url)})
+    assert resp.status_code == 302
+    assert _versions(app) == [(1, "published"), (2, "draft")]
+    builder = client.get(resp.headers["Location"])
+    assert builder.status_code == 200 and "weight must be positive" in _text(builder)
+    draft_id = int(resp.headers["Location"].split("/")[-2])
+    # publishing it unchanged is refused; fixing it in the builder works
+    pub = client.post(f"/rubrics/{draft_id}/publish", data={"csrf_token": csrf_token(client, url)})
+    assert pub.status_code == 400
+    assert _row(app, draft_id).status == "draft"
+    doc = rubric_domain.to_dict(rubric_domain.load_default())
+    assert _post(client, draft_id, doc, lock=_row(app, draft_id).lock_version).status_code == 302
+    assert rubric_service.to_domain(_row(app, draft_id)).criterion("greeting").weight == 6
