@@ -282,4 +282,5 @@
   // a re-rendered page with errors or a conflict still holds unsaved input
   if (document.getElementById("rb-errors") || document.getElementById("rb-conflict")) dirty = true;
   refresh();
+  form.classList.remove("d-none");
 })();
