@@ -266,8 +266,12 @@ def _parse_criterion(d: Any, si: int, ci: int, col: _Collector) -> Criterion | N
     )
 
 
-def from_dict(d: Any) -> Rubric:
-    """Build and validate a rubric; raise :class:`RubricValidationError` listing every problem."""
+def from_dict(d: Any, *, strict: bool = True) -> Rubric:
+    """Build and validate a rubric; raise :class:`RubricValidationError` listing every problem.
+
+    ``strict=False`` builds what it can despite problems (never for a non-mapping document): for
+    showing stored versions that a later, stricter validator would reject — history stays readable.
+    """
     col = _Collector()
     top = _where()
     if not isinstance(d, Mapping):
@@ -348,7 +352,7 @@ def from_dict(d: Any) -> Rubric:
                 seen_criteria[c.id] = (si, ci)
             crits.append(c)
         sections.append(Section(sid, s_zh, s_en, tuple(crits)))
-    if col.issues:
+    if col.issues and strict:
         raise RubricValidationError(col.issues)
     return Rubric(
         id=rid,
@@ -407,8 +411,8 @@ def validate(rubric: Rubric) -> list[Issue]:
     return []
 
 
-def loads(text: str) -> Rubric:
-    """Parse YAML text into a validated rubric."""
+def loads(text: str, *, strict: bool = True) -> Rubric:
+    """Parse YAML text into a validated rubric (``strict=False``: see :func:`from_dict`)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -418,7 +422,7 @@ def loads(text: str) -> Rubric:
         raise RubricValidationError(
             [Issue("", line or "YAML", line_en or "YAML", f"YAML 格式错误: {e}", f"YAML syntax error: {e}")]
         ) from e
-    return from_dict(data)
+    return from_dict(data, strict=strict)
 
 
 def load(path: str | Path) -> Rubric:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from qa_app.db.models import AutoScorecard, Call, CallStatus, Job, JobState, TranscriptRecord, User
 from qa_app.services import audit, jobs, rubrics
 from qa_app.settings import Settings
+from rubrics import RubricValidationError
 from transcription.types import Transcript
 
 PROCESS = "process_call"
@@ -112,7 +113,14 @@ def score_call(
     if transcript is None:
         raise jobs.PermanentError("no transcript to score")
     version = rubrics.get_version(db, rubric_version_id) if rubric_version_id else rubrics.default_version(db)
-    card = scorer(transcript, rubrics.to_domain(version))
+    try:
+        rubric = rubrics.to_domain(version)
+    except RubricValidationError as exc:
+        raise jobs.PermanentError(
+            f"rubric {version.rubric_key} v{version.version} no longer validates; fix it in the rubric builder: "
+            + "; ".join(exc.messages("en"))
+        ) from exc
+    card = scorer(transcript, rubric)
     data = card.to_dict()
     db.execute(
         delete(AutoScorecard).where(

@@ -7,6 +7,7 @@ re-scores history; re-scoring is a separate, logged action (processing.request_r
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -24,22 +25,22 @@ from rubrics import Issue, Rubric, RubricValidationError
 
 
 @lru_cache(maxsize=64)
-def _parse(yaml_text: str) -> Rubric:
-    return rubric_domain.loads(yaml_text)
+def _parse(yaml_text: str, version: int, status: str, strict: bool) -> Rubric:
+    """Parsed once per distinct stored version: the same object is reused, so the scoring engine's
+    compiled-rubric cache hits too."""
+    r = rubric_domain.loads(yaml_text, strict=strict)
+    return dataclasses.replace(r, version=version, status=status)
 
 
-def to_domain(version: RubricVersion) -> Rubric:
-    """The domain rubric of a stored version (parsed once per distinct text)."""
-    import dataclasses
-
-    r = _parse(version.yaml_text)
-    return dataclasses.replace(
-        r, version=version.version, status="published" if version.status == "published" else "draft"
-    )
+def to_domain(version: RubricVersion, *, strict: bool = True) -> Rubric:
+    """The domain rubric of a stored version; ``strict=False`` reads one that a later, stricter
+    validator rejects (published history must stay readable)."""
+    status = "published" if version.status in ("published", "archived") else "draft"
+    return _parse(version.yaml_text, version.version, status, strict)
 
 
 def criterion_titles(version: RubricVersion) -> dict[str, dict[str, str]]:
-    r = to_domain(version)
+    r = to_domain(version, strict=False)
     out = {}
     for s in r.sections:
         for c in s.criteria:

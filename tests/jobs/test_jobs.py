@@ -211,3 +211,18 @@ def test_scheduler_optimize_duty_runs(env):
     scheduler.optimize(factory)  # SQLite: PRAGMA optimize refreshes planner statistics
     jobs_scheduled = {j.id for j in scheduler.build(factory).get_jobs()}
     assert jobs_scheduled == {"requeue_expired", "optimize_db"}
+
+
+def test_stored_rubric_that_no_longer_validates_fails_scoring_with_a_clear_reason(env):
+    from qa_app.db.models import RubricVersion
+
+    settings, factory, call_id, backends = env
+    with transaction(factory) as s:
+        row = s.scalar(select(RubricVersion).where(RubricVersion.is_default))
+        row.yaml_text = row.yaml_text.replace("weight: ", "weight: -", 1)
+    worker.run(factory, settings, backends=backends, once=True)
+    with factory() as s:
+        job = s.scalar(select(Job).where(Job.call_id == call_id))
+        assert job.state == JobState.DEAD
+        assert "no longer validates" in job.last_error and "weight" in job.last_error
+        assert count(factory, TranscriptRecord, call_id=call_id) == 1, "the transcript is kept"

@@ -260,3 +260,16 @@ def test_automation_help_covers_every_primitive():
     from rubrics.automation import ALLOWED_KEYS, HELP
 
     assert set(HELP) == set(rubrics.PRIMITIVES) == set(ALLOWED_KEYS)
+
+
+def test_lenient_load_keeps_history_readable():
+    """A stored version that a stricter validator now rejects can still be read (strict=False)."""
+    import pytest
+
+    import rubrics
+
+    text = rubrics.dumps(rubrics.load_default()).replace("weight: ", "weight: -", 1)
+    with pytest.raises(rubrics.RubricValidationError):
+        rubrics.loads(text)
+    r = rubrics.loads(text, strict=False)
+    assert r.criterion_ids == rubrics.load_default().criterion_ids
