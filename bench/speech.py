@@ -458,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench/speech.py: {EVAL} not found; skipping (nothing to measure)")
         return 0
     parts = (
-        set(a.only.split(",")) if a.only else {"zh", "en", "der", "stereo", "e2e", "threads", "long", "batch"}
+        set(a.only.split(","))
+        if a.only
+        else {"roles", "zh", "en", "der", "stereo", "e2e", "threads", "long", "batch"}
     )
     if a.quick:
         parts -= {"long", "batch"}
@@ -481,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     results["machine"]["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     steps = [
+        ("roles", bench_roles),
         ("zh", bench_zh),
         ("en", bench_en),
         ("der", bench_der),
