@@ -49,7 +49,7 @@
       fetch(progress.dataset.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
         if (s.job) {
           document.getElementById("progress-bar").style.width = Math.round((s.job.progress || 0) * 100) + "%";
-          document.getElementById("progress-label").textContent = (s.job.stage || s.job.state) + " · " + s.job.state;
+          document.getElementById("progress-label").textContent = (s.job.stage_label || s.job.stage || "") + " · " + (s.job.state_label || s.job.state);
         }
         if (!s.pending) { clearInterval(timer); window.location.reload(); }
       }).catch(function () {});

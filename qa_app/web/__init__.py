@@ -38,7 +38,10 @@ def register_filters(app: Flask) -> None:
     from flask_babel import get_locale
 
     tz = ZoneInfo(app.extensions["qa_settings"].timezone)
+    from qa_app.web.labels import label
+
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["label"] = label
 
     @app.template_filter("localtime")
     def localtime(value: datetime | None) -> str:

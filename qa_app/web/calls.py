@@ -16,6 +16,7 @@ from qa_app.services import audit, calls
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, allow
 from qa_app.web.forms import UploadForm, choices
+from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
@@ -228,4 +229,8 @@ def status_json(call_id: int):
 
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    return processing.status_dict(db, call)
+    body = processing.status_dict(db, call)
+    if body["job"]:
+        body["job"]["stage_label"] = label("job_stage", body["job"]["stage"])
+        body["job"]["state_label"] = label("job_state", body["job"]["state"])
+    return body

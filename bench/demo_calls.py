@@ -1,0 +1,151 @@
+"""End to end on the 18 demo calls: synthesized audio -> real speech pipeline -> roles -> automated score.
+
+    .venv/bin/python bench/demo_calls.py [--only KEY ...] [--mono]
+
+For each demo script (qa_app/demo/scripts.py) the audio is synthesized with espeak-ng (the same way
+`seed-demo` does), run through the offline pipeline with the call's channel layout, and compared with
+the script:
+* role accuracy: share of reference speech time whose transcript segment carries the right role
+  (agent / customer), i.e. "is the agent the agent";
+* CER (zh) / WER (en) of the transcript against the script (normalized as in bench/speech.py);
+* automated verdicts against the hand labels written with each script (`expected`).
+``--mono`` also runs every stereo script as a mono mix, so role assignment is decided from the words
+and not from the channel layout. Writes bench/results/demo_calls.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import rubrics  # noqa: E402
+from qa_app.demo import DEMO_SCRIPTS, synthesize  # noqa: E402
+from scoring import sentiment  # noqa: E402
+from scoring.engine import score  # noqa: E402
+from transcription.pipeline import SpeechPipeline  # noqa: E402
+
+
+def role_accuracy(transcript, refs) -> tuple[float, float]:
+    """(role accuracy, coverage): of the reference speech time that the transcript covers, the share
+    whose segment carries the right role; and the share of reference speech time covered at all."""
+    right = covered = total = 0.0
+    for ref in refs:
+        total += ref.end - ref.start
+        for seg in transcript.segments:
+            ov = min(ref.end, seg.end) - max(ref.start, seg.start)
+            if ov > 0:
+                covered += ov
+                right += ov if seg.role == ref.role else 0.0
+    return (right / covered if covered else 0.0), (covered / total if total else 0.0)
+
+
+def error_rate(ref: str, hyp: str, language: str) -> float:
+    """CER (zh) or WER (en) with the speech benchmark's normalisation."""
+    import jiwer
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from speech import norm_en, norm_zh
+
+    if language == "en":
+        return jiwer.wer(norm_en(ref), norm_en(hyp) or "-")
+    r, h = norm_zh(ref), norm_zh(hyp)
+    return jiwer.cer(r, h or "-") if r else 0.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--mono", action="store_true", help="also run stereo scripts as a mono mix")
+    args = ap.parse_args()
+    scripts = [s for s in DEMO_SCRIPTS if not args.only or s.key in args.only]
+    variants = [(s, s.layout) for s in scripts]
+    if args.mono:
+        variants += [(dataclasses.replace(s, layout="mono"), "mono*") for s in scripts if s.layout != "mono"]
+    pipe = SpeechPipeline.from_env(dict(os.environ))
+    rubric = rubrics.load_default()
+    analyzer = sentiment.create("calibrated")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for script, label in variants:
+            wav = Path(tmp) / f"{script.key}-{label}.wav"
+            refs = synthesize(script, wav, 16000)
+            t0 = time.perf_counter()
+            result = pipe.run_detailed(
+                wav,
+                channels="mono" if script.layout == "mono" else "stereo",
+                layout=script.layout,
+                language=script.language,
+            )
+            secs = time.perf_counter() - t0
+            tr = result.transcript
+            role_acc, coverage = role_accuracy(tr, refs)
+            card = score(tr, rubric, sentiment=analyzer).results()
+            labelled = {k: v for k, v in script.expected.items() if k in card}
+            agree = sum(card[k] == v for k, v in labelled.items())
+            row = {
+                "key": script.key,
+                "layout": label,
+                "language": script.language,
+                "audio_s": round(refs[-1].end, 1),
+                "rtf": round(secs / max(refs[-1].end, 1e-6), 3),
+                "role_accuracy": round(role_acc, 3),
+                "coverage": round(coverage, 3),
+                "role_confidence": round(tr.role_confidence or 0.0, 2),
+                "cer": round(
+                    error_rate(
+                        " ".join(r.text for r in refs), " ".join(s.text for s in tr.segments), script.language
+                    ),
+                    3,
+                ),
+                "verdicts_agree": agree,
+                "verdicts": len(labelled),
+                "disagreements": {k: (card[k], v) for k, v in labelled.items() if card[k] != v},
+            }
+            rows.append(row)
+            print(
+                f"{row['key']:<42} {label:<19} roles {row['role_accuracy']:.2f} (conf {row['role_confidence']:.2f}, cover {coverage:.2f})"
+                f"  CER {row['cer']:.2f}  verdicts {agree}/{len(labelled)}  RTF {row['rtf']:.2f}",
+                flush=True,
+            )
+
+    def summary(sel):
+        n = len(sel)
+        return {
+            "calls": n,
+            "calls_with_agent_right": sum(r["role_accuracy"] >= 0.9 for r in sel),
+            "mean_role_accuracy": round(sum(r["role_accuracy"] for r in sel) / n, 3) if n else None,
+            "mean_coverage": round(sum(r["coverage"] for r in sel) / n, 3) if n else None,
+            "mean_cer": round(sum(r["cer"] for r in sel) / n, 3) if n else None,
+            "verdict_agreement": round(
+                sum(r["verdicts_agree"] for r in sel) / max(1, sum(r["verdicts"] for r in sel)), 3
+            ),
+        }
+
+    out = {
+        "all_as_recorded": summary([r for r in rows if not r["layout"].endswith("*")]),
+        "zh": summary([r for r in rows if r["language"] == "zh" and not r["layout"].endswith("*")]),
+        "en": summary([r for r in rows if r["language"] == "en" and not r["layout"].endswith("*")]),
+        "stereo_as_mono_mix": summary([r for r in rows if r["layout"].endswith("*")]),
+        "calls": rows,
+    }
+    print(json.dumps({k: v for k, v in out.items() if k != "calls"}, indent=2))
+    dest = REPO / "bench" / "results"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "demo_calls.json").write_text(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
