@@ -134,6 +134,12 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
     def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
         """Process transcription and scoring jobs."""
+        import os
+
+        # CTranslate2 and torch each bring an OpenMP runtime; spinning waiters make them starve each other.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
         from qa_app.jobs import scheduler as sched_mod
         from qa_app.jobs import worker
 

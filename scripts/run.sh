@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0
+export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0 OMP_WAIT_POLICY=PASSIVE
 HOST=${QA_HOST:-127.0.0.1}
 PORT=${QA_PORT:-5000}
 FLASK=".venv/bin/flask --app wsgi"

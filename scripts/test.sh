@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0
+export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0 OMP_WAIT_POLICY=PASSIVE
 if [[ -z "${QA_TEST_POSTGRES_URL:-}" ]] && .venv/bin/python - <<'PY' 2>/dev/null
 import psycopg
 psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3).close()
