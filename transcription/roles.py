@@ -58,13 +58,18 @@ CUSTOMER_CUES: tuple[tuple[str, float], ...] = (
 )
 IVR_CUES: tuple[str, ...] = (
     r"请按|按[0-9一二三四五六七八九零#＃*＊]|请输入",
-    r"欢迎(致电|拨打|来电)",
     r"(通话|本次通话)(可能)?(会)?被?录音",
     r"转人工|人工服务|正在为您转接|座席|坐席",
     r"您(所)?拨打的(电话|号码)",
     r"\bpress (\d|one|two|three|zero|star|pound)\b|\bfor \w+,? press\b",
     r"call (may|will) be (recorded|monitored)",
-    r"please (hold|stay on the line)|your call is important",
+    r"your call is important",
+)
+# Agents say these too (您好，欢迎致电…; please hold): a prompt needs two of them, or one strong cue.
+IVR_WEAK_CUES: tuple[str, ...] = (
+    r"欢迎(致电|拨打|来电)",
+    r"please (hold|stay on the line)",
+    r"thank you for calling|welcome to",
 )
 
 
@@ -86,7 +91,11 @@ def _cue_score(text: str, cues: tuple[tuple[str, float], ...]) -> float:
 def is_ivr_text(text: str) -> bool:
     """Does this text read like an automated prompt?"""
     low = text.lower()
-    return sum(1 for p in IVR_CUES if re.search(p, low)) >= 1 and not re.search(r"工号|我是", low)
+    if re.search(r"工号|我是|this is \w+", low):
+        return False
+    strong = sum(1 for p in IVR_CUES if re.search(p, low))
+    weak = sum(1 for p in IVR_WEAK_CUES if re.search(p, low))
+    return strong >= 1 or weak >= 2
 
 
 def split_ivr(transcript: Transcript, window: float = 90.0) -> Transcript:
