@@ -51,6 +51,19 @@ def role_accuracy(transcript, refs) -> tuple[float, float]:
     return (right / covered if covered else 0.0), (covered / total if total else 0.0)
 
 
+def mapping_correct(transcript, refs) -> bool:
+    """Is every transcript speaker given the role of the party it mostly overlaps (the agent is the agent)?"""
+    overlap: dict[str, dict[str, float]] = {}
+    for seg in transcript.segments:
+        for ref in refs:
+            ov = min(ref.end, seg.end) - max(ref.start, seg.start)
+            if ov > 0:
+                overlap.setdefault(seg.speaker, {}).setdefault(ref.role, 0.0)
+                overlap[seg.speaker][ref.role] += ov
+    roles = {seg.speaker: seg.role for seg in transcript.segments}
+    return bool(overlap) and all(roles[spk] == max(by, key=by.get) for spk, by in overlap.items())
+
+
 def error_rate(ref: str, hyp: str, language: str) -> float:
     """CER (zh) or WER (en) with the speech benchmark's normalisation."""
     import jiwer
@@ -100,6 +113,7 @@ def main() -> int:
                 "language": script.language,
                 "audio_s": round(refs[-1].end, 1),
                 "rtf": round(secs / max(refs[-1].end, 1e-6), 3),
+                "speaker_roles_correct": mapping_correct(tr, refs),
                 "role_accuracy": round(role_acc, 3),
                 "coverage": round(coverage, 3),
                 "role_confidence": round(tr.role_confidence or 0.0, 2),
@@ -115,7 +129,7 @@ def main() -> int:
             }
             rows.append(row)
             print(
-                f"{row['key']:<42} {label:<19} roles {row['role_accuracy']:.2f} (conf {row['role_confidence']:.2f}, cover {coverage:.2f})"
+                f"{row['key']:<42} {label:<19} roles {'ok' if row['speaker_roles_correct'] else 'WRONG'} {row['role_accuracy']:.2f} (conf {row['role_confidence']:.2f}, cover {coverage:.2f})"
                 f"  CER {row['cer']:.2f}  verdicts {agree}/{len(labelled)}  RTF {row['rtf']:.2f}",
                 flush=True,
             )
@@ -124,7 +138,7 @@ def main() -> int:
         n = len(sel)
         return {
             "calls": n,
-            "calls_with_agent_right": sum(r["role_accuracy"] >= 0.9 for r in sel),
+            "calls_with_agent_right": sum(r["speaker_roles_correct"] for r in sel),
             "mean_role_accuracy": round(sum(r["role_accuracy"] for r in sel) / n, 3) if n else None,
             "mean_coverage": round(sum(r["coverage"] for r in sel) / n, 3) if n else None,
             "mean_cer": round(sum(r["cer"] for r in sel) / n, 3) if n else None,

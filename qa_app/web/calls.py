@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CallStatus, Role, Team
-from qa_app.services import audit, calls
+from qa_app.services import audit, calls, processing
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, allow
 from qa_app.web.forms import UploadForm, choices
@@ -94,8 +94,6 @@ def upload():
                         db, settings, f.stream, filename=f.filename, meta=meta, actor=current_user
                     )
                     if result.created:
-                        from qa_app.services import processing
-
                         processing.enqueue_call(db, result.call, settings=settings)
                 created.append(result)
             except ServiceError as exc:
@@ -134,8 +132,6 @@ def upload():
 def detail(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    from qa_app.services import processing
-
     view = processing.call_view(db, call, get_settings())
     return render_template(
         "calls/detail.html",
@@ -186,8 +182,6 @@ def audio(call_id: int):
 @bp.route("/<int:call_id>/retry", methods=["POST"])
 @allow(Role.ADMIN)
 def retry(call_id: int):
-    from qa_app.services import processing
-
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     processing.retry_call(db, call, actor=current_user, settings=get_settings())
@@ -199,21 +193,17 @@ def retry(call_id: int):
 @bp.route("/<int:call_id>/swap-roles", methods=["POST"])
 @allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 def swap_roles(call_id: int):
-    from qa_app.services import processing
-
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     processing.swap_roles(db, call, actor=current_user, settings=get_settings())
     db.commit()
-    flash(_("Agent and customer swapped; the call was re-scored."), "success")
+    flash(_("Agent and customer swapped; re-scoring is queued."), "success")
     return redirect(url_for("calls.detail", call_id=call.id))
 
 
 @bp.route("/<int:call_id>/rescore", methods=["POST"])
 @allow(Role.ADMIN, Role.QA_REVIEWER)
 def rescore(call_id: int):
-    from qa_app.services import processing
-
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     processing.request_rescore(db, [call.id], actor=current_user)
@@ -225,8 +215,6 @@ def rescore(call_id: int):
 @bp.route("/<int:call_id>/status.json")
 @allow(*ALL_ROLES)
 def status_json(call_id: int):
-    from qa_app.services import processing
-
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     body = processing.status_dict(db, call)
