@@ -226,3 +226,27 @@ def test_stored_rubric_that_no_longer_validates_fails_scoring_with_a_clear_reaso
         assert job.state == JobState.DEAD
         assert "no longer validates" in job.last_error and "weight" in job.last_error
         assert count(factory, TranscriptRecord, call_id=call_id) == 1, "the transcript is kept"
+
+
+def test_redacted_spans_are_muted_in_the_stored_audio_when_configured(env, monkeypatch):
+    import numpy as np
+
+    from transcription.audio import decode
+    from transcription.redact import RedactionSpan
+
+    settings, factory, call_id, backends = env
+    settings = settings.with_overrides(mute_redacted_audio=True)
+    original = backends.speech.run_detailed
+
+    def with_span(*args, **kwargs):
+        result = original(*args, **kwargs)
+        result.redactions.append(RedactionSpan(0.3, 0.6, "phone", "B"))
+        return result
+
+    monkeypatch.setattr(backends.speech, "run_detailed", with_span)
+    worker.run(factory, settings, backends=backends, once=True)
+    with factory() as s:
+        path = settings.data_dir / s.get(Call, call_id).audio_path
+    x = decode(path, 16000, mono=True)[0]
+    assert np.abs(x[int(0.35 * 16000) : int(0.55 * 16000)]).max() < 1e-3
+    assert np.abs(x[int(0.8 * 16000) :]).max() > 0.05
