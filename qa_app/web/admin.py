@@ -141,21 +141,28 @@ def teams():
     ), status
 
 
-@bp.route("/teams/<int:team_id>/active", methods=["POST"])
-@allow(Role.ADMIN)
-def team_active(team_id: int):
+def _toggle_active(model, obj_id: int, setter, back: str, missing: str):  # noqa: ANN001, ANN202
+    """POST handler body shared by the activate/deactivate buttons (team, agent)."""
     db = get_db()
-    team = db.get(Team, team_id)
-    if team is None:
-        raise NotFound("班组不存在 / team not found")
+    obj = db.get(model, obj_id)
+    if obj is None:
+        raise NotFound(missing)
     if EmptyForm().validate_on_submit():
         try:
-            accounts.set_team_active(db, team, request.form.get("active") == "1", actor=current_user)
+            setter(db, obj, request.form.get("active") == "1", actor=current_user)
             db.commit()
         except ServiceError as exc:
             db.rollback()
             flash(exc.message, "danger")
-    return redirect(url_for("admin.teams"))
+    return redirect(url_for(back))
+
+
+@bp.route("/teams/<int:team_id>/active", methods=["POST"])
+@allow(Role.ADMIN)
+def team_active(team_id: int):
+    return _toggle_active(
+        Team, team_id, accounts.set_team_active, "admin.teams", "班组不存在 / team not found"
+    )
 
 
 @bp.route("/agents", methods=["GET", "POST"])
@@ -207,14 +214,9 @@ def agents():
 @bp.route("/agents/<int:agent_id>/active", methods=["POST"])
 @allow(Role.ADMIN)
 def agent_active(agent_id: int):
-    db = get_db()
-    agent = db.get(Agent, agent_id)
-    if agent is None:
-        raise NotFound("坐席不存在 / agent not found")
-    if EmptyForm().validate_on_submit():
-        accounts.set_agent_active(db, agent, request.form.get("active") == "1", actor=current_user)
-        db.commit()
-    return redirect(url_for("admin.agents"))
+    return _toggle_active(
+        Agent, agent_id, accounts.set_agent_active, "admin.agents", "坐席不存在 / agent not found"
+    )
 
 
 @bp.route("/audit")
