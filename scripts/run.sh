@@ -11,7 +11,10 @@ PORT=${QA_PORT:-5000}
 FLASK=".venv/bin/flask --app wsgi"
 
 $FLASK db-upgrade
-$FLASK seed-demo | tee instance/demo-logins.txt
+SEED_OUT=$($FLASK seed-demo)
+echo "$SEED_OUT"
+# keep the printed logins from the first run; later runs only say the demo already exists
+if grep -q "Logins" <<<"$SEED_OUT"; then echo "$SEED_OUT" >instance/demo-logins.txt; fi
 
 $FLASK worker &
 WORKER=$!
