@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from qa_app.db.models import AutoScorecard, Call, CallStatus, Job, JobState, TranscriptRecord, User
+from qa_app.db.models import (
+    AutoScorecard,
+    Call,
+    CallStatus,
+    Job,
+    JobState,
+    RubricVersion,
+    TranscriptRecord,
+    User,
+)
 from qa_app.services import audit, jobs, rubrics
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
@@ -196,6 +205,18 @@ def call_view(db: Session, call: Call, settings: Settings) -> CallView:
     titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
     pending = len(list(db.scalars(select(Job.id).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE)))))
     return CallView(jobs.latest_for_call(db, call.id), rec.data if rec else None, card, titles, pending)
+
+
+def default_cards(db: Session, call_ids: list[int]) -> dict[int, AutoScorecard]:
+    """The default rubric's automated scorecard of each call (one query for a page of calls)."""
+    if not call_ids:
+        return {}
+    rows = db.scalars(
+        select(AutoScorecard)
+        .join(AutoScorecard.rubric_version)
+        .where(AutoScorecard.call_id.in_(call_ids), RubricVersion.is_default)
+    )
+    return {row.call_id: row for row in rows}
 
 
 def status_dict(db: Session, call: Call) -> dict[str, Any]:

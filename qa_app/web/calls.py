@@ -50,6 +50,7 @@ def index():
     return render_template(
         "calls/index.html",
         page=page,
+        cards=processing.default_cards(db, [c.id for c in page.items]),
         flt=flt,
         agents=agents,
         teams=teams,

@@ -572,3 +572,18 @@ def test_admin_deactivates_a_team_only_without_active_agents(app, db):
     assert db.get(Team, busy.id).active is True
     assert db.get(Team, empty.id).active is False
     assert "1 active agent(s)" in client.get("/admin/teams").get_data(as_text=True)
+
+
+def test_calls_list_flags_verdicts_to_review(app, db, settings):
+    from qa_app.db.models import AutoScorecard
+
+    call = factories.create_call(db, settings, factories.create_agent(db))
+    _store_processed(db, call)
+    card = db.query(AutoScorecard).filter_by(call_id=call.id).one()
+    client = logged_in_client(app, factories.create_user(db, "qa_reviewer").username, lang="en")
+    html = _text(client.get("/calls/"))
+    assert "to review" not in html and "Critical item failed" not in html
+    card.needs_review, card.critical_failed = 2, True
+    db.commit()
+    html = _text(client.get("/calls/"))
+    assert "2 to review" in html and "Critical item failed" in html
