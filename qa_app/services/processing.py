@@ -30,6 +30,7 @@ from transcription.types import Transcript
 PROCESS = "process_call"
 SCORE = "score_call"
 STAGES = ("transcribe", "score")
+IN_CHUNK = 5000
 
 
 def enqueue_call(db: Session, call: Call, *, settings: Settings) -> Job:
@@ -56,7 +57,10 @@ def request_rescore(
     max_attempts: int = 3,
 ) -> list[Job]:
     """Explicit, logged re-score of calls that already have a transcript."""
-    have = set(db.scalars(select(TranscriptRecord.call_id).where(TranscriptRecord.call_id.in_(call_ids))))
+    have: set[int] = set()
+    for i in range(0, len(call_ids), IN_CHUNK):  # stay under the database's bound-parameter limit
+        chunk = call_ids[i : i + IN_CHUNK]
+        have.update(db.scalars(select(TranscriptRecord.call_id).where(TranscriptRecord.call_id.in_(chunk))))
     out = [
         jobs.enqueue(
             db,

@@ -250,3 +250,11 @@ def test_redacted_spans_are_muted_in_the_stored_audio_when_configured(env, monke
     x = decode(path, 16000, mono=True)[0]
     assert np.abs(x[int(0.35 * 16000) : int(0.55 * 16000)]).max() < 1e-3
     assert np.abs(x[int(0.8 * 16000) :]).max() > 0.05
+
+
+def test_bulk_rescore_handles_more_ids_than_one_sql_statement_takes(env, db, monkeypatch):
+    settings, factory, call_id, backends = env
+    worker.run(factory, settings, backends=backends, once=True)
+    monkeypatch.setattr(processing, "IN_CHUNK", 3)
+    ids = [call_id, *range(10_000_000, 10_000_010)]  # unknown ids are skipped, chunk boundaries crossed
+    assert [j.call_id for j in processing.request_rescore(db, ids, actor=None)] == [call_id]
