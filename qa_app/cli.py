@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import select
 
 from qa_app.db.session import transaction
 from qa_app.settings import REPO_ROOT
@@ -174,7 +173,6 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     )
     def rescore(date_from: str, date_to: str, rubric_version: int | None) -> None:
         """Queue an explicit, logged re-score of every call in a date range."""
-        from qa_app.db.models import Call
         from qa_app.services import processing, timeparse
         from qa_app.services.errors import ServiceError
 
@@ -183,9 +181,12 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         except ServiceError as exc:
             raise click.ClickException(exc.message) from exc
         with transaction(_factory()) as db:
-            ids = list(db.scalars(select(Call.id).where(Call.started_at >= start, Call.started_at < end)))
-            queued = processing.request_rescore(db, ids, actor=None, rubric_version_id=rubric_version)
-        click.echo(f"{len(queued)} call(s) queued for re-scoring")
+            job_id = processing.request_rescore_range(
+                db, start, end, actor=None, rubric_version_id=rubric_version
+            ).id
+        click.echo(
+            f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
+        )
 
     @app.cli.command("transcribe")
     @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -99,6 +99,10 @@ def process_job(
                     db, job, job.last_error or "too many attempts", backoff_seconds=0, permanent=True
                 )
                 return job.state
+            if job.kind == processing.RESCORE_RANGE:
+                processing.expand_rescore_range(db, job)
+                processing.finish(db, job, None)
+                return job.state
             call = processing.start(db, job)
             kind, done = job.kind, list(job.payload.get("done", []))
             audio = settings.data_dir / call.audio_path

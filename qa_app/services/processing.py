@@ -7,6 +7,7 @@ session it is given. Stages are idempotent: a re-run replaces the transcript / s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -29,6 +30,7 @@ from transcription.types import Transcript
 
 PROCESS = "process_call"
 SCORE = "score_call"
+RESCORE_RANGE = "rescore_range"  # expanded by the worker into one SCORE job per call
 STAGES = ("transcribe", "score")
 IN_CHUNK = 5000
 
@@ -76,6 +78,58 @@ def request_rescore(
         db, "rescore_requested", user=actor, target=f"{len(out)} calls", rubric_version_id=rubric_version_id
     )
     return out
+
+
+def request_rescore_range(
+    db: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    actor: User | None,
+    rubric_version_id: int | None = None,
+    max_attempts: int = 3,
+) -> Job:
+    """Explicit, logged re-score of every call started in [start, end): one durable job that the
+    worker expands, so a request for 100k calls returns at once and survives a restart."""
+    job = jobs.enqueue(
+        db,
+        RESCORE_RANGE,
+        call_id=None,
+        max_attempts=max_attempts,
+        payload={"from": start.isoformat(), "to": end.isoformat(), "rubric_version_id": rubric_version_id},
+    )
+    audit.record(
+        db,
+        "rescore_requested",
+        user=actor,
+        target=f"{start.date()}..{end.date()}",
+        rubric_version_id=rubric_version_id,
+    )
+    return job
+
+
+def expand_rescore_range(db: Session, job: Job) -> int:
+    """Queue a SCORE job for each transcribed call in the job's range (idempotent: pending ones are reused)."""
+    start, end = datetime.fromisoformat(job.payload["from"]), datetime.fromisoformat(job.payload["to"])
+    ids = list(
+        db.scalars(
+            select(Call.id)
+            .join(TranscriptRecord, TranscriptRecord.call_id == Call.id)
+            .where(Call.started_at >= start, Call.started_at < end)
+            .order_by(Call.id)
+        )
+    )
+    version = job.payload.get("rubric_version_id")
+    for cid in ids:
+        jobs.enqueue(
+            db,
+            SCORE,
+            call_id=cid,
+            max_attempts=job.max_attempts,
+            payload={"rubric_version_id": version} if version else None,
+        )
+    job.payload = {**job.payload, "queued": len(ids)}
+    return len(ids)
 
 
 # --- stages -------------------------------------------------------------------------------------------
@@ -155,8 +209,8 @@ def score_call(
     return row
 
 
-def finish(db: Session, job: Job, call: Call) -> None:
-    if job.kind == PROCESS:
+def finish(db: Session, job: Job, call: Call | None) -> None:
+    if job.kind == PROCESS and call is not None:
         call.status = CallStatus.READY
         call.failure_reason = None
     jobs.complete(db, job)

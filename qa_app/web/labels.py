@@ -28,7 +28,11 @@ LABELS = {
         "failed": _l("waiting to retry"),
         "dead": _l("gave up"),
     },
-    "job_kind": {"process_call": _l("transcribe and score"), "score_call": _l("score")},
+    "job_kind": {
+        "process_call": _l("transcribe and score"),
+        "score_call": _l("score"),
+        "rescore_range": _l("re-score a date range"),
+    },
     "job_stage": {
         "transcribe": _l("transcription"),
         "decode": _l("decoding audio"),

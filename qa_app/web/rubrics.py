@@ -11,11 +11,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 import rubrics as rubric_domain
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Call, Role
+from qa_app.db.models import Role
 from qa_app.services import processing, timeparse
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
@@ -160,10 +159,9 @@ def rescore(version_id: int):
     if row.status == "draft":
         flash(_("Publish the draft before re-scoring with it."), "danger")
         return redirect(url_for("rubrics.detail", version_id=version_id))
-    ids = list(db.scalars(select(Call.id).where(Call.started_at >= start, Call.started_at < end)))
-    queued = processing.request_rescore(db, ids, actor=current_user, rubric_version_id=row.id)
+    processing.request_rescore_range(db, start, end, actor=current_user, rubric_version_id=row.id)
     db.commit()
-    flash(_("%(n)d calls queued for re-scoring.", n=len(queued)), "success")
+    flash(_("Re-scoring of every call in the range is queued; the job queue shows its progress."), "success")
     return redirect(url_for("rubrics.detail", version_id=version_id))
 
 

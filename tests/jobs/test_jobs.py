@@ -258,3 +258,25 @@ def test_bulk_rescore_handles_more_ids_than_one_sql_statement_takes(env, db, mon
     monkeypatch.setattr(processing, "IN_CHUNK", 3)
     ids = [call_id, *range(10_000_000, 10_000_010)]  # unknown ids are skipped, chunk boundaries crossed
     assert [j.call_id for j in processing.request_rescore(db, ids, actor=None)] == [call_id]
+
+
+def test_range_rescore_is_one_job_that_the_worker_expands(env, db):
+    from datetime import UTC, datetime
+
+    settings, factory, call_id, backends = env
+    worker.run(factory, settings, backends=backends, once=True)
+    started = db.get(Call, call_id).started_at
+    job = processing.request_rescore_range(
+        db, started - timedelta(days=1), started + timedelta(days=1), actor=factories.create_user(db)
+    )
+    processing.request_rescore_range(
+        db, datetime(2001, 1, 1, tzinfo=UTC), datetime(2001, 1, 2, tzinfo=UTC), actor=None
+    )
+    db.commit()
+    assert count(factory, AuditEvent, action="rescore_requested") == 2
+    # two range jobs (one matches no call) and the one score job the other expands into
+    assert worker.run(factory, settings, backends=backends, once=True) == 3
+    with factory() as s:
+        assert s.get(Job, job.id).payload["queued"] == 1
+        assert s.scalar(select(func.count()).select_from(Job).where(Job.kind == processing.SCORE)) == 1
+    assert count(factory, AutoScorecard, call_id=call_id) == 1

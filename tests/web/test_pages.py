@@ -460,7 +460,7 @@ def test_rubric_rescore_needs_dates(app, db, rubric):
     assert "Give a valid date range" in _text(client.get(resp.headers["Location"]))
     resp = post_form(client, f"{url}/rescore", {"from": "2026-01-01", "to": "2026-12-31"}, token_from=url)
     assert resp.status_code == 302
-    assert "0 calls queued" in _text(client.get(resp.headers["Location"]))
+    assert "Re-scoring of every call in the range is queued" in _text(client.get(resp.headers["Location"]))
 
 
 def test_rubric_import_too_large(app, db, rubric):
