@@ -73,3 +73,19 @@ def test_transcribe_writes_contract_json(runner, tmp_path):
     if schema is not None:
         jsonschema = pytest.importorskip("jsonschema")
         jsonschema.validate(data, schema)
+
+
+def test_rescore_queues_one_logged_range_job(runner, app):
+    from sqlalchemy import select
+
+    from qa_app.db.models import AuditEvent, Job
+
+    result = runner.invoke(args=["rescore", "--from", "2026-01-01", "--to", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    assert "re-score job" in result.output
+    with app.extensions["qa_sessionmaker"]() as s:
+        job = s.scalar(select(Job))
+        assert job.kind == "rescore_range" and job.payload["from"].startswith("2026-01-01")
+        assert s.scalar(select(AuditEvent.action)) == "rescore_requested"
+    bad = runner.invoke(args=["rescore", "--from", "2026-02-01", "--to", "2026-01-01"])
+    assert bad.exit_code != 0 and "before the start" in bad.output
