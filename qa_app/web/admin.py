@@ -37,32 +37,45 @@ def _form_error(form, exc: ServiceError) -> None:
         flash(exc.message, "danger")
 
 
+def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
+    """Run ``action(db)`` for a valid POST: commit, flash ``message(result)``, redirect to ``endpoint``.
+    A ServiceError is rolled back and shown on the form. Returns a redirect, or the status code with
+    which the caller re-renders the page (400 for a refused POST)."""
+    if not form.validate_on_submit():
+        return 400 if request.method == "POST" else 200
+    db = get_db()
+    try:
+        result = action(db)
+        db.commit()
+    except ServiceError as exc:
+        db.rollback()
+        _form_error(form, exc)
+        return 400
+    flash(message(result), "success")
+    return redirect(url_for(endpoint))
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def users():
     db = get_db()
     form = UserForm()
     form.role.choices = ROLE_CHOICES
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                db,
-                username=form.username.data.strip(),
-                display_name=form.display_name.data,
-                password=form.password.data,
-                role=form.role.data,
-                actor=current_user,
-            )
-            db.commit()
-            flash(_("User %(u)s created.", u=user.username), "success")
-            return redirect(url_for("admin.users"))
-        except ServiceError as exc:
-            db.rollback()
-            _form_error(form, exc)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    status = _submit(
+        form,
+        lambda db: accounts.create_user(
+            db,
+            username=form.username.data.strip(),
+            display_name=form.display_name.data,
+            password=form.password.data,
+            role=form.role.data,
+            actor=current_user,
+        ),
+        lambda user: _("User %(u)s created.", u=user.username),
+        "admin.users",
+    )
+    if not isinstance(status, int):
+        return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
     return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
 
@@ -76,27 +89,22 @@ def user_edit(user_id: int):
         raise NotFound("用户不存在 / user not found")
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.role.choices = ROLE_CHOICES
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(
-                db,
-                user,
-                actor=current_user,
-                display_name=form.display_name.data,
-                role=form.role.data,
-                active=form.active.data,
-                password=form.password.data or None,
-            )
-            db.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.users"))
-        except ServiceError as exc:
-            db.rollback()
-            _form_error(form, exc)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    status = _submit(
+        form,
+        lambda db: accounts.update_user(
+            db,
+            user,
+            actor=current_user,
+            display_name=form.display_name.data,
+            role=form.role.data,
+            active=form.active.data,
+            password=form.password.data or None,
+        ),
+        lambda _user: _("Saved."),
+        "admin.users",
+    )
+    if not isinstance(status, int):
+        return status
     return render_template("admin/user_edit.html", user=user, form=form, token_form=EmptyForm()), status
 
 
@@ -119,21 +127,16 @@ def teams():
     form = TeamForm()
     leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
     form.lead_user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in leads])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.create_team(
-                db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
-            )
-            db.commit()
-            flash(_("Team created."), "success")
-            return redirect(url_for("admin.teams"))
-        except ServiceError as exc:
-            db.rollback()
-            _form_error(form, exc)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    status = _submit(
+        form,
+        lambda db: accounts.create_team(
+            db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
+        ),
+        lambda _team: _("Team created."),
+        "admin.teams",
+    )
+    if not isinstance(status, int):
+        return status
     counts = dict(db.execute(select(Agent.team_id, func.count()).group_by(Agent.team_id)).all())
     rows = list(db.scalars(select(Team).order_by(Team.name)))
     return render_template(
@@ -179,27 +182,22 @@ def agents():
     form.user_id.choices = choices(
         [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.create_agent(
-                db,
-                employee_no=form.employee_no.data,
-                name=form.name.data,
-                team_id=form.team_id.data,
-                hire_date=form.hire_date.data,
-                user_id=form.user_id.data or None,
-                actor=current_user,
-            )
-            db.commit()
-            flash(_("Agent created."), "success")
-            return redirect(url_for("admin.agents"))
-        except ServiceError as exc:
-            db.rollback()
-            _form_error(form, exc)
-            status = 400
-    elif request.method == "POST":
-        status = 400
+    status = _submit(
+        form,
+        lambda db: accounts.create_agent(
+            db,
+            employee_no=form.employee_no.data,
+            name=form.name.data,
+            team_id=form.team_id.data,
+            hire_date=form.hire_date.data,
+            user_id=form.user_id.data or None,
+            actor=current_user,
+        ),
+        lambda _agent: _("Agent created."),
+        "admin.agents",
+    )
+    if not isinstance(status, int):
+        return status
     rows = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
     return render_template(
         "admin/agents.html",
