@@ -31,9 +31,8 @@ class LostLease(Exception):
 
 
 def _permanent(exc: BaseException) -> bool:
-    if isinstance(exc, jobs.PermanentError | AudioError | BadAudioError | FileNotFoundError):
-        return True
-    return bool(getattr(exc, "permanent", False))
+    """Failures a retry cannot fix: the job is dead-lettered at once."""
+    return isinstance(exc, jobs.PermanentError | AudioError | BadAudioError | FileNotFoundError)
 
 
 class Heartbeat:

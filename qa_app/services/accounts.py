@@ -242,6 +242,14 @@ def set_agent_active(db: Session, agent: Agent, active: bool, *, actor: User) ->
     audit.record(db, "agent_updated", user=actor, target=f"agent:{agent.id}", active=active)
 
 
+def agent_by_employee_no(db: Session, employee_no: str) -> Agent:
+    """The agent with this 工号, or Invalid naming it."""
+    agent = db.scalar(select(Agent).where(Agent.employee_no == employee_no))
+    if agent is None:
+        raise Invalid(f"unknown employee_no {employee_no!r}", field="employee_no")
+    return agent
+
+
 def agent_for_user(db: Session, user: User) -> Agent | None:
     return db.scalar(select(Agent).where(Agent.user_id == user.id))
 

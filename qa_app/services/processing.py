@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import (
@@ -24,6 +24,7 @@ from qa_app.db.models import (
     User,
 )
 from qa_app.services import audit, jobs, rubrics
+from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
 from transcription.types import Transcript
@@ -229,8 +230,6 @@ def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> J
     """A reviewer says agent and customer are the other way round: swap, store, re-score."""
     transcript = load_transcript(db, call.id)
     if transcript is None:
-        from qa_app.services.errors import Invalid
-
         raise Invalid("通话尚未转写 / the call has no transcript yet")
     flip = {"agent": "customer", "customer": "agent"}
     speakers = {spk: flip.get(role, role) for spk, role in transcript.speakers.items()}
@@ -261,7 +260,9 @@ def call_view(db: Session, call: Call, settings: Settings) -> CallView:
         .order_by(AutoScorecard.created_at.desc())
     )
     titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
-    pending = len(list(db.scalars(select(Job.id).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE)))))
+    pending = db.scalar(
+        select(func.count()).select_from(Job).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE))
+    )
     return CallView(jobs.latest_for_call(db, call.id), rec.data if rec else None, card, titles, pending)
 
 

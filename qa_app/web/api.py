@@ -63,13 +63,7 @@ def create_call():
     for name in ("employee_no", "started_at"):
         if not form.get(name):
             raise Invalid(f"missing field {name!r}", field=name)
-    from sqlalchemy import select
-
-    from qa_app.db.models import Agent
-
-    agent = db.scalar(select(Agent).where(Agent.employee_no == form["employee_no"]))
-    if agent is None:
-        raise Invalid(f"unknown employee_no {form['employee_no']!r}", field="employee_no")
+    agent = accounts.agent_by_employee_no(db, form["employee_no"])
     started = timeparse.parse_datetime(form["started_at"], settings.timezone)
     meta = calls.CallMeta(
         agent_id=agent.id,
