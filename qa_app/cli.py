@@ -148,7 +148,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         sched = None
         if scheduler and not once:
-            sched = sched_mod.build(_factory())
+            sched = sched_mod.build(_factory(), _settings(), worker=worker.worker_id())
             sched.start()
         try:
             n = worker.run(_factory(), _settings(), once=once, poll=poll, stop=stop)
@@ -163,7 +163,9 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         from qa_app.jobs import scheduler as sched_mod
 
         logging.basicConfig(level=logging.INFO)
-        sched_mod.build(_factory(), blocking=True).start()
+        from qa_app.jobs.worker import worker_id
+
+        sched_mod.build(_factory(), _settings(), blocking=True, worker=worker_id()).start()
 
     @app.cli.command("rescore")
     @click.option("--from", "date_from", required=True, help="YYYY-MM-DD (inclusive)")

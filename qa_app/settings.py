@@ -45,6 +45,7 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
+    duty_tick_seconds: float = 60.0  # how often a scheduler checks for duties due (each fires once per period)
     page_size: int = 50
     timezone: str = "Asia/Shanghai"
     speech_backend: str = ""  # "module:callable" taking the QA_* speech env; empty = the real pipeline
@@ -75,6 +76,7 @@ class Settings:
             job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),
             job_max_attempts=int(e.get("QA_JOB_MAX_ATTEMPTS", 4)),
             job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
+            duty_tick_seconds=float(e.get("QA_DUTY_TICK_SECONDS", 60)),
             timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),
             scoring_backend=e.get("QA_SCORING_BACKEND", ""),

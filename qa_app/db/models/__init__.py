@@ -2,7 +2,7 @@
 
 from qa_app.db.models.audit import AuditEvent
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
-from qa_app.db.models.job import Job, JobState
+from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
 from qa_app.db.models.rubric import RubricVersion
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
@@ -10,6 +10,6 @@ from qa_app.db.models.transcript import TranscriptRecord
 from qa_app.db.models.user import Role, User
 
 __all__ = [
-    "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "Job", "JobState", "Role", "Team",
+    "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
 ]
