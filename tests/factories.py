@@ -289,3 +289,20 @@ def _with_search_path(url: str, schema: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
     query.append(("options", f"-csearch_path={schema}"))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def create_scored_call(db: Session, settings: Settings, agent: Agent, *, transcript=None, **kw) -> Call:
+    """A call taken through the real transcript and scoring stages (fake speech, lexicon scorer): it has
+    a transcript, an automated scorecard and the machine's evaluation."""
+    from qa_app.db.models import CallStatus
+    from qa_app.services import processing, rubrics
+
+    from fakes import lexicon_scorer, make_transcript
+
+    call = create_call(db, settings, agent, **kw)
+    rubrics.ensure_default(db)
+    processing.store_transcript(db, call, transcript or make_transcript())
+    processing.score_call(db, call, lexicon_scorer())
+    call.status = CallStatus.READY
+    db.commit()
+    return call

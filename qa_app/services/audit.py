@@ -35,6 +35,11 @@ ACTIONS = (
     "rubric_published",
     "rubric_draft_saved",
     "rescore_requested",
+    "release_rule_changed",
+    "evaluation_submitted",
+    "evaluation_acknowledged",
+    "dispute_raised",
+    "dispute_ruled",
 )
 
 

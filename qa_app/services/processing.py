@@ -23,7 +23,7 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, jobs, rubrics
+from qa_app.services import audit, evaluations, jobs, rubrics
 from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
@@ -205,6 +205,7 @@ def score_call(
     if version.is_default:
         call.auto_score = row.total
     db.flush()
+    evaluations.record_machine(db, call, row)
     return row
 
 

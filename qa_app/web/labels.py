@@ -71,6 +71,11 @@ LABELS = {
         "rubric_published": _l("rubric published"),
         "rubric_draft_saved": _l("rubric draft saved"),
         "rescore_requested": _l("re-score requested"),
+        "release_rule_changed": _l("release rule changed"),
+        "evaluation_submitted": _l("evaluation submitted"),
+        "evaluation_acknowledged": _l("evaluation acknowledged"),
+        "dispute_raised": _l("dispute raised"),
+        "dispute_ruled": _l("dispute ruled"),
     },
 }
 
