@@ -133,12 +133,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
     def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
         """Process transcription and scoring jobs."""
-        import os
-
-        # CTranslate2 and torch each bring an OpenMP runtime; spinning waiters make them starve each other.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+        _settings().prepare_worker_process()
         from qa_app.jobs import scheduler as sched_mod
         from qa_app.jobs import worker
 
@@ -198,10 +193,10 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     def transcribe_cmd(audio: Path, out: Path, language: str, channels: str) -> None:
         """Run the full speech pipeline on one file (no database) and write the transcript JSON."""
         from transcription.cli import transcribe_file
-        from transcription.config import SpeechConfig
 
-        config = SpeechConfig.from_mapping(dict(_settings().speech_env))
-        transcript = transcribe_file(audio, out, language=language, channels=channels, config=config)
+        transcript = transcribe_file(
+            audio, out, language=language, channels=channels, config=_settings().speech
+        )
         click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
 
     @app.cli.command("score")

@@ -52,11 +52,6 @@ def _compiled(rubric: Rubric) -> tuple[Rubric, dict[str, Primitive], str]:
     return entry
 
 
-def compile_rubric(rubric: Rubric) -> dict[str, Primitive]:
-    """Build (and cache) the primitives of every automated criterion of a rubric."""
-    return _compiled(rubric)[1]
-
-
 def _manual(c: Criterion) -> Verdict:
     return Verdict("na", 0.0, (), "人工评分项，需人工评估 / manual criterion, needs a human reviewer")
 

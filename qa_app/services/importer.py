@@ -32,7 +32,6 @@ from qa_app.services.calls import CallMeta, ingest
 from qa_app.services.errors import Invalid, ServiceError
 
 REQUIRED = ("file", "employee_no", "started_at")
-OPTIONAL = ("direction", "queue", "customer_ref", "channel_layout", "language", "external_id")
 
 
 @dataclass
