@@ -206,15 +206,18 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
     @click.option("--rubric", default=None, help="a rubric YAML path or a shipped rubric name")
-    def score_cmd(transcript: Path, as_json: bool, rubric: str | None) -> None:
+    @click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of the verdict notes"
+    )
+    def score_cmd(transcript: Path, as_json: bool, rubric: str | None, lang: str) -> None:
         """Score a transcript JSON against a rubric (no database) and print the scorecard."""
         from scoring.cli import score_file
 
-        card = score_file(transcript, rubric)
+        card = score_file(transcript, rubric, lang=lang)
         if as_json:
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
-                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")
+                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")
