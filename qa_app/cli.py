@@ -73,7 +73,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                     actor=None,
                 )
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         click.echo(f"created {role} {username}")
 
     @app.cli.command("seed-demo")
@@ -103,6 +103,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
         from qa_app.db.models import Call
         from qa_app.services import importer, processing
+        from rubrics.messages import render
 
         settings = _settings()
         try:
@@ -119,7 +120,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         for line, call_id in report.duplicates:
             click.echo(f"line {line}: already imported (call {call_id})")
         for line, reason in report.errors:
-            click.echo(f"line {line}: ERROR {reason}", err=True)
+            click.echo(f"line {line}: ERROR {render(reason, 'en')}", err=True)
         click.echo(
             f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
             f"{len(report.errors)} rejected"
@@ -179,7 +180,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         try:
             start, end = timeparse.day_range(date_from, date_to, _settings().timezone)
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         with transaction(_factory()) as db:
             job_id = processing.request_rescore_range(
                 db, start, end, actor=None, rubric_version_id=rubric_version

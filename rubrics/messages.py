@@ -105,15 +105,18 @@ def is_pair(value: Any) -> bool:
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, strict: bool) -> None:
         self.lang = lang
+        self.strict = strict
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec.startswith("@"):
             term = f"{format_spec[1:]}.{value}"
-            return render(Message(term), self.lang) if term in CATALOGUE else str(value)
+            if term not in CATALOGUE and not self.strict:
+                return str(value)
+            return render(Message(term), self.lang, strict=self.strict)
         if isinstance(value, Message) or (isinstance(value, Mapping) and "code" in value):
-            return render(value, self.lang)
+            return render(value, self.lang, strict=self.strict)
         if is_pair(value):
             return str(value.get(self.lang) or next(iter(value.values())) or "")
         if isinstance(value, list | tuple):
@@ -125,11 +128,12 @@ class _Formatter(string.Formatter):
 _SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
-def render(value: Any, lang: str | None = "zh") -> str:
+def render(value: Any, lang: str | None = "zh", *, strict: bool = False) -> str:
     """Text of a Message (or its dict form, a zh/en pair, plain text) in ``lang`` (zh or en).
 
     Plain strings (old stored notes, quotes) are returned unchanged. An unknown code or a template
-    that does not fit its parameters never raises: the code and parameters are shown instead.
+    that does not fit its parameters never raises: the code and parameters are shown instead
+    (``strict=True``, for tests, raises instead).
     """
     lang = lang_of(lang)
     if value is None:
@@ -142,10 +146,14 @@ def render(value: Any, lang: str | None = "zh") -> str:
         return str(value)
     entry = CATALOGUE.get(value.code)
     if entry is None:
+        if strict:
+            raise KeyError(f"unknown message code {value.code!r}")
         return f"{value.code} {dict(value.params)}" if value.params else value.code
     try:
-        text = _Formatter(lang).vformat(entry[lang], (), dict(value.params))
+        text = _Formatter(lang, strict).vformat(entry[lang], (), dict(value.params))
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        if strict:
+            raise
         return f"{entry[lang]} {dict(value.params)}"
     # an empty term (the English "any party") leaves a double space behind
     return _SPACES.sub(" ", text).strip() if lang == "en" else text
