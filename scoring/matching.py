@@ -117,11 +117,6 @@ class PhraseSet:
         more = len(self.phrases) - len(shown)
         return shown + ([f"…(+{more})"] if more > 0 else [])
 
-    def describe(self, limit: int = 4) -> str:
-        shown = list(self.phrases[:limit])
-        more = len(self.phrases) - len(shown)
-        return "、".join(shown) + (f" …(+{more})" if more > 0 else "")
-
     def find(
         self,
         ctx: Any,
