@@ -16,6 +16,7 @@ from qa_app.services import audit, calls, processing
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, allow
 from qa_app.web.forms import UploadForm, choices
+from qa_app.web.i18n import text
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
@@ -98,7 +99,7 @@ def upload():
                         processing.enqueue_call(db, result.call, settings=settings)
                 created.append(result)
             except ServiceError as exc:
-                problems.append(exc.message)
+                problems.append(text(exc.msg))
         db.commit()
         for r in created:
             if r.created:
