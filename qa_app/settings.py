@@ -40,6 +40,7 @@ class Settings:
     max_upload_mb: int = 200
     max_audio_minutes: float = 120.0
     new_hire_days: int = 90
+    dispute_window_days: int = 7  # an agent may dispute a released evaluation for this many days
     login_max_failures: int = 5
     login_window_minutes: int = 15
     secure_cookies: bool = False
@@ -71,6 +72,7 @@ class Settings:
             max_upload_mb=int(e.get("QA_MAX_UPLOAD_MB", 200)),
             max_audio_minutes=float(e.get("QA_MAX_AUDIO_MINUTES", 120)),
             new_hire_days=int(e.get("QA_NEW_HIRE_DAYS", 90)),
+            dispute_window_days=int(e.get("QA_DISPUTE_WINDOW_DAYS", 7)),
             login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
             login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),
             secure_cookies=_bool(e.get("QA_SECURE_COOKIES"), False),

@@ -41,7 +41,7 @@ from qa_app.db.models import (
 )
 from qa_app.services import audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from rubrics import Rubric
+from rubrics import Criterion, Rubric
 from rubrics.messages import Message, msg
 from scoring.model import Answer
 from scoring.totals import compute
@@ -296,6 +296,25 @@ def start_review(
     return ev
 
 
+def _answer_error(c: Criterion, a: ItemInput) -> Message | None:
+    """What is wrong with this answer to criterion ``c`` on its scale (None when it is acceptable)."""
+    if a.result not in RESULTS:
+        return msg("evaluations.choose_result")
+    if a.result == "na" and not c.allow_na:
+        return msg("evaluations.na_not_allowed")
+    if c.scale.kind != "pass_fail" and a.result != "na":
+        if a.points is None:
+            return msg("evaluations.points_required")
+        if not c.scale.minimum <= a.points <= c.scale.maximum:
+            return msg("evaluations.points_range", lo=c.scale.minimum, hi=c.scale.maximum)
+    return None
+
+
+def _points(c: Criterion, a: ItemInput) -> float | None:
+    """The points an answer stores: none on pass/fail scales and for N/A."""
+    return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
+
+
 def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> dict[str, Message]:
     """Apply answers to the evaluation's items; returns the errors by criterion id."""
     errors: dict[str, Message] = {}
@@ -303,25 +322,11 @@ def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) 
     items = {cid: dict(it) for cid, it in ev.items.items()}
     for cid, a in answers.items():
         c = crits.get(cid)
-        if c is None:
-            errors[cid] = msg("evaluations.unknown_criterion")
+        error = msg("evaluations.unknown_criterion") if c is None else _answer_error(c, a)
+        if error is not None:
+            errors[cid] = error
             continue
-        if a.result not in RESULTS:
-            errors[cid] = msg("evaluations.choose_result")
-            continue
-        if a.result == "na" and not c.allow_na:
-            errors[cid] = msg("evaluations.na_not_allowed")
-            continue
-        points = a.points
-        if c.scale.kind != "pass_fail" and a.result != "na":
-            if points is None:
-                errors[cid] = msg("evaluations.points_required")
-                continue
-            if not c.scale.minimum <= points <= c.scale.maximum:
-                errors[cid] = msg("evaluations.points_range", lo=c.scale.minimum, hi=c.scale.maximum)
-                continue
-        elif c.scale.kind == "pass_fail":
-            points = None
+        points = _points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
@@ -505,7 +510,19 @@ def rule(
     if not reason.strip():
         raise Invalid("evaluations.ruling_reason_required", field="reason")
     disputed = [c["criterion_id"] for c in d.criteria]
+    undecided = [cid for cid in disputed if cid not in decisions]
+    if undecided:
+        raise Invalid("evaluations.ruling_incomplete", field=undecided[0])
     accepted = {cid: a for cid, a in decisions.items() if cid in disputed and a is not None}
+    rubric = _rubric(ev)
+    crits = {c.id: c for s in rubric.sections for c in s.criteria}
+    errors = {
+        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
+        for cid, a in accepted.items()
+    }
+    errors = {cid: e for cid, e in errors.items() if e is not None}
+    if errors:
+        raise AnswerErrors(errors)
     now = utcnow()
     if accepted:
         new = Evaluation(
@@ -526,16 +543,11 @@ def rule(
         )
         db.add(new)
         db.flush()
-        rubric = _rubric(new)
-        crits = {c.id: c for s in rubric.sections for c in s.criteria}
         for cid, a in accepted.items():
-            c = crits.get(cid)
-            if c is None or a.result not in RESULTS or (a.result == "na" and not c.allow_na):
-                raise Invalid("evaluations.invalid_ruling", field=cid, criterion=cid)
             new.items[cid] = {
                 **new.items.get(cid, {}),
                 "result": a.result,
-                "points": a.points if c.scale.kind != "pass_fail" else None,
+                "points": _points(crits[cid], a),
                 "reason": reason.strip()[:500],
                 "ruling_dispute_id": d.id,
                 "overridden": True,
@@ -554,7 +566,7 @@ def rule(
     )
     d.ruling = {
         cid: (
-            {"accepted": True, "result": decisions[cid].result, "points": decisions[cid].points}
+            {"accepted": True, "result": decisions[cid].result, "points": _points(crits[cid], decisions[cid])}
             if decisions.get(cid) is not None
             else {"accepted": False}
         )

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, jsonify, request
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, Role, User
 from qa_app.extensions import csrf
-from qa_app.services import accounts, audit, calls, processing, timeparse
+from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, api_token
 from qa_app.web.errors import api_error
@@ -91,6 +91,14 @@ def get_call(call_id: int):
     call = calls.get_visible_call(db, user, call_id)
     body = _call_json(call)
     body["processing"] = processing.status_dict(db, call)
+    if user.is_agent:  # an agent gets the released evaluation's score, never the unreleased automated one
+        ev = feedback.current_visible(db, call, user)
+        body["auto_score"] = None
+        body["evaluation"] = (
+            None
+            if ev is None
+            else {"id": ev.id, "state": ev.state, "total": ev.total, "critical_failed": ev.critical_failed}
+        )
     return jsonify(call=body)
 
 
