@@ -125,26 +125,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "WAV 文件不完整：文件在音频数据结束前就截断了",
         "WAV file is truncated: it ends before its audio data does",
     ),
-    "audio.unreadable": (
-        "无法读取该 {format} 文件（{detail}）",
-        "the {format} file cannot be read ({detail})",
-    ),
+    "audio.unreadable": ("无法读取该 {format} 文件", "the {format} file cannot be read"),
     "audio.no_audio_stream": ("文件中没有音频流", "the file has no audio stream"),
     "audio.too_long": (
         "录音时长 {minutes:.1f} 分钟，超过 {limit:.0f} 分钟上限",
         "the recording lasts {minutes:.1f} min; the limit is {limit:.0f} min",
     ),
-    "audio.corrupt": (
-        "该 {format} 文件已损坏或不完整（{detail}）",
-        "the {format} file is damaged or truncated ({detail})",
+    "audio.corrupt": ("该 {format} 文件已损坏或不完整", "the {format} file is damaged or truncated"),
+    "audio.longer_than_limit": (
+        "录音超过 {limit:.0f} 分钟上限",
+        "the recording is longer than the {limit:.0f} min limit",
     ),
+    "audio.length_unknown": ("无法确定录音时长", "the length of the recording cannot be established"),
     "audio.truncated": (
         "该 {format} 文件不完整：只有 {decoded:.1f} 秒音频，文件头标明 {duration:.1f} 秒",
         "the {format} file is truncated: {decoded:.1f} s of audio where its header says {duration:.1f} s",
     ),
     "audio.no_audio": ("录音中没有声音内容（内容为空）", "the recording contains no audio (empty)"),
-    "audio.decode_failed": ("无法解码音频（{detail}）", "cannot decode audio ({detail})"),
-    "audio.mute_failed": ("无法静音已脱敏的音频（{detail}）", "cannot mute redacted audio ({detail})"),
+    "audio.decode_failed": ("无法解码音频", "cannot decode audio"),
+    "audio.mute_failed": ("无法静音已脱敏的音频", "cannot mute redacted audio"),
     "audio.tool_missing": (
         "服务器未安装 {tool}（请运行安装脚本）",
         "{tool} is not installed (run the setup script)",
