@@ -27,6 +27,7 @@ from qa_app.services import audit, evaluations, jobs, rubrics
 from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
+from transcription.redact import redact_transcript
 from transcription.types import Transcript
 
 PROCESS = "process_call"
@@ -145,7 +146,9 @@ def start(db: Session, job: Job) -> Call:
 
 
 def store_transcript(db: Session, call: Call, transcript: Transcript) -> TranscriptRecord:
-    """Replace the call's transcript (idempotent: one row per call)."""
+    """Replace the call's transcript (idempotent: one row per call). It is redacted here, whatever
+    produced it (a plug-in speech backend may not redact): nothing unredacted is ever stored."""
+    transcript, _spans = redact_transcript(transcript)
     data = transcript.to_dict()
     data["call_id"] = str(call.id)
     text = "\n".join(s.text for s in transcript.segments)
