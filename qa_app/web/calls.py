@@ -156,6 +156,26 @@ def detail(call_id: int):
     )
 
 
+# One audit record per playback session: a player fetches a recording in many byte ranges.
+AUDIO_AUDIT_SESSION = timedelta(minutes=30)
+
+
+def _audit_audio_access(call, kind: str) -> None:  # noqa: ANN001
+    """Audit an audio response (``kind``: audio_play / audio_download) before it is sent, whatever
+    its Range (``bytes=-N`` and ``bytes=1-`` fetch a whole file too): the first of a user's requests
+    for the call within AUDIO_AUDIT_SESSION is recorded. Every route that serves call audio calls this."""
+    db = get_db()
+    if audit.record_once(
+        db,
+        kind,
+        user=current_user,
+        target=f"call:{call.id}",
+        within=AUDIO_AUDIT_SESSION,
+        ip=request.remote_addr or "",
+    ):
+        db.commit()
+
+
 @bp.route("/<int:call_id>/audio")
 @allow(*ALL_ROLES)
 def audio(call_id: int):
@@ -164,16 +184,7 @@ def audio(call_id: int):
     call = calls.get_visible_call(db, current_user, call_id)
     path = calls.audio_file(settings, call)
     download = request.args.get("download") == "1"
-    rng = request.headers.get("Range", "")
-    if download or not rng or rng.startswith("bytes=0-"):
-        audit.record(
-            db,
-            "audio_download" if download else "audio_play",
-            user=current_user,
-            target=f"call:{call.id}",
-            ip=request.remote_addr or "",
-        )
-        db.commit()
+    _audit_audio_access(call, "audio_download" if download else "audio_play")
     mimetypes = {
         "wav": "audio/wav",
         "flac": "audio/flac",
