@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from qa_app import fs
 from qa_app.db.models import Agent, Call, CallStatus, ChannelLayout, Role, User
 from qa_app.db.session import delete_on_rollback
 from qa_app.services import audit
@@ -77,12 +78,12 @@ def _validate_meta(db: Session, meta: CallMeta) -> Agent:
 
 def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int]:
     """Copy the stream to a private temp file, hashing as we go; refuse more than ``max_bytes``."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fs.make_private_dir(tmp_dir)
     tmp = tmp_dir / f"upload-{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
     size = 0
     try:
-        with tmp.open("wb") as out:
+        with os.fdopen(fs.create_private_file(tmp), "wb") as out:
             while chunk := src.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
@@ -127,9 +128,9 @@ def ingest(
             )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
         final = settings.data_dir / rel
-        final.parent.mkdir(parents=True, exist_ok=True)
+        fs.make_private_dir(final.parent)
         shutil.move(str(tmp), final)
-        os.chmod(final, 0o640)
+        os.chmod(final, fs.FILE_MODE)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
