@@ -159,7 +159,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # rubrics
     "rubrics.version_not_found": ("质检标准不存在", "rubric version not found"),
     "rubrics.invalid": ("{issues}", "{issues}"),
-    "rubrics.unreadable_yaml": ("无法读取 YAML: {detail}", "cannot read the YAML: {detail}"),
+    "rubrics.unreadable_yaml": ("无法读取该 YAML 文件", "the YAML cannot be read"),
     "rubrics.id_changed": ("不能修改标准编号", "the rubric id cannot change in a draft"),
     "rubrics.stale_draft": (
         "该草稿已被他人修改，请刷新后重试",
