@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),  # see web/sessions.py
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
@@ -93,6 +93,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str
+    # "strong": a session cookie presented from another address or browser is dropped. It only works
+    # because login sessions are not permanent (web/sessions.py explains the choice).
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 

@@ -96,6 +96,12 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
     return tmp, digest.hexdigest(), size
 
 
+def _shown(filename: str) -> str:
+    """The file name as messages quote it: no folders, bounded (messages end up in flash cookies)."""
+    name = Path(filename).name
+    return name if len(name) <= 80 else name[:77] + "…"
+
+
 def ingest(
     db: Session,
     settings: Settings,
@@ -118,12 +124,12 @@ def ingest(
             info = probe(tmp, max_duration=settings.max_audio_minutes * 60)
         except AudioError as exc:
             reason = Message(f"audio.{exc.key}", exc.params)
-            raise Invalid("calls.bad_audio", field="audio", filename=filename, reason=reason) from exc
+            raise Invalid("calls.bad_audio", field="audio", filename=_shown(filename), reason=reason) from exc
         if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
             raise Invalid(
                 "calls.stereo_needs_two_channels",
                 field="channel_layout",
-                filename=filename,
+                filename=_shown(filename),
                 channels=info.channels,
             )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"

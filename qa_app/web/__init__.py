@@ -6,6 +6,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     from qa_app.web import access, admin, api, auth, calls, disputes, feedback, main, notifications, rubrics
     from qa_app.web.params import BoundedIntConverter
+    from qa_app.web.sessions import install as install_session_limits
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
         notifications.bp,
     ):
         app.register_blueprint(bp)
+    install_session_limits(app)  # before the access check: an expired session is anonymous there
     access.install(app)
     register_filters(app)
     register_security_headers(app)

@@ -63,8 +63,7 @@ def login():
         db.commit()
         if result.user is not None:
             session.clear()
-            login_user(result.user, remember=False)
-            session.permanent = True
+            login_user(result.user, remember=False)  # a browser-session cookie: see web/sessions.py
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
             flash(
