@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -148,21 +148,65 @@ def update_user(
     return user
 
 
-def issue_api_token(db: Session, user: User, *, actor: User) -> str:
-    """Create a new API token for ``user`` (replacing the old one); only its hash is stored."""
+API_TOKEN_DAYS = 90
+TOKEN_TOUCH_SECONDS = 60  # the last-used time is written at most once a minute
+
+
+def issue_api_token(db: Session, user: User, *, actor: User, days: int = API_TOKEN_DAYS) -> str:
+    """Create a new API token for ``user`` (replacing the old one), valid for ``days``; only its hash
+    is stored."""
     token = "qa_" + secrets.token_urlsafe(32)
+    now = utcnow()
     user.api_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    user.api_token_created_at = now
+    user.api_token_expires_at = now + timedelta(days=days)
+    user.api_token_last_used_at = None
     db.flush()
-    audit.record(db, "api_token_created", user=actor, target=f"user:{user.id}")
+    audit.record(
+        db,
+        "api_token_created",
+        user=actor,
+        target=f"user:{user.id}",
+        expires=user.api_token_expires_at.isoformat(),
+    )
     return token
 
 
-def user_for_token(db: Session, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome of presenting an API token: the user, or why not (missing, invalid, expired)."""
+
+    user: User | None
+    problem: str = ""
+    expired_at: datetime | None = None
+
+
+def check_api_token(db: Session, token: str, *, now: datetime | None = None) -> TokenCheck:
+    """The active user whose unexpired token this is. A token without an expiry counts as expired."""
     if not token:
-        return None
+        return TokenCheck(None, "missing")
     digest = hashlib.sha256(token.encode()).hexdigest()
     user = db.scalar(select(User).where(User.api_token_hash == digest))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return TokenCheck(None, "invalid")
+    expires = user.api_token_expires_at
+    if expires is None or expires <= (now or utcnow()):
+        return TokenCheck(None, "expired", expires)
+    return TokenCheck(user)
+
+
+def touch_api_token(db: Session, user: User, *, now: datetime | None = None) -> None:
+    """Record that ``user``'s token was just used (shown to admins)."""
+    now = now or utcnow()
+    last = user.api_token_last_used_at
+    if last is None or (now - last).total_seconds() >= TOKEN_TOUCH_SECONDS:
+        user.api_token_last_used_at = now
+        db.flush()
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    """The active user whose unexpired token this is, or None."""
+    return check_api_token(db, token).user
 
 
 def create_team(db: Session, *, name: str, lead_user_id: int | None, actor: User | None) -> Team:

@@ -156,6 +156,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # API
     "api.missing_file": ("缺少文件字段 “{name}”", "missing file field '{name}'"),
     "api.missing_field": ("缺少字段 “{name}”", "missing field '{name}'"),
+    "api.token_missing": (
+        "缺少 API 令牌（请求头 Authorization: Bearer <令牌>）",
+        "missing API token (header Authorization: Bearer <token>)",
+    ),
+    "api.token_invalid": ("API 令牌无效", "invalid API token"),
+    "api.token_expired": (
+        "API 令牌已于 {date} 过期，请管理员重新生成",
+        "the API token expired on {date}; ask an administrator for a new one",
+    ),
     # rubrics
     "rubrics.version_not_found": ("质检标准不存在", "rubric version not found"),
     "rubrics.invalid": ("{issues}", "{issues}"),
