@@ -79,8 +79,17 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
+    settings = get_settings()
+    limits = {"max_failures": settings.login_max_failures, "window_minutes": settings.login_window_minutes}
     return render_template(
-        "admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS), now=utcnow()
+        "admin/users.html",
+        users=rows,
+        form=form,
+        roles=dict(ROLE_LABELS),
+        throttles=accounts.login_throttles(db, **limits),
+        failures=accounts.recent_login_failures(db, window_minutes=settings.login_window_minutes),
+        window_minutes=settings.login_window_minutes,
+        now=utcnow(),
     ), status
 
 
