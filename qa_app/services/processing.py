@@ -6,6 +6,7 @@ session it is given. Stages are idempotent: a re-run replaces the transcript / s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -220,12 +221,21 @@ def mark_ready(db: Session, job: Job, call: Call) -> None:
         db.flush()
 
 
+# An absolute path in an error ("/srv/qa/instance/data/audio/3f/....wav"): shown as its last part.
+_SERVER_PATH = re.compile(r"(?<![\w.~:/])/(?:[^\s'\"/:]+/)+([^\s'\":/]+)")
+
+
+def public_reason(error: str) -> str:
+    """An error as the call page may show it: no server paths (the job keeps the full text for admins)."""
+    return _SERVER_PATH.sub(r"…/\1", error)[:2000]
+
+
 def record_failure(db: Session, job: Job, error: str, *, dead: bool) -> None:
     """A processing job failed (its retry or dead-letter is already recorded): show it on the call."""
     call = db.get(Call, job.call_id) if job.call_id else None
     if call is not None and job.kind == PROCESS:
         call.status = CallStatus.FAILED if dead else CallStatus.QUEUED
-        call.failure_reason = error[:2000] if dead else None
+        call.failure_reason = public_reason(error) if dead else None
     db.flush()
 
 

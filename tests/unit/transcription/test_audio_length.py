@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import shutil
-import subprocess
 import tracemalloc
 from pathlib import Path
 
@@ -18,29 +17,9 @@ import pytest
 
 from transcription.audio import AudioError, probe
 
+from hostile_audio import declare_samples, quiet_flac
+
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
-
-
-def quiet_flac(path: Path, seconds: float, *, rate: int = 8000) -> Path:
-    """A FLAC of a faint tone (compresses to a few bytes a second, like the 6.9 MB ten-hour file)."""
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-         "-i", f"sine=frequency=440:sample_rate={rate}:duration={seconds}", "-af", "volume=0.00006",
-         "-ac", "1", "-sample_fmt", "s16", "-c:a", "flac", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
-
-
-def declare_samples(path: Path, samples: int) -> Path:
-    """Overwrite STREAMINFO's 36-bit total-samples field (0 = unknown)."""
-    data = bytearray(path.read_bytes())
-    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0, "STREAMINFO must be the first metadata block"
-    field = int.from_bytes(data[18:26], "big")
-    field = (field & ~((1 << 36) - 1)) | samples
-    data[18:26] = field.to_bytes(8, "big")
-    path.write_bytes(bytes(data))
-    return path
 
 
 @pytest.fixture(scope="module")
