@@ -40,6 +40,8 @@ def index():
         if request.args.get("sort") in calls.SORTS
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
+        review=_choice("review", calls.REVIEW_FILTERS),
+        flag=_choice("flag", calls.FLAG_FILTERS),
     )
     page = calls.list_calls(db, current_user, flt, page=int_arg("page") or 1, per_page=settings.page_size)
     agents = teams = []
@@ -57,6 +59,12 @@ def index():
         statuses=[s.value for s in CallStatus],
         args=args,
     )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter restricted to known values; anything else (and any, for agents) is ignored."""
+    value = request.args.get(name) or None
+    return value if value in allowed and not current_user.is_agent else None
 
 
 def _agent_choices() -> list:
