@@ -182,6 +182,10 @@ class Health:
     windows: tuple[int, ...] = WINDOWS
     plan_window: int = 30
 
+    def done(self, window: int) -> int:
+        """Assignments completed by anyone in the last ``window`` days."""
+        return sum(r.done.get(window, 0) for r in self.reviewers)
+
 
 def health(db: Session, *, now: datetime | None = None, plan_window: int = 30) -> Health:
     """Backlog and overdue per reviewer, throughput per reviewer over the last 7 and 30 days, and each
@@ -265,3 +269,10 @@ def health(db: Session, *, now: datetime | None = None, plan_window: int = 30) -
         overdue=sum(h.overdue for h in reviewers),
         plan_window=plan_window,
     )
+
+
+def user_names(db: Session, user_ids: list[int]) -> dict[int, str]:
+    """Display names of users by id (for counts keyed by reviewer)."""
+    if not user_ids:
+        return {}
+    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(set(user_ids)))).all())

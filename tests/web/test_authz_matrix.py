@@ -28,6 +28,7 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
+LEADS = frozenset({ADMIN, TRAINER})
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,14 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "sampling.index": LEADS,
+    "sampling.create": LEADS,
+    "sampling.detail": LEADS,
+    "sampling.edit": LEADS,
+    "sampling.run": LEADS,
+    "queue.mine": STAFF,
+    "queue.skip": STAFF,
+    "queue.health": LEADS,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -97,6 +106,8 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
+    plan_id: int = 0
+    assignment_id: int = 0
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -106,6 +117,8 @@ class World:
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
             "code": "en",
+            "plan_id": self.plan_id,
+            "assignment_id": self.assignment_id,
         }
 
 
@@ -125,8 +138,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
+    plan = factories.create_sampling_plan(db)
     db.commit()
-    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id)
+    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, plan.id, 999999)
     db.close()
     yield w
     dispose(app)

@@ -42,6 +42,8 @@ def scene(app, settings):
     call = factories.create_call(db, settings, agent)
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
+    plan = factories.create_sampling_plan(db)
+    assignment = factories.create_assignment(db, call, admin, plan)
     db.commit()
     db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
@@ -89,6 +91,24 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "sampling.create": lambda: {
+            "name": "新计划",
+            "period": "week",
+            "random_per_agent": "1",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.edit": lambda: {
+            "name": "改名",
+            "period": "day",
+            "random_per_agent": "2",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.run": lambda: {"period": "2026-W47"},
+        "queue.skip": lambda: {"reason": "录音无声"},
     }
     params = {
         "call_id": call.id,
@@ -97,6 +117,8 @@ def scene(app, settings):
         "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
+        "plan_id": plan.id,
+        "assignment_id": assignment.id,
     }
     return {
         "admin": admin,
