@@ -19,12 +19,21 @@ from qa_app.services import assignments, sampling
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import allow
 from qa_app.web.forms import choices
-from scoring.sampling import Rules, RulesError
+from scoring.sampling import REASONS, Rules, RulesError
 
 bp = Blueprint("sampling", __name__, url_prefix="/sampling")
 MANAGERS = (Role.ADMIN, Role.TRAINER)  # QA reviewers work their queue; leads decide what is sampled
 
 PERIOD_CHOICES = [("day", _l("daily")), ("week", _l("weekly")), ("month", _l("monthly"))]
+
+
+class NumberField(FloatField):
+    """A float shown without a trailing .0 (60, 1.5)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:g}"
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -39,16 +48,16 @@ class PlanForm(FlaskForm):
     random_per_agent = IntegerField(
         _l("Random calls per agent per period"), validators=[InputRequired(), NumberRange(0, 100)], default=2
     )
-    new_hire_multiplier = FloatField(
+    new_hire_multiplier = NumberField(
         _l("New hires: times the random rate"), validators=[InputRequired(), NumberRange(1, 10)], default=2.0
     )
-    low_score_below = FloatField(
+    low_score_below = NumberField(
         _l("Automated score below"), validators=[Optional(), NumberRange(1, 100)], default=None
     )
     critical_failed = BooleanField(_l("A critical item failed"))
     complaint_risk = BooleanField(_l("Complaint risk (complaint, 12315, regulator, media, lawyer …)"))
     negative_sentiment = BooleanField(_l("Customer ends the call negative"))
-    end_sentiment_below = FloatField(
+    end_sentiment_below = NumberField(
         _l("Negative: customer sentiment over the last turns below (0–1)"),
         validators=[InputRequired(), NumberRange(0.01, 1)],
         default=0.4,
@@ -240,6 +249,7 @@ def detail(plan_id: int):
     ]
     return render_template(
         "sampling/detail.html",
+        reason_order=REASONS,
         plan=plan,
         rules=sampling.plan_rules(plan),
         runs=runs,

@@ -22,7 +22,7 @@ from qa_app.db.models import (
     RunTrigger,
     SamplingRun,
 )
-from qa_app.jobs import duties, worker
+from qa_app.jobs import duties, registry, worker
 from qa_app.jobs.backends import Backends
 from qa_app.jobs.tasks.review import SAMPLING_DUTY
 from qa_app.services import assignments, sampling
@@ -394,6 +394,9 @@ def test_the_duty_fires_once_per_day_and_each_plan_runs_once_per_period(world, d
     start, _ = sampling.period_window(weekly, week, settings)
     call = scored(db, settings, veteran, at=start + timedelta(hours=12))
 
+    kinds, scheduled = registry.kinds(), registry.duties()
+    assert kinds["sampling_run"].subject == "sampling_plan" and kinds["sampling_due"].subject is None
+    assert (scheduled[SAMPLING_DUTY].kind, scheduled[SAMPLING_DUTY].every) == ("sampling_due", "day")
     tick = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 local: the daily duty is due
     fired = duties.fire_due(factory, settings, now=tick)
     assert (SAMPLING_DUTY, "2026-11-24") in [(d, p) for d, p, _ in fired]

@@ -95,7 +95,7 @@ def test_trainer_creates_and_edits_a_plan(app, db, world):
     assert "新人加密抽检" in detail and "质检员甲" in detail and "一组" in detail
     assert "This plan has not run yet" in detail
     edit = _text(client.get(f"/sampling/{plan.id}/edit"))
-    assert 'value="新人加密抽检"' in edit and 'value="60.0"' in edit
+    assert 'value="新人加密抽检"' in edit and 'value="60"' in edit and 'value="2"' in edit
     assert re.search(rf'value="{team.id}"[^>]*checked|checked[^>]*value="{team.id}"', edit)
     resp = post_form(
         client,
