@@ -138,6 +138,18 @@ def open_counts(db: Session, user_id: int, now: datetime | None = None) -> tuple
     return row[0], row[1]
 
 
+def open_by_plan(db: Session, now: datetime | None = None) -> dict[int | None, tuple[int, int]]:
+    """plan id -> (open, overdue) assignments."""
+    now = now or utcnow()
+    RA = ReviewAssignment
+    rows = db.execute(
+        select(RA.plan_id, func.count(), func.count(case((RA.due_at < now, 1))))
+        .where(RA.state == AssignmentState.OPEN)
+        .group_by(RA.plan_id)
+    )
+    return {plan_id: (n, overdue) for plan_id, n, overdue in rows}
+
+
 # --- queue health -----------------------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ from qa_app.services import audit, evaluations, jobs, notifications, rubrics
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from scoring.sampling import (
+    MAX_RANDOM_PER_AGENT,
     PERIODS,
     Candidate,
     Reviewer,
@@ -67,7 +68,6 @@ from scoring.sampling import (
 SAMPLING_RUN = "sampling_run"  # job: one run of one plan (subject: the plan)
 SAMPLING_DUE = "sampling_due"  # job of the daily duty: schedule each active plan's due run
 REVIEWER_ROLES = (Role.QA_REVIEWER, Role.TRAINER, Role.ADMIN)  # may be in a plan's reviewer pool
-MAX_RANDOM_PER_AGENT = 100
 MAX_DUE_DAYS = 60
 MAX_PER_REVIEWER = 1000
 
@@ -557,6 +557,12 @@ def runs_of(db: Session, plan: SamplingPlan, *, limit: int = 20) -> list[Samplin
             .limit(limit)
         )
     )
+
+
+def jobs_of(db: Session, runs: list[SamplingRun]) -> dict[int, Job]:
+    """The job of each run (by job id), to tell "queued" from "waiting for a worker"."""
+    ids = [r.job_id for r in runs if r.job_id]
+    return {j.id: j for j in db.scalars(select(Job).where(Job.id.in_(ids)))} if ids else {}
 
 
 def last_runs(db: Session) -> dict[int, SamplingRun]:

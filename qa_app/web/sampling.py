@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.base import utcnow
-from qa_app.db.models import AssignmentState, Job, ReviewAssignment, Role, SamplingPlan, Team
+from qa_app.db.models import Role, SamplingPlan, Team
 from qa_app.services import assignments, sampling
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import allow
@@ -188,23 +187,13 @@ def _save(form: PlanForm, action) -> tuple[SamplingPlan | None, int]:  # noqa: A
 def index():
     db = get_db()
     plans = sampling.list_plans(db)
-    now = utcnow()
-    RA = ReviewAssignment
-    backlog = {
-        plan_id: (n, overdue)
-        for plan_id, n, overdue in db.execute(
-            select(RA.plan_id, func.count(), func.count(case((RA.due_at < now, 1))))
-            .where(RA.state == AssignmentState.OPEN)
-            .group_by(RA.plan_id)
-        )
-    }
     teams = {t.id: t.name for t in db.scalars(select(Team))}
     return render_template(
         "sampling/index.html",
         plans=plans,
         rules={p.id: sampling.plan_rules(p) for p in plans},
         last_runs=sampling.last_runs(db),
-        backlog=backlog,
+        backlog=assignments.open_by_plan(db),
         teams=teams,
     )
 
@@ -242,18 +231,18 @@ def detail(plan_id: int):
     db = get_db()
     plan = sampling.get_plan(db, plan_id)
     runs = sampling.runs_of(db, plan)
-    job_ids = [r.job_id for r in runs if r.job_id]
-    jobs = {j.id: j for j in db.scalars(select(Job).where(Job.id.in_(job_ids)))} if job_ids else {}
-    teams = [
-        t for t in db.scalars(select(Team).where(Team.id.in_(plan.team_ids or [-1])).order_by(Team.name))
-    ]
+    teams = (
+        list(db.scalars(select(Team).where(Team.id.in_(plan.team_ids)).order_by(Team.name)))
+        if plan.team_ids
+        else []
+    )
     return render_template(
         "sampling/detail.html",
         reason_order=REASONS,
         plan=plan,
         rules=sampling.plan_rules(plan),
         runs=runs,
-        jobs=jobs,
+        jobs=sampling.jobs_of(db, runs),
         teams=teams,
         pool=sampling.reviewer_pool(db, plan),
         run_form=_run_form(plan),
