@@ -203,7 +203,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                 try:
                     plans = [sampling.get_plan(db, plan_id)]
                 except ServiceError as exc:
-                    raise click.ClickException(exc.message) from exc
+                    raise click.ClickException(exc.render("en")) from exc
             else:
                 plans = [p for p in sampling.list_plans(db) if p.active]
             if not plans:
@@ -223,7 +223,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                     )
             except ServiceError as exc:
                 failed = True
-                click.echo(f"plan {pid}: ERROR {exc.message}", err=True)
+                click.echo(f"plan {pid}: ERROR {exc.render('en')}", err=True)
         if failed:
             sys.exit(1)
 

@@ -30,6 +30,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from rubrics.messages import Message, msg
+from scoring import messages as _messages  # noqa: F401  (registers the rule messages)
+
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
 
@@ -61,12 +64,12 @@ MAX_NEW_HIRE_MULTIPLIER = 10.0
 
 
 class RulesError(ValueError):
-    """A rule value is not acceptable; ``field`` names it."""
+    """A rule value is not acceptable; ``field`` names it, ``msg`` says why (a language-neutral message)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: Message) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
-        self.message = message
+        self.msg = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +88,15 @@ class Rules:
 
     def __post_init__(self) -> None:
         if self.low_score_below is not None and not 0 < self.low_score_below <= 100:
-            raise RulesError("low_score_below", "must be between 0 and 100")
+            raise RulesError("low_score_below", msg("sampling_rule.between", lo=0, hi=100))
         if not 0 < self.end_sentiment_below <= 1:
-            raise RulesError("end_sentiment_below", "must be between 0 and 1")
+            raise RulesError("end_sentiment_below", msg("sampling_rule.between", lo=0, hi=1))
         if self.long_call_seconds is not None and not 0 < self.long_call_seconds <= 24 * 3600:
-            raise RulesError("long_call_seconds", "must be between 1 second and 24 hours")
+            raise RulesError("long_call_seconds", msg("sampling_rule.long_call"))
         if not 1 <= self.new_hire_multiplier <= MAX_NEW_HIRE_MULTIPLIER:
-            raise RulesError("new_hire_multiplier", f"must be between 1 and {MAX_NEW_HIRE_MULTIPLIER:g}")
+            raise RulesError(
+                "new_hire_multiplier", msg("sampling_rule.between", lo=1, hi=MAX_NEW_HIRE_MULTIPLIER)
+            )
 
     @property
     def targeted(self) -> bool:
@@ -214,7 +219,7 @@ def select(
     ordered by priority (most urgent reason first), then by call id.
     """
     if random_per_agent < 0:
-        raise RulesError("random_per_agent", "must not be negative")
+        raise RulesError("random_per_agent", msg("sampling_rule.negative"))
     seen: dict[int, Candidate] = {}
     for c in candidates:
         seen.setdefault(c.call_id, c)

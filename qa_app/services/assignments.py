@@ -70,19 +70,19 @@ def get_for(db: Session, assignment_id: int, user: User) -> ReviewAssignment:
     """The assignment if it is the user's own (leads: any); else NotFound."""
     a = db.get(ReviewAssignment, assignment_id)
     if a is None or (a.reviewer_id != user.id and user.role not in LEADS):
-        raise NotFound("抽检任务不存在 / assignment not found")
+        raise NotFound("assignments.not_found")
     return a
 
 
 def skip(db: Session, a: ReviewAssignment, *, actor: User, reason: str) -> ReviewAssignment:
     """Take an open assignment out of the queue without a review (unusable audio, wrong queue ...)."""
     if a.reviewer_id != actor.id and actor.role not in LEADS:
-        raise NotFound("抽检任务不存在 / assignment not found")
+        raise NotFound("assignments.not_found")
     if a.state != AssignmentState.OPEN:
-        raise Conflict("该任务已完成或已跳过 / this assignment is already done or skipped")
+        raise Conflict("assignments.closed")
     reason = reason.strip()
     if not reason:
-        raise Invalid("请填写跳过的原因 / give a reason for skipping", field="reason")
+        raise Invalid("assignments.skip_reason_required", field="reason")
     a.state, a.completed_at, a.completed_by_id = AssignmentState.SKIPPED, utcnow(), actor.id
     a.skip_reason = reason[:1000]
     audit.record(db, "review_assignment_skipped", user=actor, target=f"call:{a.call_id}", assignment=a.id)

@@ -68,6 +68,7 @@ from scoring.sampling import (
 SAMPLING_RUN = "sampling_run"  # job: one run of one plan (subject: the plan)
 SAMPLING_DUE = "sampling_due"  # job of the daily duty: schedule each active plan's due run
 REVIEWER_ROLES = (Role.QA_REVIEWER, Role.TRAINER, Role.ADMIN)  # may be in a plan's reviewer pool
+MAX_NAME = 80  # characters of a plan name
 MAX_DUE_DAYS = 60
 MAX_PER_REVIEWER = 1000
 
@@ -96,35 +97,25 @@ def plan_rules(plan: SamplingPlan) -> Rules:
 
 def _validate(db: Session, data: PlanInput, plan: SamplingPlan | None) -> str:
     name = " ".join(data.name.split())
-    if not name or len(name) > 80:
-        raise Invalid("请填写计划名称（最多80字）/ enter a plan name (at most 80 characters)", field="name")
+    if not name or len(name) > MAX_NAME:
+        raise Invalid("sampling.name_required", field="name", max=MAX_NAME)
     same = db.scalar(select(SamplingPlan.id).where(SamplingPlan.name == name))
     if same is not None and (plan is None or same != plan.id):
-        raise Invalid("已有同名的抽检计划 / a sampling plan with this name exists", field="name")
+        raise Invalid("sampling.name_taken", field="name")
     if data.period not in PERIODS:
-        raise Invalid("周期应为 日/周/月 / the period must be day, week or month", field="period")
+        raise Invalid("sampling.unknown_period", field="period")
     if not 0 <= data.random_per_agent <= MAX_RANDOM_PER_AGENT:
-        raise Invalid(
-            f"每位坐席随机抽取 0–{MAX_RANDOM_PER_AGENT} 通 / random calls per agent: 0–{MAX_RANDOM_PER_AGENT}",
-            field="random_per_agent",
-        )
+        raise Invalid("sampling.random_range", field="random_per_agent", max=MAX_RANDOM_PER_AGENT)
     if data.random_per_agent == 0 and not data.rules.targeted:
-        raise Invalid(
-            "该计划不会抽取任何通话：请设置每位坐席随机抽取数，或至少开启一条定向规则 / this plan samples "
-            "nothing: set random calls per agent or switch on at least one targeted rule",
-            field="random_per_agent",
-        )
+        raise Invalid("sampling.samples_nothing", field="random_per_agent")
     if not 1 <= data.due_days <= MAX_DUE_DAYS:
-        raise Invalid(f"完成期限为 1–{MAX_DUE_DAYS} 天 / due within 1–{MAX_DUE_DAYS} days", field="due_days")
+        raise Invalid("sampling.due_days_range", field="due_days", max=MAX_DUE_DAYS)
     if data.max_per_reviewer is not None and not 1 <= data.max_per_reviewer <= MAX_PER_REVIEWER:
-        raise Invalid(
-            f"每人上限为 1–{MAX_PER_REVIEWER} / the cap per reviewer is 1–{MAX_PER_REVIEWER}",
-            field="max_per_reviewer",
-        )
+        raise Invalid("sampling.cap_range", field="max_per_reviewer", max=MAX_PER_REVIEWER)
     if data.team_ids:
         found = set(db.scalars(select(Team.id).where(Team.id.in_(data.team_ids))))
         if found != set(data.team_ids):
-            raise Invalid("班组不存在 / unknown team", field="team_ids")
+            raise Invalid("accounts.team_not_found", field="team_ids")
     if data.reviewer_ids:
         ok = set(
             db.scalars(
@@ -134,10 +125,7 @@ def _validate(db: Session, data: PlanInput, plan: SamplingPlan | None) -> str:
             )
         )
         if ok != set(data.reviewer_ids):
-            raise Invalid(
-                "质检员须为在职的质检员、培训师或管理员 / reviewers must be active QA reviewers, trainers or admins",
-                field="reviewer_ids",
-            )
+            raise Invalid("sampling.bad_reviewers", field="reviewer_ids")
     return name
 
 
@@ -173,7 +161,7 @@ def update_plan(db: Session, plan: SamplingPlan, data: PlanInput, *, actor: User
 def get_plan(db: Session, plan_id: int) -> SamplingPlan:
     plan = db.get(SamplingPlan, plan_id)
     if plan is None:
-        raise NotFound("抽检计划不存在 / sampling plan not found")
+        raise NotFound("sampling.plan_not_found")
     return plan
 
 
@@ -218,9 +206,11 @@ def period_window(plan: SamplingPlan, key: str, settings: Settings) -> tuple[dat
         first, after = period_dates(key, plan.period)
     except ValueError as exc:
         raise Invalid(
-            f"期间“{key}”不符合计划周期（{plan.period}）/ “{key}” is not a {plan.period} period "
-            f"(e.g. {period_key(date(2026, 11, 30), plan.period)})",
+            "sampling.period_mismatch",
             field="period",
+            key=key,
+            period=plan.period,
+            example=period_key(date(2026, 11, 30), plan.period),
         ) from exc
     tz = ZoneInfo(settings.timezone)
     return datetime.combine(first, time(), tz), datetime.combine(after, time(), tz)
@@ -573,4 +563,4 @@ def last_runs(db: Session) -> dict[int, SamplingRun]:
 
 def rules_error(exc: RulesError) -> Invalid:
     """A rule the domain refused, as a form error."""
-    return Invalid(f"规则取值无效 / invalid value: {exc.message}", field=exc.field)
+    return Invalid("sampling.invalid_rule", field=exc.field, problem=exc.msg)

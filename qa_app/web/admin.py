@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,27 +14,15 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, form_error
 from qa_app.web.i18n import text
+from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.QA_REVIEWER.value, _l("QA reviewer")),
-    (Role.TRAINER.value, _l("Trainer / team lead")),
-    (Role.AGENT.value, _l("Agent")),
-]
-ROLE_CHOICES = choices(ROLE_LABELS)
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, text(exc.msg)]
-    else:
-        flash(text(exc.msg), "danger")
+ROLE_LABELS = LABELS["role"]
+ROLE_CHOICES = choices(ROLE_LABELS.items())
 
 
 def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
@@ -50,7 +37,7 @@ def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        _form_error(form, exc)
+        form_error(form, exc)
         return 400
     flash(message(result), "success")
     return redirect(url_for(endpoint))
@@ -78,7 +65,7 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
+    return render_template("admin/users.html", users=rows, form=form, roles=ROLE_LABELS), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -15,6 +15,12 @@ LABELS = {
         "ready": _l("ready"),
         "failed": _l("failed"),
     },
+    "role": {
+        "admin": _l("Administrator"),
+        "qa_reviewer": _l("QA reviewer"),
+        "trainer": _l("Trainer / team lead"),
+        "agent": _l("Agent"),
+    },
     "language": {"zh": _l("Mandarin"), "en": _l("English"), "auto": _l("Detect")},
     "layout": {
         "mono": _l("Mono (speakers mixed)"),

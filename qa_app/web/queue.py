@@ -16,6 +16,7 @@ from qa_app.db.models import Role, User
 from qa_app.services import assignments, processing
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
+from qa_app.web.i18n import text
 from qa_app.web.params import int_arg
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -36,7 +37,7 @@ def mine():
     if wanted is not None and wanted != current_user.id:
         other = db.get(User, wanted) if current_user.role in LEADS else None
         if other is None:
-            raise NotFound("用户不存在 / user not found")
+            raise NotFound("accounts.user_not_found")
         owner = other
     rows = assignments.queue_for(db, owner)
     return render_template(
@@ -67,7 +68,7 @@ def skip(assignment_id: int):
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(text(exc.msg), "danger")
         return redirect(back)
     flash(_("Call #%(id)d was taken out of the queue.", id=a.call_id), "success")
     return redirect(back)

@@ -17,13 +17,13 @@ from qa_app.db.models import Role, SamplingPlan, Team
 from qa_app.services import assignments, sampling
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import choices
+from qa_app.web.forms import choices, form_error
+from qa_app.web.labels import LABELS, label
 from scoring.sampling import REASONS, Rules, RulesError
 
 bp = Blueprint("sampling", __name__, url_prefix="/sampling")
 MANAGERS = (Role.ADMIN, Role.TRAINER)  # QA reviewers work their queue; leads decide what is sampled
 
-PERIOD_CHOICES = [("day", _l("daily")), ("week", _l("weekly")), ("month", _l("monthly"))]
 
 
 class NumberField(FloatField):
@@ -43,7 +43,7 @@ class MultiCheckboxField(SelectMultipleField):
 class PlanForm(FlaskForm):
     name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=80)])
     active = BooleanField(_l("Active: runs on its schedule"), default=True)
-    period = SelectField(_l("Period"), choices=choices(PERIOD_CHOICES), default="week")
+    period = SelectField(_l("Period"), choices=choices(LABELS["sampling_period"].items()), default="week")
     random_per_agent = IntegerField(
         _l("Random calls per agent per period"), validators=[InputRequired(), NumberRange(0, 100)], default=2
     )
@@ -134,13 +134,8 @@ def _plan_form(plan: SamplingPlan | None) -> PlanForm:
     form.team_ids.choices = choices(
         (t.id, t.name if t.active else f"{t.name} ({_('inactive')})") for t in teams
     )
-    roles = {
-        "qa_reviewer": _("QA reviewer"),
-        "trainer": _("Trainer / team lead"),
-        "admin": _("Administrator"),
-    }
     form.reviewer_ids.choices = choices(
-        (u.id, f"{u.display_name} · {roles.get(u.role, u.role)}") for u in sampling.eligible_reviewers(db)
+        (u.id, f"{u.display_name} · {label('role', u.role)}") for u in sampling.eligible_reviewers(db)
     )
     return form
 
@@ -173,11 +168,7 @@ def _save(form: PlanForm, action) -> tuple[SamplingPlan | None, int]:  # noqa: A
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
-        else:
-            flash(exc.message, "danger")
+        form_error(form, exc)
         return None, 400
     return plan, 200
 
@@ -194,7 +185,7 @@ def index():
         rules={p.id: sampling.plan_rules(p) for p in plans},
         last_runs=sampling.last_runs(db),
         backlog=assignments.open_by_plan(db),
-        teams=teams,
+        team_names={p.id: [teams.get(tid, f"#{tid}") for tid in p.team_ids] for p in plans},
     )
 
 

@@ -29,7 +29,7 @@ from qa_app.services import assignments, sampling
 from qa_app.services import evaluations as ev_svc
 from qa_app.services.errors import Conflict, Invalid, NotFound
 from qa_app.services.evaluations import ItemInput
-from scoring.sampling import Rules
+from scoring.sampling import Rules, RulesError
 from transcription.types import Segment, Transcript
 
 import factories
@@ -132,6 +132,27 @@ def test_plan_validation(world, db, kw, field):
     with pytest.raises(Invalid) as exc:
         sampling.create_plan(db, plan_input(**kw), actor=world[5])
     assert exc.value.field == field
+
+
+def test_refusals_are_messages_in_either_language(world, db):
+    settings = world[0]
+    plan = sampling.create_plan(db, plan_input(), actor=world[5])
+    with pytest.raises(Invalid) as exc:
+        sampling.period_window(plan, "2026-11", settings)
+    assert exc.value.field == "period"
+    assert exc.value.render("en") == "'2026-11' is not a week period (e.g. 2026-W49)"
+    assert exc.value.render("zh") == "期间 “2026-11” 不符合计划周期（周），例如 2026-W49"
+    with pytest.raises(RulesError) as refused:
+        Rules(end_sentiment_below=2)
+    err = sampling.rules_error(refused.value)
+    assert err.field == "end_sentiment_below"
+    assert (err.render("en"), err.render("zh")) == (
+        "invalid value: must be between 0 and 1",
+        "规则取值无效：应在 0 到 1 之间",
+    )
+    with pytest.raises(Invalid) as exc:
+        sampling.create_plan(db, plan_input(name="另一个", due_days=61), actor=world[5])
+    assert (exc.value.render("en"), exc.value.render("zh")) == ("due within 1–60 days", "完成期限为 1–60 天")
 
 
 def test_reviewer_pool_must_be_active_staff_and_names_are_unique(world, db):

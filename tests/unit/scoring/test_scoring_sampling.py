@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from rubrics.messages import render
 from scoring.sampling import (
     Candidate,
     Pick,
@@ -222,6 +223,16 @@ def test_rules_validate_and_round_trip_through_json():
         assert exc.value.field == next(iter(bad))
     with pytest.raises(RulesError):
         select([], Rules(), -1, rng=random.Random(0))
+
+
+def test_refused_rules_say_why_in_either_language():
+    with pytest.raises(RulesError) as exc:
+        Rules(new_hire_multiplier=11)
+    assert render(exc.value.msg, "en", strict=True) == "must be between 1 and 10"
+    assert render(exc.value.msg, "zh", strict=True) == "应在 1 到 10 之间"
+    with pytest.raises(RulesError) as exc:
+        Rules(long_call_seconds=-5)
+    assert render(exc.value.msg, "en", strict=True) == "must be between 1 second and 24 hours"
 
 
 # --- load balancing ---------------------------------------------------------------------------------------
