@@ -10,7 +10,7 @@ from qa_app.extensions import csrf
 from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, api_token
-from qa_app.web.errors import api_error
+from qa_app.web.errors import api_error, status_of
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -105,5 +105,4 @@ def get_call(call_id: int):
 @bp.errorhandler(ServiceError)
 def _api_error(exc: ServiceError):  # noqa: ANN202
     get_db().rollback()
-    status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
-    return api_error(exc), status
+    return api_error(exc), status_of(exc)
