@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,17 +16,12 @@ from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
 from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
 from qa_app.web.i18n import text
+from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.QA_REVIEWER.value, _l("QA reviewer")),
-    (Role.TRAINER.value, _l("Trainer / team lead")),
-    (Role.AGENT.value, _l("Agent")),
-]
-ROLE_CHOICES = choices(ROLE_LABELS)
+ROLE_CHOICES = choices(list(LABELS["role"].items()))
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -78,7 +72,7 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
+    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
