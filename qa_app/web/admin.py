@@ -21,8 +21,7 @@ from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = LABELS["role"]
-ROLE_CHOICES = choices(ROLE_LABELS.items())
+ROLE_CHOICES = choices(list(LABELS["role"].items()))
 
 
 def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
@@ -65,7 +64,7 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=ROLE_LABELS), status
+    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -23,7 +23,6 @@ from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 
 
 @bp.route("/")
@@ -81,7 +80,7 @@ def _agent_choices() -> list:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow(*UPLOADERS)
+@allow(*STAFF)
 def upload():
     form = UploadForm()
     form.agent_id.choices = _agent_choices()
@@ -159,8 +158,6 @@ def detail(call_id: int):
         call=call,
         view=view,
         agent_panel=panel,
-        can_manage=current_user.role in STAFF,
-        is_admin=current_user.is_admin,
     )
 
 
@@ -213,7 +210,7 @@ def retry(call_id: int):
 
 
 @bp.route("/<int:call_id>/swap-roles", methods=["POST"])
-@allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+@allow(*STAFF)
 def swap_roles(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)

@@ -8,18 +8,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
+    "role": {
+        "admin": _l("Administrator"),
+        "qa_reviewer": _l("QA reviewer"),
+        "trainer": _l("Trainer / team lead"),
+        "agent": _l("Agent"),
+    },
     "call_status": {
         "uploaded": _l("uploaded"),
         "queued": _l("queued"),
         "processing": _l("processing"),
         "ready": _l("ready"),
         "failed": _l("failed"),
-    },
-    "role": {
-        "admin": _l("Administrator"),
-        "qa_reviewer": _l("QA reviewer"),
-        "trainer": _l("Trainer / team lead"),
-        "agent": _l("Agent"),
     },
     "language": {"zh": _l("Mandarin"), "en": _l("English"), "auto": _l("Detect")},
     "layout": {
