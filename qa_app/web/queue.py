@@ -12,16 +12,14 @@ from wtforms.validators import DataRequired, Length
 
 from qa_app.app import get_db
 from qa_app.db.base import utcnow
-from qa_app.db.models import Role, User
+from qa_app.db.models import User
 from qa_app.services import assignments, processing
 from qa_app.services.errors import NotFound, ServiceError
-from qa_app.web.access import allow
+from qa_app.web.access import LEADS, STAFF, allow
 from qa_app.web.i18n import text
 from qa_app.web.params import int_arg
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
-REVIEWERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
-LEADS = (Role.ADMIN, Role.TRAINER)
 
 
 class SkipForm(FlaskForm):
@@ -29,7 +27,7 @@ class SkipForm(FlaskForm):
 
 
 @bp.route("/")
-@allow(*REVIEWERS)
+@allow(*STAFF)
 def mine():
     db = get_db()
     owner = current_user
@@ -49,12 +47,11 @@ def mine():
         cards=processing.default_cards(db, [a.call_id for a in rows]),
         now=utcnow(),
         skip_form=SkipForm(formdata=None),
-        is_lead=current_user.role in LEADS,
     )
 
 
 @bp.route("/<int:assignment_id>/skip", methods=["POST"])
-@allow(*REVIEWERS)
+@allow(*STAFF)
 def skip(assignment_id: int):
     db = get_db()
     a = assignments.get_for(db, assignment_id, current_user)

@@ -13,16 +13,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Role, SamplingPlan, Team
+from qa_app.db.models import SamplingPlan, Team
 from qa_app.services import assignments, sampling
 from qa_app.services.errors import ServiceError
-from qa_app.web.access import allow
+from qa_app.web.access import LEADS, allow
 from qa_app.web.forms import choices, form_error
 from qa_app.web.labels import LABELS, label
 from scoring.sampling import REASONS, Rules, RulesError
 
 bp = Blueprint("sampling", __name__, url_prefix="/sampling")
-MANAGERS = (Role.ADMIN, Role.TRAINER)  # QA reviewers work their queue; leads decide what is sampled
 
 
 
@@ -174,7 +173,7 @@ def _save(form: PlanForm, action) -> tuple[SamplingPlan | None, int]:  # noqa: A
 
 
 @bp.route("/")
-@allow(*MANAGERS)
+@allow(*LEADS)
 def index():
     db = get_db()
     plans = sampling.list_plans(db)
@@ -190,7 +189,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*MANAGERS)
+@allow(*LEADS)
 def create():
     form = _plan_form(None)
     plan, status = _save(form, lambda db, data: sampling.create_plan(db, data, actor=current_user))
@@ -203,7 +202,7 @@ def create():
 
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
-@allow(*MANAGERS)
+@allow(*LEADS)
 def edit(plan_id: int):
     plan = sampling.get_plan(get_db(), plan_id)
     form = _plan_form(plan)
@@ -217,7 +216,7 @@ def edit(plan_id: int):
 
 
 @bp.route("/<int:plan_id>")
-@allow(*MANAGERS)
+@allow(*LEADS)
 def detail(plan_id: int):
     db = get_db()
     plan = sampling.get_plan(db, plan_id)
@@ -245,7 +244,7 @@ def detail(plan_id: int):
 
 
 @bp.route("/<int:plan_id>/run", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*LEADS)
 def run(plan_id: int):
     db = get_db()
     plan = sampling.get_plan(db, plan_id)

@@ -197,13 +197,15 @@ def test_my_queue_lists_open_assignments_with_due_dates_reasons_and_links(app, d
         "soonest due first"
     )
     assert "A100" in html
+    assert 'href="/queue/health"' not in html and 'href="/sampling/"' not in html, "leads' pages only"
     # another reviewer's queue is empty, and they cannot open this one
     c2 = logged_in_client(app, reviewer2.username, lang="en")
     assert "Nothing to review right now" in _text(c2.get("/queue/"))
     assert c2.get(f"/queue/?reviewer={reviewer.id}").status_code == 404
     # a lead can
     lead = logged_in_client(app, trainer.username)
-    assert f'href="/calls/{calls[1].id}/review"' in _text(lead.get(f"/queue/?reviewer={reviewer.id}"))
+    theirs = _text(lead.get(f"/queue/?reviewer={reviewer.id}"))
+    assert f'href="/calls/{calls[1].id}/review"' in theirs and 'href="/queue/health"' in theirs
     assert lead.get("/queue/?reviewer=999999").status_code == 404
     # the default language is Chinese
     zh = _text(logged_in_client(app, reviewer.username).get("/queue/"))
