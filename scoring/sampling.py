@@ -27,14 +27,10 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from rubrics.messages import Message, msg
 from scoring import messages as _messages  # noqa: F401  (registers the rule messages)
-
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[str, ...] = ("day", "week", "month")
 
 # Why a call was sampled; the order is the priority when reviewers' capacity runs short.
 REASONS: tuple[str, ...] = (
@@ -286,52 +282,3 @@ def assign(
         recent[uid] = (1, float(n))
         done.append((pick, uid))
     return done, left
-
-
-# --- periods ---------------------------------------------------------------------------------------------
-
-
-def period_key(day: date, every: Period) -> str:
-    """The period containing ``day``: 2026-11-29, 2026-W48 (ISO week), 2026-11 — the same names as the
-    scheduled duties use."""
-    if every == "day":
-        return day.isoformat()
-    if every == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if every == "month":
-        return f"{day.year:04d}-{day.month:02d}"
-    raise ValueError(f"unknown period {every!r}")
-
-
-def period_dates(key: str, every: Period) -> tuple[date, date]:
-    """First day and the day after the last of a period key; ValueError if the key does not fit."""
-    try:
-        if every == "day":
-            start = date.fromisoformat(key)
-            if len(key) != 10:
-                raise ValueError(key)
-            return start, start + timedelta(days=1)
-        if every == "week":
-            year, _, week = key.partition("-W")
-            if len(year) != 4 or len(week) != 2:
-                raise ValueError(key)
-            start = date.fromisocalendar(int(year), int(week), 1)
-            return start, start + timedelta(days=7)
-        if every == "month":
-            year, _, month = key.partition("-")
-            if len(year) != 4 or len(month) != 2:
-                raise ValueError(key)
-            start = date(int(year), int(month), 1)
-            end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-            return start, end
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"{key!r} is not a {every} period (e.g. {period_key(date(2026, 11, 30), every)})"
-        ) from exc
-    raise ValueError(f"unknown period {every!r}")
-
-
-def previous_period(key: str, every: Period) -> str:
-    start, _ = period_dates(key, every)
-    return period_key(start - timedelta(days=1), every)

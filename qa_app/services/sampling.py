@@ -26,6 +26,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from coaching.periods import PERIODS, period_dates, period_key, previous_period
 from qa_app.db.base import utcnow
 from qa_app.db.models import (
     RUN_PENDING,
@@ -51,15 +52,11 @@ from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from scoring.sampling import (
     MAX_RANDOM_PER_AGENT,
-    PERIODS,
     Candidate,
     Reviewer,
     Rules,
     RulesError,
     assign,
-    period_dates,
-    period_key,
-    previous_period,
 )
 from scoring.sampling import (
     select as select_calls,

@@ -1,11 +1,10 @@
 """Sampling selection (pure): random N per agent with a seed, each targeted rule, the new-hire rate,
-no duplicates, top-ups, load balancing that never gives agents their own calls, and period keys."""
+no duplicates, top-ups, load balancing that never gives agents their own calls."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date
 
 import pytest
 
@@ -17,9 +16,6 @@ from scoring.sampling import (
     Rules,
     RulesError,
     assign,
-    period_dates,
-    period_key,
-    previous_period,
     random_quota,
     select,
     targeted_reasons,
@@ -276,40 +272,3 @@ def test_even_load_over_many_picks():
     done, _ = assign([_pick(i) for i in range(100)], [Reviewer(u) for u in range(1, 8)])
     counts = Counter(uid for _, uid in done).values()
     assert max(counts) - min(counts) <= 1
-
-
-# --- periods ----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("day", "every", "key", "start", "end", "prev"),
-    [
-        (date(2026, 11, 29), "day", "2026-11-29", date(2026, 11, 29), date(2026, 11, 30), "2026-11-28"),
-        (date(2026, 11, 29), "week", "2026-W48", date(2026, 11, 23), date(2026, 11, 30), "2026-W47"),
-        (date(2027, 1, 1), "week", "2026-W53", date(2026, 12, 28), date(2027, 1, 4), "2026-W52"),
-        (date(2026, 12, 31), "month", "2026-12", date(2026, 12, 1), date(2027, 1, 1), "2026-11"),
-        (date(2026, 1, 15), "month", "2026-01", date(2026, 1, 1), date(2026, 2, 1), "2025-12"),
-    ],
-)
-def test_period_keys(day, every, key, start, end, prev):
-    assert period_key(day, every) == key
-    assert period_dates(key, every) == (start, end)
-    assert previous_period(key, every) == prev
-
-
-@pytest.mark.parametrize(
-    ("key", "every"),
-    [
-        ("2026-11", "day"),
-        ("2026-11-29", "week"),
-        ("2026-W60", "week"),
-        ("2026-13", "month"),
-        ("x", "month"),
-        ("2026-W4", "week"),
-        ("2026-1", "month"),
-        ("2026-11-29", "year"),
-    ],
-)
-def test_bad_period_keys(key, every):
-    with pytest.raises(ValueError):
-        period_dates(key, every)
