@@ -1,6 +1,12 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
 from qa_app.db.models.audit import AuditEvent
+from qa_app.db.models.calibration import (
+    CalibrationCall,
+    CalibrationRater,
+    CalibrationSession,
+    CalibrationState,
+)
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
@@ -27,4 +33,5 @@ __all__ = [
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
+    "CalibrationCall", "CalibrationRater", "CalibrationSession", "CalibrationState",
 ]
