@@ -40,6 +40,12 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "calibration_created",
+    "calibration_updated",
+    "calibration_started",
+    "calibration_discussion",
+    "calibration_outcome_saved",
+    "calibration_closed",
 )
 
 
