@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.db.base import utcnow
 from qa_app.db.models import (
+    AutoScorecard,
     CalibrationCall,
     CalibrationRater,
     CalibrationSession,
@@ -184,20 +185,19 @@ class CallSearch:
     queue: str = ""
 
 
-def _machine_current(rubric_version_id: int):
-    return (
-        Evaluation.rater_type == RaterType.MACHINE,
-        Evaluation.superseded.is_(False),
-        Evaluation.rubric_version_id == rubric_version_id,
-    )
+def _machine_of(rubric_version_id: int):
+    """The machine's evaluations with a rubric version. A human review marks the machine's evaluation
+    superseded (for the agent) without replacing it, so superseded ones count: the newest is the
+    machine's current answer (a re-score adds a newer one)."""
+    return (Evaluation.rater_type == RaterType.MACHINE, Evaluation.rubric_version_id == rubric_version_id)
 
 
 def candidate_calls(db: Session, search: CallSearch, *, limit: int = 60) -> list[Call]:
-    """Ready calls with a current machine evaluation on the rubric version, newest first."""
+    """Ready calls scored by the machine with the rubric version, newest first."""
+    scored = exists().where(Evaluation.call_id == Call.id, *_machine_of(search.rubric_version_id))
     stmt = (
         select(Call)
-        .join(Evaluation, Evaluation.call_id == Call.id)
-        .where(Call.status == CallStatus.READY, *_machine_current(search.rubric_version_id))
+        .where(Call.status == CallStatus.READY, scored)
         .options(selectinload(Call.agent), selectinload(Call.team))
     )
     if search.agent_id:
@@ -209,12 +209,18 @@ def candidate_calls(db: Session, search: CallSearch, *, limit: int = 60) -> list
     if search.date_to:
         stmt = stmt.where(Call.started_at < search.date_to)
     if search.max_score is not None:
-        stmt = stmt.where(Evaluation.total <= search.max_score)
+        stmt = stmt.where(Call.auto_score <= search.max_score)
     if search.critical_failed:
-        stmt = stmt.where(Evaluation.critical_failed.is_(True))
+        stmt = stmt.where(
+            exists().where(
+                AutoScorecard.call_id == Call.id,
+                AutoScorecard.rubric_version_id == search.rubric_version_id,
+                AutoScorecard.critical_failed.is_(True),
+            )
+        )
     if search.queue.strip():
         stmt = stmt.where(Call.queue == search.queue.strip())
-    return list(db.scalars(stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)).unique())
+    return list(db.scalars(stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)))
 
 
 def eligible_raters(db: Session) -> list[User]:
@@ -241,7 +247,7 @@ def calls_by_id(db: Session, call_ids) -> list[Call]:  # noqa: ANN001
 def _machine_evaluation(db: Session, call_id: int, rubric_version_id: int) -> Evaluation | None:
     return db.scalar(
         select(Evaluation)
-        .where(Evaluation.call_id == call_id, *_machine_current(rubric_version_id))
+        .where(Evaluation.call_id == call_id, *_machine_of(rubric_version_id))
         .order_by(Evaluation.id.desc())
         .limit(1)
     )
@@ -389,6 +395,17 @@ def start_scoring(db: Session, s: CalibrationSession, *, actor: User) -> Calibra
             ev = evaluations.start_review(
                 db, cc.call, r.user, purpose=Purpose.CALIBRATION, calibration_session_id=s.id
             )
+            if ev.rubric_version_id != s.rubric_version_id and not any(
+                it.get("result") in RESULTS for it in ev.items.values()
+            ):
+                # start_review found no live machine evaluation (a human review superseded it) and took
+                # the default rubric; a blank blind draft simply moves to the session's version
+                ev.rubric_version_id, ev.items, ev.total, ev.critical_failed = (
+                    s.rubric_version_id,
+                    {},
+                    None,
+                    False,
+                )
             if ev.rubric_version_id != s.rubric_version_id:
                 raise Conflict(
                     f"通话 #{cc.call_id} 已按其他版本的质检标准重新评分，请移除 / call #{cc.call_id} was re-scored "

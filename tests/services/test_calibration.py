@@ -436,3 +436,42 @@ def test_reminders_once_per_day_for_unsubmitted_scores(world, db):
     assert cal.remind_due(db, today=TODAY, period="2026-11-29") == 0, "once per day"
     note = db.scalar(select(Notification).where(Notification.kind == "calibration_due"))
     assert note.user_id == raters[1].id and note.url == f"/calibration/{s.id}"
+
+
+def test_a_call_already_reviewed_by_a_human_can_be_calibrated_with_the_machine(world, db):
+    from qa_app.services import evaluations
+
+    _, _, calls, lead, raters, version = world
+    review = evaluations.start_review(db, calls[0], raters[0])
+    evaluations.submit(db, review, actor=raters[0], expected_version=review.version)
+    db.commit()
+    machine = db.scalar(
+        select(Evaluation).where(
+            Evaluation.call_id == calls[0].id, Evaluation.rater_type == RaterType.MACHINE
+        )
+    )
+    assert machine.superseded, "the human review replaced the machine's for the agent"
+    assert calls[0].id in {c.id for c in cal.candidate_calls(db, cal.CallSearch(version.id))}
+    s = cal.create_session(db, _input(version, calls[:1], raters[1:]), actor=lead, today=TODAY)
+    cal.start_scoring(db, s, actor=lead)
+    assert s.calls[0].machine_evaluation_id == machine.id
+    ev = cal.rater_evaluation(db, s, raters[1], calls[0].id)
+    assert ev.rubric_version_id == version.id and not ev.items, "still blank and blind"
+    for u in raters[1:]:
+        _score(db, s, u, calls[0].id)
+    res = cal.results(db, s)
+    assert MACHINE in res.calls[0].totals and res.calls[0].totals[MACHINE] == machine.total
+
+
+def test_call_picker_filters(world, db, settings):
+    _, agents, calls, _lead, _raters, version = world
+    search = cal.CallSearch
+    assert {c.id for c in cal.candidate_calls(db, search(version.id, agent_id=agents[1].id))} == {
+        calls[1].id,
+        calls[3].id,
+    }
+    assert cal.candidate_calls(db, search(version.id, max_score=50)) == []
+    assert cal.candidate_calls(db, search(version.id, critical_failed=True)) == []
+    assert cal.candidate_calls(db, search(version.id, queue="nope")) == []
+    unscored = factories.create_call(db, settings, agents[0])
+    assert unscored.id not in {c.id for c in cal.candidate_calls(db, search(version.id))}
