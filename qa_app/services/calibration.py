@@ -948,10 +948,21 @@ _JUDGEMENT = {
     "customer_sentiment",
     "complaint_risk",
 }
+_FAIL_WHY = {
+    "greeting": "开场白未报工号",
+    "needs_confirmation": "没有复述或确认客户诉求",
+    "solution_confirmation": "方案说了，但没有确认客户是否认可",
+    "hold_etiquette": "让客户等待前没有征求同意",
+    "service_phrases": "礼貌用语偏少",
+    "empathy": "客户抱怨后没有致歉或安抚",
+    "customer_sentiment": "结尾时客户仍有不满",
+    "complaint_risk": "客户提到要投诉",
+    "closing": "结束语不完整",
+    "prohibited_language": "出现“这是公司规定”",
+}
 _COMMENTS = {
-    "fail": ("未主动确认客户需求", "安抚不到位，语气生硬", "未复述解决方案", "结束语不完整"),
-    "pass": ("整体可接受", "表达到位", "符合话术要求"),
-    "na": ("本通话不涉及", "无等待环节"),
+    "pass": ("整体可以接受", "表达到位"),
+    "na": ("本通话不涉及",),
 }
 
 
@@ -969,14 +980,14 @@ def _demo_answers(
         if judgement and random.Random(f"{machine.call_id}:{c.id}").random() < 0.15:
             truth = "fail" if truth == "pass" else "pass"
         answer = truth
-        flip = (0.30 if judgement else 0.06) * (1 - care)
+        flip = (0.30 if judgement else 0.02 if c.critical else 0.06) * (1 - care)
         if profile == "strict" and truth == "pass" and rng.random() < flip:
             answer = "fail"
         elif profile == "lenient" and truth == "fail" and rng.random() < flip * 1.6:
             answer = "pass"
         elif profile == "lenient" and c.allow_na and judgement and rng.random() < flip * 0.8:
             answer = "na"
-        elif profile == "expert" and rng.random() < 0.03:
+        elif profile == "expert" and judgement and rng.random() < 0.05:
             answer = "fail" if truth == "pass" else "pass"
         if answer == "na" and not c.allow_na:
             answer = truth
@@ -986,7 +997,11 @@ def _demo_answers(
             base = m.get("points") if m.get("points") is not None else (hi if answer == "pass" else lo)
             shift = {"strict": -1, "lenient": 1}.get(profile, 0) if rng.random() < flip * 2 else 0
             points = float(min(max(base + shift, lo), hi))
-        comment = rng.choice(_COMMENTS[answer]) if answer != truth or rng.random() < 0.1 else ""
+        comment = ""
+        if answer != truth or rng.random() < 0.1:
+            comment = (
+                _FAIL_WHY.get(c.id, "未达到标准要求") if answer == "fail" else rng.choice(_COMMENTS[answer])
+            )
         out[c.id] = ItemInput(answer, points, comment=comment)
     return out
 
