@@ -10,6 +10,10 @@ def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (auth.bp, main.bp, calls.bp, admin.bp, api.bp, rubrics.bp):
         app.register_blueprint(bp)
+    from qa_app.web import calibration, machine_report
+
+    app.register_blueprint(calibration.bp)
+    app.register_blueprint(machine_report.bp)
     access.install(app)
     register_filters(app)
     register_security_headers(app)

@@ -32,6 +32,7 @@ LABELS = {
         "process_call": _l("transcribe and score"),
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
+        "calibration_reminders": _l("calibration reminders"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -45,6 +46,13 @@ LABELS = {
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    "calibration_state": {
+        "open": _l("being set up"),
+        "scoring": _l("being scored"),
+        "discussion": _l("in discussion"),
+        "closed": _l("closed"),
+    },
+    "result": {"pass": _l("pass"), "fail": _l("fail"), "na": _l("N/A")},
     "audit": {
         "login": _l("login"),
         "login_failed": _l("failed login"),
@@ -76,6 +84,12 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "calibration_created": _l("calibration session created"),
+        "calibration_updated": _l("calibration session changed"),
+        "calibration_started": _l("calibration scoring started"),
+        "calibration_discussion": _l("calibration moved to discussion"),
+        "calibration_outcome_saved": _l("calibration outcome saved"),
+        "calibration_closed": _l("calibration session closed"),
     },
 }
 

@@ -77,6 +77,18 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "calibration.index": STAFF,
+    "calibration.edit": STAFF,
+    "calibration.detail": STAFF,
+    "calibration.start": STAFF,
+    "calibration.discussion": STAFF,
+    "calibration.score": STAFF,
+    "calibration.results": STAFF,
+    "calibration.outcome": STAFF,
+    "calibration.trends": STAFF,
+    "machine_report.index": STAFF,
+    "machine_report.export": STAFF,
+    "machine_report.overrides": STAFF,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -106,6 +118,7 @@ class World:
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
             "code": "en",
+            "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
 
 

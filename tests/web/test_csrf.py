@@ -89,6 +89,20 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "calibration.index": lambda: {
+            "action": "save",
+            "title": "校准",
+            "rubric_version_id": str(rubric.id),
+            "call_ids": str(call.id),
+            "rater_ids": str(admin.id),
+            "include_machine": "y",
+            "expert_user_id": "0",
+        },
+        "calibration.edit": lambda: {"action": "save", "title": "校准", "rubric_version_id": str(rubric.id)},
+        "calibration.start": lambda: {},
+        "calibration.discussion": lambda: {"allow_missing": "y"},
+        "calibration.score": lambda: {"result-greeting": "pass", "version": "1", "action": "save"},
+        "calibration.outcome": lambda: {"lock_version": "1", "notes": "n", "action": "save"},
     }
     params = {
         "call_id": call.id,
@@ -97,6 +111,7 @@ def scene(app, settings):
         "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
+        "calibration_id": 1,
     }
     return {
         "admin": admin,
