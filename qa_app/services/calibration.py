@@ -53,8 +53,9 @@ from qa_app.db.models import (
 )
 from qa_app.services import audit, evaluations, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from qa_app.services.evaluations import RESULTS, ItemInput
+from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from rubrics import Criterion, Rubric
+from rubrics.messages import Message, msg
 from scoring.agreement import (
     CriterionAgreement,
     RaterDeviation,
@@ -72,6 +73,7 @@ TOTAL = "__total__"  # pseudo-criterion: each evaluation's total (interval)
 RATER_ROLES = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 MAX_CALLS = 30
 MAX_RATERS = 20
+MAX_TITLE = 200
 ACTIVE = (CalibrationState.OPEN, CalibrationState.SCORING)
 FINISHED = (CalibrationState.DISCUSSION, CalibrationState.CLOSED)
 
@@ -81,7 +83,7 @@ FINISHED = (CalibrationState.DISCUSSION, CalibrationState.CLOSED)
 
 def _no_agents(user: User) -> None:
     if user.role == Role.AGENT:
-        raise Forbidden("坐席不能查看校准 / agents cannot see calibration sessions")
+        raise Forbidden("calibration.agents_excluded")
 
 
 def is_rater(s: CalibrationSession, user: User) -> bool:
@@ -96,7 +98,7 @@ def can_manage(s: CalibrationSession, user: User) -> bool:
 def _manage(s: CalibrationSession, user: User) -> None:
     _no_agents(user)
     if not can_manage(s, user):
-        raise Forbidden("只有发起人或管理员可以管理该校准 / only the session's lead or an admin can do this")
+        raise Forbidden("calibration.lead_only")
 
 
 def get_for(db: Session, user: User, session_id: int) -> CalibrationSession:
@@ -104,7 +106,7 @@ def get_for(db: Session, user: User, session_id: int) -> CalibrationSession:
     _no_agents(user)
     s = db.get(CalibrationSession, session_id)
     if s is None or not (can_manage(s, user) or is_rater(s, user)):
-        raise NotFound("校准不存在 / calibration session not found")
+        raise NotFound("calibration.not_found")
     return s
 
 
@@ -151,9 +153,7 @@ def can_see_results(db: Session, s: CalibrationSession, user: User) -> bool:
 def results_for(db: Session, user: User, session_id: int) -> CalibrationSession:
     s = get_for(db, user, session_id)
     if not can_see_results(db, s, user):
-        raise Forbidden(
-            "评分结束前只能看到自己的评分 / the results are hidden until the scoring is over (blind scoring)"
-        )
+        raise Forbidden("calibration.results_hidden")
     return s
 
 
@@ -256,41 +256,31 @@ def _machine_evaluation(db: Session, call_id: int, rubric_version_id: int) -> Ev
 def _validate(db: Session, data: SessionInput, today: date) -> tuple[RubricVersion, list[Call], list[User]]:
     title = data.title.strip()
     if not title:
-        raise Invalid("请填写标题 / enter a title", field="title")
-    if len(title) > 200:
-        raise Invalid(
-            "标题过长（最多 200 字）/ the title is too long (200 characters at most)", field="title"
-        )
+        raise Invalid("calibration.title_required", field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid("calibration.title_too_long", field="title", max=MAX_TITLE)
     version = db.get(RubricVersion, data.rubric_version_id)
     if version is None or version.status not in ("published", "archived"):
-        raise Invalid("请选择已发布的质检标准 / choose a published rubric version", field="rubric_version_id")
+        raise Invalid("calibration.rubric_version_required", field="rubric_version_id")
     if data.due_date is not None and data.due_date < today:
-        raise Invalid("截止日期不能早于今天 / the due date cannot be in the past", field="due_date")
+        raise Invalid("calibration.due_date_past", field="due_date")
 
     call_ids = list(dict.fromkeys(data.call_ids))
     if not call_ids:
-        raise Invalid("请至少选择一个通话 / choose at least one call", field="call_ids")
+        raise Invalid("calibration.calls_required", field="call_ids")
     if len(call_ids) > MAX_CALLS:
-        raise Invalid(
-            f"一次校准最多 {MAX_CALLS} 个通话 / a session takes at most {MAX_CALLS} calls", field="call_ids"
-        )
+        raise Invalid("calibration.too_many_calls", field="call_ids", max=MAX_CALLS)
     calls = calls_by_id(db, call_ids)
     missing = sorted(set(call_ids) - {c.id for c in calls})
     if missing:
-        raise Invalid(
-            "通话不存在 / calls not found: " + ", ".join(f"#{i}" for i in missing), field="call_ids"
-        )
+        raise Invalid("calibration.calls_not_found", field="call_ids", calls=[f"#{i}" for i in missing])
     unscored = [
         c.id
         for c in calls
         if c.status != CallStatus.READY or _machine_evaluation(db, c.id, version.id) is None
     ]
     if unscored:
-        raise Invalid(
-            "以下通话尚未按该质检标准完成自动评分 / these calls are not ready or not scored with this rubric "
-            "version: " + ", ".join(f"#{i}" for i in unscored),
-            field="call_ids",
-        )
+        raise Invalid("calibration.calls_not_scored", field="call_ids", calls=[f"#{i}" for i in unscored])
 
     rater_ids = list(dict.fromkeys(data.rater_ids))
     if data.expert_user_id is not None and data.expert_user_id not in rater_ids:
@@ -299,18 +289,15 @@ def _validate(db: Session, data: SessionInput, today: date) -> tuple[RubricVersi
     bad = [i for i in rater_ids if i not in users or not users[i].active or users[i].role not in RATER_ROLES]
     if bad:
         raise Invalid(
-            "评分人必须是在职的质检员、培训师或管理员 / raters must be active QA reviewers, trainers or admins",
+            "calibration.raters_invalid",
             field="expert_user_id" if bad == [data.expert_user_id] else "rater_ids",
         )
     if not rater_ids:
-        raise Invalid("请至少选择一名评分人 / choose at least one reviewer", field="rater_ids")
+        raise Invalid("calibration.raters_required", field="rater_ids")
     if len(rater_ids) > MAX_RATERS:
-        raise Invalid(f"最多 {MAX_RATERS} 名评分人 / at most {MAX_RATERS} raters", field="rater_ids")
+        raise Invalid("calibration.too_many_raters", field="rater_ids", max=MAX_RATERS)
     if len(rater_ids) + (1 if data.include_machine else 0) < 2:
-        raise Invalid(
-            "至少需要两名评分人（可把机器算作一名）/ agreement needs two raters or more (the machine may be one)",
-            field="rater_ids",
-        )
+        raise Invalid("calibration.two_raters_needed", field="rater_ids")
     return version, calls, [users[i] for i in rater_ids]
 
 
@@ -344,9 +331,7 @@ def update_session(
     """Change title, calls, raters, machine, expert or due date while the session is still open."""
     _manage(s, actor)
     if s.state != CalibrationState.OPEN:
-        raise Conflict(
-            "评分开始后不能再修改通话和评分人 / calls and raters are fixed once scoring has started"
-        )
+        raise Conflict("calibration.fixed_after_start")
     version, calls, raters = _validate(db, data, today or date.today())
     s.calls.clear()
     s.raters.clear()
@@ -374,7 +359,7 @@ def _flush(db: Session) -> None:
     try:
         db.flush()
     except StaleDataError as exc:
-        raise Conflict("该校准已被他人修改，请刷新 / someone else changed this session; reload it") from exc
+        raise Conflict("calibration.changed") from exc
 
 
 # --- state changes ---------------------------------------------------------------------------------------
@@ -385,7 +370,7 @@ def start_scoring(db: Session, s: CalibrationSession, *, actor: User) -> Calibra
     call, and notify the raters."""
     _manage(s, actor)
     if s.state != CalibrationState.OPEN:
-        raise Conflict("评分已经开始 / scoring has already started")
+        raise Conflict("calibration.already_started")
     _validate(db, session_input(s), date.min)  # calls / raters may have changed since the set-up
     for cc in s.calls:
         machine = _machine_evaluation(db, cc.call_id, s.rubric_version_id)
@@ -407,10 +392,7 @@ def start_scoring(db: Session, s: CalibrationSession, *, actor: User) -> Calibra
                     False,
                 )
             if ev.rubric_version_id != s.rubric_version_id:
-                raise Conflict(
-                    f"通话 #{cc.call_id} 已按其他版本的质检标准重新评分，请移除 / call #{cc.call_id} was re-scored "
-                    "with another rubric version; remove it from the session"
-                )
+                raise Conflict("calibration.rescored", call_id=cc.call_id)
     s.state, s.started_at = CalibrationState.SCORING, utcnow()
     notifications.notify(
         db,
@@ -437,16 +419,12 @@ def start_discussion(
     With scores still missing the lead must say so (``allow_missing``)."""
     _manage(s, actor)
     if s.state != CalibrationState.SCORING:
-        raise Conflict("只有评分中的校准可以进入讨论 / only a session being scored can move to discussion")
+        raise Conflict("calibration.discussion_needs_scoring")
     missing = missing_scores(db, s)
     if missing == len(s.raters) * len(s.calls):
-        raise Invalid("还没有人提交评分 / nobody has submitted a score yet", field="allow_missing")
+        raise Invalid("calibration.nothing_submitted", field="allow_missing")
     if missing and not allow_missing:
-        raise Invalid(
-            f"还有 {missing} 份评分未提交；确认后再进入讨论 / {missing} scores are not submitted yet; "
-            "confirm to move on without them",
-            field="allow_missing",
-        )
+        raise Invalid("calibration.scores_missing", field="allow_missing", n=missing)
     s.state, s.discussion_at = CalibrationState.DISCUSSION, utcnow()
     audit.record(db, "calibration_discussion", user=actor, target=f"calibration:{s.id}", missing=missing)
     _flush(db)
@@ -467,33 +445,25 @@ def save_outcome(
     total); ``close`` also closes the session, which needs an agreed answer for every criterion."""
     _manage(s, actor)
     if s.state != CalibrationState.DISCUSSION:
-        raise Conflict(
-            "只有讨论中的校准可以记录结论 / the outcome is recorded while the session is in discussion"
-        )
+        raise Conflict("calibration.outcome_needs_discussion")
     if expected_lock_version is not None and s.lock_version != expected_lock_version:
-        raise Conflict("该校准已被他人修改，请刷新 / someone else changed this session; reload it")
+        raise Conflict("calibration.changed")
     rubric = rubrics.to_domain(s.rubric_version, strict=False)
     crits = {c.id: c for c in rubric.criteria()}
     call_ids = {cc.call_id for cc in s.calls}
-    errors: list[tuple[str, str]] = []
+    errors: dict[str, Message] = {}  # form field agreed-<call>-<criterion> -> what is wrong
     outcome: dict[str, dict] = {}
     for call_id, answers in agreed.items():
         if call_id not in call_ids:
-            errors.append(
-                (f"agreed-{call_id}", f"通话 #{call_id} 不在该校准中 / call #{call_id} is not in the session")
-            )
+            errors[f"agreed-{call_id}"] = msg("calibration.call_not_in_session", call_id=call_id)
             continue
-        items: dict[str, dict] = {}
-        for cid, a in answers.items():
-            problem = _check_answer(crits.get(cid), a)
-            if problem:
-                errors.append((f"agreed-{call_id}-{cid}", f"#{call_id} {cid}: {problem}"))
-                continue
-            c = crits[cid]
-            items[cid] = {
-                "result": a.result,
-                "points": None if c.scale.kind == "pass_fail" or a.result == "na" else a.points,
-            }
+        wrong = evaluations.answer_errors(crits, answers)
+        errors.update({f"agreed-{call_id}-{cid}": m for cid, m in wrong.items()})
+        items = {
+            cid: {"result": a.result, "points": evaluations.stored_points(crits[cid], a)}
+            for cid, a in answers.items()
+            if cid not in wrong
+        }
         if items:
             totals = compute(rubric, {cid: Answer(it["result"], it["points"]) for cid, it in items.items()})
             outcome[str(call_id)] = {
@@ -502,7 +472,7 @@ def save_outcome(
                 "critical_failed": totals.critical_failed,
             }
     if errors:
-        raise Invalid("\n".join(msg for _f, msg in errors), field=errors[0][0])
+        raise AnswerErrors(errors)
     s.discussion_notes = notes.strip()[:20000]
     s.agreed = outcome
     if close:
@@ -513,31 +483,13 @@ def save_outcome(
             if cid not in outcome.get(str(cc.call_id), {}).get("items", {})
         )
         if gaps:
-            raise Invalid(
-                f"还有 {gaps} 个质检项没有一致结论 / {gaps} criteria have no agreed answer yet",
-                field="agreed",
-            )
+            raise Invalid("calibration.outcome_incomplete", field="agreed", n=gaps)
         s.state, s.closed_at = CalibrationState.CLOSED, utcnow()
         audit.record(db, "calibration_closed", user=actor, target=f"calibration:{s.id}")
     else:
         audit.record(db, "calibration_outcome_saved", user=actor, target=f"calibration:{s.id}")
     _flush(db)
     return s
-
-
-def _check_answer(c: Criterion | None, a: ItemInput) -> str | None:
-    if c is None:
-        return "未知的质检项 / unknown criterion"
-    if a.result not in RESULTS:
-        return "请选择 通过/不通过/不适用 / choose pass, fail or N/A"
-    if a.result == "na" and not c.allow_na:
-        return "该项不允许不适用 / this criterion cannot be N/A"
-    if c.scale.kind != "pass_fail" and a.result != "na":
-        if a.points is None:
-            return "请填写分数 / enter the points"
-        if not c.scale.minimum <= a.points <= c.scale.maximum:
-            return f"分数应在 {c.scale.minimum}–{c.scale.maximum} / points must be {c.scale.minimum}–{c.scale.maximum}"
-    return None
 
 
 # --- blind scoring ---------------------------------------------------------------------------------------
@@ -547,9 +499,9 @@ def rater_evaluation(db: Session, s: CalibrationSession, user: User, call_id: in
     """The rater's own calibration evaluation of a call of the session."""
     _no_agents(user)
     if not is_rater(s, user) or call_id not in {cc.call_id for cc in s.calls}:
-        raise NotFound("评分不存在 / score not found")
+        raise NotFound("calibration.score_not_found")
     if s.state == CalibrationState.OPEN:
-        raise Conflict("评分尚未开始 / scoring has not started yet")
+        raise Conflict("calibration.scoring_not_started")
     ev = db.scalar(
         select(Evaluation)
         .where(
@@ -564,7 +516,7 @@ def rater_evaluation(db: Session, s: CalibrationSession, user: User, call_id: in
     )
     if ev is None:
         if s.state != CalibrationState.SCORING:
-            raise NotFound("评分不存在 / score not found")
+            raise NotFound("calibration.score_not_found")
         call = db.get(Call, call_id)
         ev = evaluations.start_review(
             db, call, user, purpose=Purpose.CALIBRATION, calibration_session_id=s.id
@@ -586,11 +538,11 @@ def save_score(
     """Save a rater's blind answers (evaluations.save) and, with ``submit``, submit them (final)."""
     _no_agents(actor)
     if ev.purpose != Purpose.CALIBRATION or ev.calibration_session_id != s.id or ev.rater_id != actor.id:
-        raise NotFound("评分不存在 / score not found")
+        raise NotFound("calibration.score_not_found")
     if s.state != CalibrationState.SCORING:
-        raise Conflict("该校准不在评分阶段 / this session is not being scored")
+        raise Conflict("calibration.not_scoring")
     if ev.state != EvalState.DRAFT:
-        raise Conflict("该评分已提交，不能再修改 / this score was submitted and can no longer change")
+        raise Conflict("calibration.score_submitted")
     evaluations.save(db, ev, actor=actor, expected_version=expected_version, answers=answers, summary=summary)
     if submit:
         evaluations.submit(db, ev, actor=actor, expected_version=ev.version)
@@ -918,7 +870,7 @@ def trends(db: Session, user: User, *, limit: int = 12) -> Trends:
     n = len(chosen)
     criteria: dict[str, TrendRow] = {}
     reviewers: dict[str, TrendRow] = {}
-    total = TrendRow(TOTAL, "总分", "Total score", [None] * n, [None] * n) if n else None
+    total = TrendRow(TOTAL, "", "", [None] * n, [None] * n) if n else None  # titled by the page
     for i, res in enumerate(per_session):
         for c, a in res.criteria:
             row = criteria.setdefault(c.id, TrendRow(c.id, c.title_zh, c.title_en, [None] * n, [None] * n))
@@ -1048,7 +1000,7 @@ def seed_demo(
     for n in range(sessions):
         chunk = calls[n * size : (n + 1) * size]
         data = SessionInput(
-            title=f"校准练习 第{n + 1}期 / Calibration round {n + 1}",
+            title=f"校准练习 第{n + 1}期",
             rubric_version_id=version.id,
             call_ids=tuple(c.id for c in chunk),
             rater_ids=tuple(u.id for u in raters),
@@ -1083,8 +1035,7 @@ def seed_demo(
                 s,
                 actor=lead,
                 expected_lock_version=None,
-                notes="讨论要点：统一“安抚与致歉”的判定口径——客户有不满情绪时必须明确致歉。\n"
-                "Agreed: empathy needs an explicit apology whenever the customer is upset.",
+                notes="讨论要点：统一“安抚与致歉”的判定口径——客户有不满情绪时必须明确致歉。",
                 agreed=agreed,
                 close=True,
             )

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from qa_app.db.models import COMPLETED, Evaluation, Purpose, RaterType, RubricVersion, User
 from qa_app.services import rubrics
+from qa_app.services.evaluations import RESULTS
+from rubrics.messages import Message, from_stored
 
-RESULTS = ("pass", "fail", "na")
 DIRECTIONS = ("pass_to_fail", "fail_to_pass", "to_na", "from_na", "points")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,7 +42,7 @@ class Override:
     result: str
     points: float | None
     reason: str
-    machine_note: str = ""
+    machine_note: Message | str = ""  # a message (rendered in the reader's language); old rows: text
     evidence: tuple[str, ...] = ()  # the machine's quoted evidence
 
 
@@ -152,7 +153,7 @@ def _overrides_of(ev: Evaluation, reviewer: str | None, only: str | None = None)
                 result=r,
                 points=it.get("points"),
                 reason=(it.get("reason") or "").strip(),
-                machine_note=it.get("note") or "",
+                machine_note=from_stored(it.get("note_message") or it.get("note")),
                 evidence=tuple(str(e.get("text", "")) for e in (it.get("evidence") or []) if e.get("text"))[
                     :3
                 ],

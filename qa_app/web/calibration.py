@@ -33,9 +33,10 @@ from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CalibrationState, EvalState, RubricVersion, Team
 from qa_app.services import calibration, processing, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, ServiceError
-from qa_app.services.evaluations import RESULTS, ItemInput
+from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from qa_app.web.access import STAFF, allow
-from qa_app.web.forms import EmptyForm, choices
+from qa_app.web.forms import EmptyForm, choices, form_error
+from qa_app.web.i18n import text, ui_lang
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 
@@ -93,27 +94,13 @@ def _today() -> date:
     return datetime.now(_tz()).date()
 
 
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return get_locale().language
-
-
-def _form_error(form, exc: ServiceError) -> None:  # noqa: ANN001
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
 def _versions() -> list[RubricVersion]:
     return [v for v in rubrics.list_versions(get_db()) if v.status in ("published", "archived")]
 
 
 def _setup_choices(form: SessionForm) -> None:
     db = get_db()
-    lang = _lang()
+    lang = ui_lang()
     versions = _versions()
     form.rubric_version_id.choices = choices(
         (v.id, f"{v.title_en if lang == 'en' and v.title_en else v.title_zh} v{v.version}"
@@ -210,7 +197,7 @@ def index():
                 db.commit()
             except ServiceError as exc:
                 db.rollback()
-                _form_error(form, exc)
+                form_error(form, exc)
                 status = 400
             else:
                 flash(
@@ -240,7 +227,7 @@ def edit(calibration_id: int):
     db = get_db()
     s = calibration.get_for(db, current_user, calibration_id)
     if not calibration.can_manage(s, current_user):
-        raise Forbidden("只有发起人或管理员可以修改 / only the session's lead or an admin can edit it")
+        raise Forbidden("calibration.lead_only")
     if s.state != CalibrationState.OPEN:
         flash(_("Calls and reviewers are fixed once the scoring has started."), "warning")
         return redirect(url_for("calibration.detail", calibration_id=s.id))
@@ -268,7 +255,7 @@ def edit(calibration_id: int):
                 db.commit()
             except ServiceError as exc:
                 db.rollback()
-                _form_error(form, exc)
+                form_error(form, exc)
                 status = 400
             else:
                 flash(_("Saved."), "success")
@@ -309,7 +296,7 @@ def _state_change(calibration_id: int, action) -> object:  # noqa: ANN001
         db.commit()
     except (Invalid, Conflict) as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(text(exc.msg), "danger")
         return None
     return s
 
@@ -367,16 +354,6 @@ def _posted_answers(rubric) -> tuple[dict[str, ItemInput], dict[str, str]]:  # n
     return answers, errors
 
 
-def _service_errors(exc: ServiceError, ids) -> dict[str, str]:  # noqa: ANN001
-    """Per-criterion messages out of evaluations.save's "criterion: message" lines."""
-    out = {}
-    for line in exc.message.splitlines():
-        cid, _sep, msg = line.partition(": ")
-        if cid in ids:
-            out[cid] = msg
-    return out
-
-
 @bp.route("/<int:calibration_id>/calls/<int:call_id>/score", methods=["GET", "POST"])
 @allow(*STAFF)
 def score(calibration_id: int, call_id: int):
@@ -409,13 +386,8 @@ def score(calibration_id: int, call_id: int):
                 db.commit()
             except ServiceError as exc:
                 db.rollback()
-                errors = _service_errors(exc, set(rubric.criterion_ids))
-                flash(
-                    exc.message
-                    if not errors or isinstance(exc, Conflict)
-                    else _("Please correct the marked criteria."),
-                    "danger",
-                )
+                errors = {cid: text(m) for cid, m in exc.errors.items()} if isinstance(exc, AnswerErrors) else {}
+                flash(_("Please correct the marked criteria.") if errors else text(exc.msg), "danger")
                 status = 409 if isinstance(exc, Conflict) else 400
             else:
                 if submit:
@@ -495,7 +467,7 @@ def _render_results(s, form: OutcomeForm, status: int = 200, errors=None, posted
         posted=posted,
         can_manage=calibration.can_manage(s, current_user),
         editable=calibration.can_manage(s, current_user) and s.state == CalibrationState.DISCUSSION,
-        lang=_lang(),
+        lang=ui_lang(),
     ), status
 
 
@@ -534,13 +506,13 @@ def outcome(calibration_id: int):
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(text(exc.msg), "danger")
         status = {"forbidden": 403, "conflict": 409}.get(exc.code, 400)
-        bad = (
-            {exc.field.removeprefix("agreed-"): exc.message}
-            if exc.field and exc.field.startswith("agreed-")
-            else {}
-        )
+        bad = {
+            field.removeprefix("agreed-"): text(m)
+            for field, m in (exc.errors if isinstance(exc, AnswerErrors) else {}).items()
+            if field.startswith("agreed-")
+        }
         db.refresh(s)
         return _render_results(s, form, status, bad, posted)
     flash(_("Calibration session closed.") if close else _("Outcome saved."), "success")
@@ -587,4 +559,4 @@ def sparkline(
 def trends():
     db = get_db()
     data = calibration.trends(db, current_user)
-    return render_template("calibration/trends.html", data=data, sparkline=sparkline, lang=_lang())
+    return render_template("calibration/trends.html", data=data, sparkline=sparkline, lang=ui_lang())

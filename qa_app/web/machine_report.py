@@ -7,16 +7,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import get_locale
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Role
 from qa_app.services import machine_report
-from qa_app.web.access import allow
+from qa_app.web.access import STAFF, allow
+from qa_app.web.i18n import ui_lang
 from qa_app.web.params import date_arg
 
 bp = Blueprint("machine_report", __name__, url_prefix="/reports")
-READERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 DEFAULT_DAYS = 90
 
 
@@ -42,21 +40,21 @@ def _period() -> tuple[datetime | None, datetime | None, dict[str, str]]:
 
 
 @bp.route("/machine-vs-human")
-@allow(*READERS)
+@allow(*STAFF)
 def index():
     date_from, date_to, args = _period()
     report = machine_report.build(get_db(), date_from=date_from, date_to=date_to)
-    return render_template("machine_report/index.html", report=report, args=args, lang=get_locale().language)
+    return render_template("machine_report/index.html", report=report, args=args, lang=ui_lang())
 
 
 @bp.route("/machine-vs-human.csv")
-@allow(*READERS)
+@allow(*STAFF)
 def export():
     date_from, date_to, args = _period()
     report = machine_report.build(get_db(), date_from=date_from, date_to=date_to, examples=0)
     name = f"machine-vs-human_{args['from'] or 'start'}_{args['to'] or 'now'}.csv"
     return Response(
-        machine_report.to_csv(report, lang=get_locale().language),
+        machine_report.to_csv(report, lang=ui_lang()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -66,7 +64,7 @@ def export():
 
 
 @bp.route("/machine-vs-human/overrides")
-@allow(*READERS)
+@allow(*STAFF)
 def overrides():
     criterion_id = request.args.get("criterion", "").strip()[:64]
     date_from, date_to, args = _period()
@@ -89,5 +87,5 @@ def overrides():
         overrides=found,
         total=total,
         args=args,
-        lang=get_locale().language,
+        lang=ui_lang(),
     ), (200 if criterion_id else 400)

@@ -27,6 +27,7 @@ from qa_app.services import rubrics as rubric_service
 from qa_app.services.calibration import MACHINE, TOTAL, SessionInput
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from qa_app.services.evaluations import ItemInput
+from rubrics.messages import msg
 
 import factories
 
@@ -151,7 +152,7 @@ def test_life_cycle_open_scoring_discussion_closed(world, db):
     _score(db, s, raters[0], calls[0].id)
     with pytest.raises(Invalid) as err:  # three scores missing: the lead must confirm
         cal.start_discussion(db, s, actor=lead)
-    assert err.value.field == "allow_missing" and "3" in err.value.message
+    assert err.value.field == "allow_missing" and "3" in err.value.render("en")
     with pytest.raises(Conflict):
         cal.save_outcome(db, s, actor=lead, expected_lock_version=None, notes="", agreed={})
     _score(db, s, raters[1], calls[0].id)
@@ -177,6 +178,7 @@ def test_life_cycle_open_scoring_discussion_closed(world, db):
     with pytest.raises(Invalid) as err:
         cal.save_outcome(db, s, actor=lead, expected_lock_version=None, notes="", agreed=bad)
     assert err.value.field == f"agreed-{calls[0].id}-greeting"
+    assert err.value.errors == {f"agreed-{calls[0].id}-greeting": msg("evaluations.na_not_allowed")}
     db.rollback()
     with pytest.raises(Conflict):  # someone saved in between
         cal.save_outcome(db, s, actor=lead, expected_lock_version=s.lock_version - 1, notes="", agreed=full)

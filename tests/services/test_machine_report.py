@@ -18,6 +18,7 @@ from qa_app.services import machine_report
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.evaluations import ItemInput
 from qa_app.services.machine_report import CriterionRow, Report
+from rubrics.messages import render
 
 import factories
 from fakes import make_transcript
@@ -94,7 +95,7 @@ def test_counts_per_criterion_and_direction(reviewed, db):
     found, total = machine_report.overrides(db, "greeting")
     assert total == 2 and {o.call_id for o in found} == {c1.id, c3.id}
     rude = next(o for o in found if o.call_id == c3.id)
-    assert "not found" in rude.machine_note and "喂，什么事？" in rude.evidence, "what the rule looked at"
+    assert "not found" in render(rude.machine_note, "en") and "喂，什么事？" in rude.evidence, "what the rule looked at"
 
 
 def test_the_rulings_evaluation_replaces_the_disputed_one(reviewed, db):

@@ -5,6 +5,7 @@ trends; agents get a 403 on every calibration route (even for their own call), s
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -202,6 +203,18 @@ def test_edit_while_open_and_start(scene, db):
     assert db.get(CalibrationSession, s.id).state == CalibrationState.SCORING
     resp = client.get(f"/calibration/{s.id}/edit")
     assert resp.status_code == 302, "fixed once scoring started"
+
+
+def test_invitation_and_due_reminder_read_in_the_readers_language(scene, db):
+    _session(db, scene, title="<i>十一月</i>", due_date=date(2999, 1, 1))
+    cal.remind_due(db, today=date(2998, 12, 31), period="2998-12-31")
+    db.commit()
+    en = _text(_client(scene["app"], scene["raters"][0], lang="en").get("/notifications/"))
+    assert "You are invited to score calls blind in a calibration session." in en
+    assert "Your scores for the calibration session “&lt;i&gt;十一月&lt;/i&gt;” are due on 2999-01-01." in en
+    assert "calibration_due" not in en and "<i>十一月" not in en
+    zh = _text(_client(scene["app"], scene["raters"][1], lang="zh").get("/notifications/"))
+    assert "Your scores" not in zh and "calibration_due" not in zh and "2999-01-01" in zh
 
 
 # --- blind scoring ----------------------------------------------------------------------------------------------

@@ -71,6 +71,10 @@ def test_reasons_page(app, db):
     )
     assert "2 overrides" in html and "=1+1 有问候" in html and "&lt;i&gt;未报工号&lt;/i&gt;" in html
     assert "喂，什么事？" in html, "the machine's evidence is shown next to the reason"
+    assert "not found in the first 2 agent turns" in html and "未找到" not in html, "the note in English"
+    zh = logged_in_client(app, factories.create_user(db, "qa_reviewer").username, lang="zh")
+    html = zh.get("/reports/machine-vs-human/overrides?criterion=greeting&from=&to=").get_data(as_text=True)
+    assert "未找到" in html and "not found in" not in html, "the machine's note in the reader's language"
     assert client.get("/reports/machine-vs-human/overrides").status_code == 400
     html = client.get("/reports/machine-vs-human/overrides?criterion=closing").get_data(as_text=True)
     assert "No overrides of this criterion" in html
