@@ -52,6 +52,7 @@ from qa_app.db.models import (
     User,
 )
 from qa_app.services import audit, evaluations, notifications, rubrics
+from qa_app.services import calls as call_service
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from rubrics import Criterion, Rubric
@@ -195,19 +196,15 @@ def _machine_of(rubric_version_id: int):
 def candidate_calls(db: Session, search: CallSearch, *, limit: int = 60) -> list[Call]:
     """Ready calls scored by the machine with the rubric version, newest first."""
     scored = exists().where(Evaluation.call_id == Call.id, *_machine_of(search.rubric_version_id))
-    stmt = (
+    stmt = call_service.narrow(
         select(Call)
         .where(Call.status == CallStatus.READY, scored)
-        .options(selectinload(Call.agent), selectinload(Call.team))
+        .options(selectinload(Call.agent), selectinload(Call.team)),
+        agent_id=search.agent_id,
+        team_id=search.team_id,
+        date_from=search.date_from,
+        date_to=search.date_to,
     )
-    if search.agent_id:
-        stmt = stmt.where(Call.agent_id == search.agent_id)
-    if search.team_id:
-        stmt = stmt.where(Call.team_id == search.team_id)
-    if search.date_from:
-        stmt = stmt.where(Call.started_at >= search.date_from)
-    if search.date_to:
-        stmt = stmt.where(Call.started_at < search.date_to)
     if search.max_score is not None:
         stmt = stmt.where(Call.auto_score <= search.max_score)
     if search.critical_failed:

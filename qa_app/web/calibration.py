@@ -35,7 +35,7 @@ from qa_app.services import calibration, processing, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from qa_app.web.access import STAFF, allow
-from qa_app.web.forms import EmptyForm, choices, form_error
+from qa_app.web.forms import EmptyForm, choices, submit_form
 from qa_app.web.i18n import text, ui_lang
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
@@ -164,6 +164,10 @@ def _input(form: SessionForm) -> calibration.SessionInput:
     )
 
 
+def _detail_url(s) -> str:  # noqa: ANN001
+    return url_for("calibration.detail", calibration_id=s.id)
+
+
 def _render_setup(template: str, form: SessionForm, flt: CallFilterForm, status: int, **ctx):  # noqa: ANN202
     selected, others = _candidates(form, flt)
     return render_template(
@@ -189,26 +193,23 @@ def index():
     flt = _filter_form(request.form if request.method == "POST" else request.args)
     status = 200
     if request.method == "POST" and request.form.get("action") == "save":
-        if form.validate_on_submit():
-            try:
-                s = calibration.create_session(db, _input(form), actor=current_user, today=_today())
-                if form.start_now.data:
-                    calibration.start_scoring(db, s, actor=current_user)
-                db.commit()
-            except ServiceError as exc:
-                db.rollback()
-                form_error(form, exc)
-                status = 400
-            else:
-                flash(
-                    _("Calibration session created; the reviewers were asked to score.")
-                    if form.start_now.data
-                    else _("Calibration session created. Start the scoring when the set-up is right."),
-                    "success",
-                )
-                return redirect(url_for("calibration.detail", calibration_id=s.id))
-        else:
-            status = 400
+
+        def create(db):  # noqa: ANN001, ANN202
+            s = calibration.create_session(db, _input(form), actor=current_user, today=_today())
+            if form.start_now.data:
+                calibration.start_scoring(db, s, actor=current_user)
+            return s
+
+        status = submit_form(
+            form,
+            create,
+            lambda _s: _("Calibration session created; the reviewers were asked to score.")
+            if form.start_now.data
+            else _("Calibration session created. Start the scoring when the set-up is right."),
+            _detail_url,
+        )
+        if not isinstance(status, int):
+            return status
     elif request.method == "GET":
         form.title.data = form.title.data or _("Calibration %(day)s", day=_today().isoformat())
     return _render_setup(
@@ -249,19 +250,14 @@ def edit(calibration_id: int):
     flt = _filter_form(request.form if request.method == "POST" else request.args)
     status = 200
     if request.method == "POST" and request.form.get("action") == "save":
-        if form.validate_on_submit():
-            try:
-                calibration.update_session(db, s, _input(form), actor=current_user, today=_today())
-                db.commit()
-            except ServiceError as exc:
-                db.rollback()
-                form_error(form, exc)
-                status = 400
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for("calibration.detail", calibration_id=s.id))
-        else:
-            status = 400
+        status = submit_form(
+            form,
+            lambda db: calibration.update_session(db, s, _input(form), actor=current_user, today=_today()),
+            lambda _s: _("Saved."),
+            _detail_url,
+        )
+        if not isinstance(status, int):
+            return status
     return _render_setup("calibration/edit.html", form, flt, status, session=s)
 
 
