@@ -3,8 +3,11 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from qa_app.db.base import utcnow
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
 from qa_app.db.session import transaction
 from qa_app.jobs import worker
@@ -20,9 +23,12 @@ def _world(db, settings):
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    for _ in range(4):
+    for i in range(4):  # this week or last: the two periods the demo's weekly plan runs for
         agent = factories.create_agent(db, team=team)
-        calls += [factories.create_scored_call(db, settings, agent) for _ in range(2)]
+        calls += [
+            factories.create_scored_call(db, settings, agent, started_at=utcnow() - timedelta(hours=1 + 2 * i + k))
+            for k in range(2)
+        ]
     return calls
 
 
