@@ -22,7 +22,7 @@ from qa_app.db.base import utcnow
 from qa_app.db.models import RubricVersion, User
 from qa_app.services import audit
 from qa_app.services.errors import Conflict, Invalid, NotFound
-from rubrics import Issue, Rubric, RubricValidationError
+from rubrics import Issue, Rubric, RubricImmutableError, RubricValidationError, versioning
 from rubrics import io as rubric_io
 
 log = logging.getLogger(__name__)
@@ -179,10 +179,13 @@ def save_draft(
 
 def publish(db: Session, version_id: int, *, actor: User, make_default: bool = False) -> RubricVersion:
     row = get_version(db, version_id)
-    if row.status != "draft":
-        raise Conflict("rubrics.publish_drafts_only")
-    _validated(row.yaml_text)
-    row.status = "published"
+    try:  # the domain's rules: only a draft is published, and only when it validates
+        published = versioning.publish(to_domain(row, strict=False))
+    except RubricImmutableError as exc:
+        raise Conflict("rubrics.publish_drafts_only") from exc
+    except RubricValidationError as exc:
+        raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(exc.issues)) from exc
+    row.status = published.status
     row.published_at = utcnow()
     # Older published versions of the same rubric are archived; evaluations keep pointing at them.
     prev_default = False

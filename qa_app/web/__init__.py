@@ -4,7 +4,22 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from qa_app.web import access, admin, api, auth, calls, disputes, feedback, main, notifications, rubrics
+    from qa_app.web import (
+        access,
+        admin,
+        api,
+        auth,
+        calibration,
+        calls,
+        disputes,
+        feedback,
+        machine_report,
+        main,
+        notifications,
+        queue,
+        rubrics,
+        sampling,
+    )
     from qa_app.web.params import BoundedIntConverter
     from qa_app.web.sessions import install as install_session_limits
 
@@ -19,6 +34,10 @@ def register(app: Flask) -> None:
         feedback.bp,
         disputes.bp,
         notifications.bp,
+        sampling.bp,
+        queue.bp,
+        calibration.bp,
+        machine_report.bp,
     ):
         app.register_blueprint(bp)
     install_session_limits(app)  # before the access check: an expired session is anonymous there
@@ -50,13 +69,17 @@ def register_filters(app: Flask) -> None:
     from flask_babel import get_locale
 
     tz = ZoneInfo(app.extensions["qa_settings"].timezone)
-    from qa_app.web.i18n import text
+    from qa_app.web.access import can
+    from qa_app.web.i18n import names, text
     from qa_app.web.labels import label
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["can"] = can
     # {{ value|msg }}: a message (code + parameters, or a stored dict of one) in the page's language
     app.jinja_env.filters["msg"] = text
+    # {{ teams|map(attribute='name')|names }}: a list joined with the page language's separator
+    app.jinja_env.filters["names"] = names
 
     @app.template_filter("localtime")
     def localtime(value: datetime | None) -> str:

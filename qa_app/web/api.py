@@ -7,18 +7,17 @@ from typing import NoReturn
 from flask import Blueprint, abort, jsonify, request
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Call, Role, User
+from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
 from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
-from qa_app.web.access import ALL_ROLES, api_token
-from qa_app.web.errors import api_error
+from qa_app.web.access import ALL_ROLES, STAFF, api_token
+from qa_app.web.errors import api_error, status_of
 from qa_app.web.i18n import api_lang
 from rubrics.messages import msg, render
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-UPLOADERS = {Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER}
 
 
 def _unauthorized(check: accounts.TokenCheck) -> NoReturn:
@@ -81,10 +80,10 @@ def _call_json(call: Call) -> dict:
 
 
 @bp.route("/calls", methods=["POST"])
-@api_token(*UPLOADERS)
+@api_token(*STAFF)
 def create_call():
     """multipart/form-data: audio=<file>, employee_no, started_at (ISO 8601), optional metadata fields."""
-    user = _token_user(UPLOADERS)
+    user = _token_user(STAFF)
     db = get_db()
     settings = get_settings()
     f = request.files.get("audio")
@@ -135,5 +134,4 @@ def get_call(call_id: int):
 @bp.errorhandler(ServiceError)
 def _api_error(exc: ServiceError):  # noqa: ANN202
     get_db().rollback()
-    status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
-    return api_error(exc), status
+    return api_error(exc), status_of(exc)

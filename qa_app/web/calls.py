@@ -23,7 +23,6 @@ from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 
 
 @bp.route("/")
@@ -43,6 +42,8 @@ def index():
         if request.args.get("sort") in calls.SORTS
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
+        review=_choice("review", calls.REVIEW_FILTERS),
+        flag=_choice("flag", calls.FLAG_FILTERS),
     )
     if current_user.is_agent and flt.sort == "score":  # an agent never sorts by unreleased automated scores
         flt = replace(flt, sort="started_at")
@@ -67,13 +68,19 @@ def index():
     )
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter restricted to known values; anything else (and any, for agents) is ignored."""
+    value = request.args.get(name) or None
+    return value if value in allowed and not current_user.is_agent else None
+
+
 def _agent_choices() -> list:
     agents = get_db().scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no))
     return choices((a.id, f"{a.employee_no} {a.name}") for a in agents)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow(*UPLOADERS)
+@allow(*STAFF)
 def upload():
     form = UploadForm()
     form.agent_id.choices = _agent_choices()
@@ -151,8 +158,6 @@ def detail(call_id: int):
         call=call,
         view=view,
         agent_panel=panel,
-        can_manage=current_user.role in STAFF,
-        is_admin=current_user.is_admin,
     )
 
 
@@ -216,7 +221,7 @@ def retry(call_id: int):
 
 
 @bp.route("/<int:call_id>/swap-roles", methods=["POST"])
-@allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+@allow(*STAFF)
 def swap_roles(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)

@@ -8,6 +8,13 @@ from werkzeug.exceptions import HTTPException
 from qa_app.services.errors import ServiceError
 from qa_app.web.i18n import api_lang, text
 
+# The one mapping of service errors to HTTP statuses (anything else a service refuses is a 400).
+STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409}
+
+
+def status_of(exc: ServiceError) -> int:
+    return STATUS.get(exc.code, 400)
+
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
@@ -20,7 +27,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):  # noqa: ANN202
-        status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
+        status = status_of(exc)
         if request.path.startswith("/api/"):
             return api_error(exc), status
         return render_template("error.html", code=status, name=exc.code, description=text(exc.msg)), status

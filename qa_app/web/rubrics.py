@@ -18,6 +18,7 @@ from qa_app.services import processing, timeparse
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
 from qa_app.web.access import STAFF, allow
+from qa_app.web.errors import status_of
 from qa_app.web.forms import EmptyForm, RubricYamlForm
 from qa_app.web.i18n import text as message_text
 from qa_app.web.i18n import ui_lang
@@ -126,7 +127,7 @@ def edit(version_id: int):
         except ServiceError as exc:
             db.rollback()
             flash(message_text(exc.msg), "danger")
-            status = 409 if exc.code == "conflict" else 400
+            status = status_of(exc)
     return render_template("rubrics/edit.html", row=row, form=form, text=text), status
 
 
