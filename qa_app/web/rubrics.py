@@ -97,7 +97,7 @@ def import_yaml():
         return _index(form, _("The file is not UTF-8 text."), 400)
     except ServiceError as exc:
         db.rollback()
-        return _index(form, message_text(exc.msg), 409 if exc.code == "conflict" else 400)
+        return _index(form, message_text(exc.msg), status_of(exc))
     db.commit()
     flash(_("Imported as draft v%(v)d.", v=row.version), "success")
     return redirect(url_for("rubrics.detail", version_id=row.id))
