@@ -111,6 +111,7 @@ class CallContext:
             self._tokens[i] = t
         return t
 
-    def evidence(self, i: int, note: str = "") -> Evidence:
+    def evidence(self, i: int, note: str = "", *, searched: bool = False) -> Evidence:
+        """Turn ``i`` as evidence; ``searched``: a turn looked in where nothing was found."""
         s = self.segs[i]
-        return Evidence(s.start, s.end, s.text, note, s.id, s.speaker, s.role)
+        return Evidence(s.start, s.end, s.text, note, s.id, s.speaker, s.role, searched)

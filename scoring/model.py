@@ -12,7 +12,11 @@ RESULTS: tuple[str, ...] = ("pass", "fail", "na")
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Where a verdict comes from: one turn (or a gap between turns) with the quoted text."""
+    """Where a verdict comes from: one turn (or a gap between turns) with the quoted text.
+
+    ``searched`` marks a turn that was only looked in ("searched, not found"): it shows where a rule
+    looked for something that was missing, not a fault said in that turn.
+    """
 
     start: float
     end: float
@@ -21,6 +25,7 @@ class Evidence:
     segment: int | None = None
     speaker: str = ""
     role: str = ""
+    searched: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -32,6 +37,8 @@ class Evidence:
             "text": self.text,
             "note": self.note,
         }
+        if self.searched:  # only when set: older readers and stored scorecards stay unchanged
+            d["searched"] = True
         return d
 
     @classmethod
@@ -44,6 +51,7 @@ class Evidence:
             segment=d.get("segment"),
             speaker=str(d.get("speaker") or ""),
             role=str(d.get("role") or ""),
+            searched=bool(d.get("searched", False)),
         )
 
 

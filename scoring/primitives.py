@@ -57,7 +57,7 @@ def _hit_note(h: Hit) -> str:
 def _na_or_fail(
     criterion: Criterion, note: str, ctx: CallContext, sample: list[int] | None = None
 ) -> Verdict:
-    ev = tuple(ctx.evidence(i, "检索范围 / searched") for i in (sample or [])[:2])
+    ev = tuple(ctx.evidence(i, "检索范围 / searched", searched=True) for i in (sample or [])[:2])
     if criterion.allow_na:
         return Verdict("na", 0.8, ev, note)
     return Verdict("fail", 0.5, ev, note)
@@ -159,7 +159,7 @@ class PhrasePrimitive(Primitive):
         if self.min_distinct > 1 and used:
             note += f"（仅 {len(used)} 类 / only {len(used)} kinds）"
         ev = [ctx.evidence(h.index, _hit_note(h)) for h in used]
-        ev += [ctx.evidence(i, "检索范围，未找到 / searched, not found") for i in win[:2]]
+        ev += [ctx.evidence(i, "检索范围，未找到 / searched, not found", searched=True) for i in win[:2]]
         return Verdict("fail", conf, tuple(ev), note)
 
 
@@ -331,7 +331,7 @@ class TriggeredPrimitive(Primitive):
         t = unanswered[0]
         ev = [ctx.evidence(t, "触发 / trigger: " + triggers[t])]
         ev += [
-            ctx.evidence(i, "之后的回应中未找到 / no required response")
+            ctx.evidence(i, "之后的回应中未找到 / no required response", searched=True)
             for i in [i for i in r_turns if i > t][: self.after]
         ]
         sentiment_only = all("sentiment" in triggers[u] for u in unanswered)
