@@ -176,12 +176,25 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             Evaluation.superseded.is_(False),
         )
     ).all()
+    scales = {c.id: c.scale for c in rubrics.to_domain(card.rubric_version, strict=False).criteria()}
+
+    def points(c: dict) -> float | None:
+        """Pass/fail rows keep the card's earned points; points and 1–5 scales get the answer on the
+        scale (a rule's pass is the top, a fail the bottom), as a reviewer would enter it."""
+        scale = scales.get(c["id"])
+        if scale is None or scale.kind == "pass_fail":
+            return c.get("points")
+        if c["result"] == "na":
+            return None
+        return float(scale.maximum if c["result"] == "pass" else scale.minimum)
+
     items = {
         c["id"]: {
             "result": c["result"],
-            "points": c.get("points"),
-            "machine_result": c["result"],
-            "machine_points": c.get("points"),
+            "points": points(c),
+            # a manual criterion (no automation) has no machine verdict to confirm or override
+            "machine_result": c["result"] if c.get("automated", True) else None,
+            "machine_points": points(c) if c.get("automated", True) else None,
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
@@ -267,7 +280,7 @@ def start_review(
     if machine is not None:
         for cid, it in machine.items.items():
             base = {k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")}
-            if purpose == Purpose.REVIEW:
+            if purpose == Purpose.REVIEW and it.get("machine_result") is not None:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
                 base = {}
@@ -379,6 +392,22 @@ def save(
     _event(db, ev, "saved", actor, ev.state)
     _flush(db)
     return ev
+
+
+@dataclass
+class _Probe:
+    """Stand-in for an evaluation in ``answer_errors``: _apply_items reads items and purpose and
+    replaces items (copies), so the real row — and its version — stay untouched."""
+
+    items: dict[str, dict[str, Any]]
+    purpose: str
+
+
+def answer_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, str]:
+    """What ``save`` would refuse, per criterion id, without touching the evaluation (for forms that show
+    each message next to its criterion)."""
+    probe = _Probe(items=ev.items, purpose=ev.purpose)
+    return dict(_apply_items(probe, _rubric(ev), answers))  # type: ignore[arg-type]
 
 
 def missing_answers(ev: Evaluation) -> list[str]:
@@ -632,6 +661,22 @@ def reviewed_condition():
             Evaluation.rater_type == RaterType.HUMAN,
             Evaluation.state.in_(COMPLETED),
         )
+    )
+
+
+def own_review(db: Session, call: Call, reviewer: User) -> Evaluation | None:
+    """The reviewer's current review of the call (draft or completed), without creating one."""
+    return db.scalar(
+        select(Evaluation)
+        .where(
+            Evaluation.call_id == call.id,
+            Evaluation.rater_id == reviewer.id,
+            Evaluation.purpose == Purpose.REVIEW,
+            Evaluation.calibration_session_id.is_(None),
+            Evaluation.superseded.is_(False),
+        )
+        .order_by(Evaluation.id.desc())
+        .limit(1)
     )
 
 
