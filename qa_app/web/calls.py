@@ -6,14 +6,17 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Agent, CallStatus, Role, Team
-from qa_app.services import audit, calls, processing
+from qa_app.db.models import Agent, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
+from qa_app.services import audit, calls, evaluations, processing
+from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import ServiceError
+from qa_app.web import scorecards
 from qa_app.web.access import ALL_ROLES, STAFF, allow
 from qa_app.web.forms import UploadForm, choices
 from qa_app.web.labels import label
@@ -134,13 +137,73 @@ def detail(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     view = processing.call_view(db, call, get_settings())
+    status = processing.status_dict(db, call)
     return render_template(
         "calls/detail.html",
         call=call,
         view=view,
+        sheet=call_scorecard(view),
+        progress_label=progress_label(status["job"]),
+        review=review_links(db, call),
         can_manage=current_user.role in STAFF,
         is_admin=current_user.is_admin,
+        start_at=time_arg(),
     )
+
+
+def call_scorecard(view: processing.CallView) -> scorecards.Scorecard | None:
+    """The automated scorecard as aligned rows of its rubric (titles, evidence, critical zeroing)."""
+    if view.scorecard is None:
+        return None
+    rubric = rubric_service.to_domain(view.scorecard.rubric_version, strict=False)
+    lang = get_locale().language if get_locale() else "zh"
+    return scorecards.build(rubric, lang, machine=scorecards.machine_rows(view.scorecard.data, rubric))
+
+
+def review_links(db, call) -> dict | None:  # noqa: ANN001
+    """For staff: whether they may review the call, their own review (to continue or read), and the
+    completed reviews of others."""
+    if current_user.role not in STAFF:
+        return None
+    mine = evaluations.own_review(db, call, current_user)
+    done = [
+        e
+        for e in evaluations.for_call(db, call, current_user)
+        if e.rater_type == RaterType.HUMAN and e.purpose == Purpose.REVIEW and e.state != EvalState.DRAFT
+    ]
+    return {
+        "allowed": evaluations.agent_user_id(db, call) != current_user.id,
+        "mine": mine,
+        "done": done,
+    }
+
+
+def time_arg() -> float | None:
+    """``?t=<seconds>``: where the player starts."""
+    try:
+        t = float(request.args.get("t", ""))
+    except ValueError:
+        return None
+    return t if 0 <= t < 24 * 3600 else None
+
+
+def progress_label(job: dict | None) -> str:
+    """What the call's job is doing, in words: queue position, retry, or the current stage."""
+    if job is None:
+        return ""
+    if job["state"] == JobState.QUEUED:
+        pos = job.get("queue_position")
+        return _("Waiting in the queue (position %(n)d)", n=pos) if pos else _("Waiting in the queue")
+    if job["state"] == JobState.FAILED:
+        return _(
+            "Waiting to retry (attempt %(n)d of %(m)d failed)",
+            n=job["attempts"],
+            m=job.get("max_attempts") or 0,
+        )
+    if job["state"] == JobState.RUNNING:
+        stage = label("job_stage", job["stage"]) if job["stage"] else _("starting")
+        return _("Processing: %(stage)s", stage=stage)
+    return label("job_state", job["state"])
 
 
 @bp.route("/<int:call_id>/audio")
@@ -222,4 +285,5 @@ def status_json(call_id: int):
     if body["job"]:
         body["job"]["stage_label"] = label("job_stage", body["job"]["stage"])
         body["job"]["state_label"] = label("job_state", body["job"]["state"])
+        body["job"]["label"] = progress_label(body["job"])
     return body

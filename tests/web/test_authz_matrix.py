@@ -77,6 +77,10 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "playback.stream": ALL,
+    "playback.peaks": ALL,
+    "review.workspace": STAFF,
+    "review.view": STAFF,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -106,6 +110,8 @@ class World:
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
             "code": "en",
+            "fmt": "ogg",
+            "evaluation_id": 999999,  # none: staff get a 404, which the matrix accepts
         }
 
 
@@ -283,7 +289,7 @@ def test_api_rejects_bad_token(world: World):
 def test_agent_gets_404_for_another_agents_call(world: World):
     client = _client_for(world, AGENT)
     own, other = world.call_a.id, world.call_b.id
-    for suffix in ("", "/audio", "/status.json"):
+    for suffix in ("", "/audio", "/status.json", "/stream.ogg", "/stream.mp3", "/peaks.json"):
         ok = client.get(f"/calls/{own}{suffix}")
         ok.close()
         assert ok.status_code == 200, suffix
