@@ -41,7 +41,8 @@ from qa_app.db.models import (
 )
 from qa_app.services import audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from rubrics import Rubric
+from rubrics import Criterion, Rubric
+from rubrics.messages import Message, msg
 from scoring.model import Answer
 from scoring.totals import compute
 
@@ -68,6 +69,14 @@ class CommentInput:
     end: float | None = None
     segment: int | None = None
     quote: str = ""
+
+
+class AnswerErrors(Invalid):
+    """Some answers are not acceptable; ``errors`` maps each criterion id to its message."""
+
+    def __init__(self, errors: dict[str, Message]) -> None:
+        super().__init__("evaluations.answers_invalid", field=next(iter(errors)), n=len(errors))
+        self.errors = errors
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -109,18 +118,14 @@ def _event(db: Session, ev: Evaluation, action: str, actor: User | None, state_f
 
 def _check_version(ev: Evaluation, expected_version: int | None) -> None:
     if expected_version is not None and ev.version != expected_version:
-        who = ev.rater.display_name if ev.rater else ""
-        raise Conflict(
-            f"该评估已被修改（{who}），请刷新后再保存 / this evaluation was changed since you opened it; "
-            "reload it before saving"
-        )
+        raise Conflict("evaluations.changed_since_opened")
 
 
 def _flush(db: Session) -> None:
     try:
         db.flush()
     except StaleDataError as exc:  # a concurrent save won between our read and our write
-        raise Conflict("该评估已被他人修改，请刷新 / someone else saved this evaluation; reload it") from exc
+        raise Conflict("evaluations.changed_since_opened") from exc
 
 
 def agent_user_id(db: Session, call: Call) -> int | None:
@@ -147,7 +152,7 @@ def release_rule(db: Session, rubric_key: str) -> str:
 
 def set_release_rule(db: Session, rubric_key: str, rule: str, *, actor: User) -> None:
     if rule not in tuple(ReleaseRule):
-        raise Invalid("未知的发布规则 / unknown release rule", field="auto_release")
+        raise Invalid("evaluations.unknown_release_rule", field="auto_release")
     row = db.get(RubricSettings, rubric_key)
     if row is None:
         row = RubricSettings(rubric_key=rubric_key, auto_release=rule)
@@ -180,13 +185,11 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
 
     def points(c: dict) -> float | None:
         """Pass/fail rows keep the card's earned points; points and 1–5 scales get the answer on the
-        scale (a rule's pass is the top, a fail the bottom), as a reviewer would enter it."""
+        scale, as a reviewer would enter it."""
         scale = scales.get(c["id"])
         if scale is None or scale.kind == "pass_fail":
             return c.get("points")
-        if c["result"] == "na":
-            return None
-        return float(scale.maximum if c["result"] == "pass" else scale.minimum)
+        return scale.points_for(c["result"])
 
     items = {
         c["id"]: {
@@ -198,6 +201,7 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
+            "note_message": c.get("note_message"),
         }
         for c in card.data.get("criteria", [])
     }
@@ -244,21 +248,20 @@ def _current_machine(db: Session, call_id: int) -> Evaluation | None:
     )
 
 
-def start_review(
+# what a review draft copies from the machine's evaluation
+MACHINE_KEYS = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+
+
+def own_review(
     db: Session,
     call: Call,
     reviewer: User,
     *,
     purpose: str = Purpose.REVIEW,
     calibration_session_id: int | None = None,
-) -> Evaluation:
-    """Open (or create) the reviewer's evaluation of the call. A review draft is pre-filled with the
-    automated verdicts and their evidence; a calibration evaluation starts blank (blind scoring)."""
-    if reviewer.role == Role.AGENT:
-        raise Forbidden("坐席不能评分 / agents cannot review calls")
-    if purpose == Purpose.REVIEW and agent_user_id(db, call) == reviewer.id:
-        raise Forbidden("不能评估自己的通话 / you cannot review your own call")
-    mine = db.scalar(
+) -> Evaluation | None:
+    """The reviewer's current evaluation of the call (draft or completed), without creating one."""
+    return db.scalar(
         select(Evaluation)
         .where(
             Evaluation.call_id == call.id,
@@ -272,6 +275,23 @@ def start_review(
         .order_by(Evaluation.id.desc())
         .limit(1)
     )
+
+
+def start_review(
+    db: Session,
+    call: Call,
+    reviewer: User,
+    *,
+    purpose: str = Purpose.REVIEW,
+    calibration_session_id: int | None = None,
+) -> Evaluation:
+    """Open (or create) the reviewer's evaluation of the call. A review draft is pre-filled with the
+    automated verdicts and their evidence; a calibration evaluation starts blank (blind scoring)."""
+    if reviewer.role == Role.AGENT:
+        raise Forbidden("evaluations.agents_cannot_review")
+    if purpose == Purpose.REVIEW and agent_user_id(db, call) == reviewer.id:
+        raise Forbidden("evaluations.own_call")
+    mine = own_review(db, call, reviewer, purpose=purpose, calibration_session_id=calibration_session_id)
     if mine is not None:
         return mine
     machine = _current_machine(db, call.id)
@@ -279,7 +299,7 @@ def start_review(
     items: dict[str, dict[str, Any]] = {}
     if machine is not None:
         for cid, it in machine.items.items():
-            base = {k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")}
+            base = {k: it.get(k) for k in MACHINE_KEYS}
             if purpose == Purpose.REVIEW and it.get("machine_result") is not None:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
@@ -304,42 +324,46 @@ def start_review(
     return ev
 
 
-def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> list[tuple[str, str]]:
-    """Apply answers to the evaluation's items; returns field errors (criterion id, message)."""
-    errors: list[tuple[str, str]] = []
+def _answer_error(c: Criterion, a: ItemInput) -> Message | None:
+    """What is wrong with this answer to criterion ``c`` on its scale (None when it is acceptable)."""
+    if a.result not in RESULTS:
+        return msg("evaluations.choose_result")
+    if a.result == "na" and not c.allow_na:
+        return msg("evaluations.na_not_allowed")
+    if c.scale.kind != "pass_fail" and a.result != "na":
+        if a.points is None:
+            return msg("evaluations.points_required")
+        if not c.scale.minimum <= a.points <= c.scale.maximum:
+            return msg("evaluations.points_range", lo=c.scale.minimum, hi=c.scale.maximum)
+    return None
+
+
+def _points(c: Criterion, a: ItemInput) -> float | None:
+    """The points an answer stores: none on pass/fail scales and for N/A."""
+    return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
+
+
+def _answered(
+    items: dict[str, dict[str, Any]], purpose: str, rubric: Rubric, answers: dict[str, ItemInput]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Message]]:
+    """``items`` (copied) with the acceptable answers applied, and the errors by criterion id."""
+    errors: dict[str, Message] = {}
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
-    items = {cid: dict(it) for cid, it in ev.items.items()}
+    items = {cid: dict(it) for cid, it in items.items()}
     for cid, a in answers.items():
         c = crits.get(cid)
-        if c is None:
-            errors.append((cid, "未知的质检项 / unknown criterion"))
+        error = msg("evaluations.unknown_criterion") if c is None else _answer_error(c, a)
+        if error is not None:
+            errors[cid] = error
             continue
-        if a.result not in RESULTS:
-            errors.append((cid, "请选择 通过/不通过/不适用 / choose pass, fail or N/A"))
-            continue
-        if a.result == "na" and not c.allow_na:
-            errors.append((cid, "该项不允许不适用 / this criterion cannot be N/A"))
-            continue
-        points = a.points
-        if c.scale.kind != "pass_fail" and a.result != "na":
-            if points is None:
-                errors.append((cid, "请填写分数 / enter the points"))
-                continue
-            if not c.scale.minimum <= points <= c.scale.maximum:
-                errors.append(
-                    (cid, f"分数应在 {c.scale.minimum}–{c.scale.maximum} / points must be "
-                     f"{c.scale.minimum}–{c.scale.maximum}")
-                )
-                continue
-        elif c.scale.kind == "pass_fail":
-            points = None
+        points = _points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
             machine != a.result or (points is not None and it.get("machine_points") not in (None, points))
         )
-        if overridden and ev.purpose == Purpose.REVIEW and not a.reason.strip():
-            errors.append((cid, "推翻机器判定需要填写理由 / overriding the automated verdict needs a reason"))
+        if overridden and purpose == Purpose.REVIEW and not a.reason.strip():
+            errors[cid] = msg("evaluations.override_reason_required")
             continue
         it.update(
             result=a.result,
@@ -348,7 +372,12 @@ def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) 
             reason=a.reason.strip()[:2000] if overridden else "",
             overridden=bool(overridden),
         )
-    ev.items = items
+    return items, errors
+
+
+def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """Apply answers to the evaluation's items; returns the errors by criterion id."""
+    ev.items, errors = _answered(ev.items, ev.purpose, rubric, answers)
     return errors
 
 
@@ -365,14 +394,14 @@ def save(
     """Save a draft (or a submitted evaluation not yet released). Raises Conflict when someone else saved
     it since ``expected_version``, Invalid with per-criterion messages when an answer is not acceptable."""
     if ev.rater_id != actor.id:
-        raise Forbidden("只能修改自己的评估 / you can only edit your own evaluation")
+        raise Forbidden("evaluations.not_yours")
     if ev.state not in (EvalState.DRAFT, EvalState.SUBMITTED) or ev.superseded:
-        raise Conflict("该评估已发布，不能再修改 / this evaluation is released and can no longer be edited")
+        raise Conflict("evaluations.not_editable")
     _check_version(ev, expected_version)
     rubric = _rubric(ev)
     errors = _apply_items(ev, rubric, answers)
     if errors:
-        raise Invalid("\n".join(f"{cid}: {msg}" for cid, msg in errors), field=errors[0][0])
+        raise AnswerErrors(errors)
     if comments is not None:
         ev.comments = [
             {
@@ -394,20 +423,10 @@ def save(
     return ev
 
 
-@dataclass
-class _Probe:
-    """Stand-in for an evaluation in ``answer_errors``: _apply_items reads items and purpose and
-    replaces items (copies), so the real row — and its version — stay untouched."""
-
-    items: dict[str, dict[str, Any]]
-    purpose: str
-
-
-def answer_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, str]:
-    """What ``save`` would refuse, per criterion id, without touching the evaluation (for forms that show
-    each message next to its criterion)."""
-    probe = _Probe(items=ev.items, purpose=ev.purpose)
-    return dict(_apply_items(probe, _rubric(ev), answers))  # type: ignore[arg-type]
+def answer_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What ``save`` would refuse (``AnswerErrors.errors``), per criterion id, without touching the
+    evaluation (for forms that show each message next to its criterion)."""
+    return _answered(ev.items, ev.purpose, _rubric(ev), answers)[1]
 
 
 def missing_answers(ev: Evaluation) -> list[str]:
@@ -423,13 +442,13 @@ def missing_answers(ev: Evaluation) -> list[str]:
 def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | None) -> Evaluation:
     """Submit a review; a review (not a calibration score) is released to the agent at once."""
     if ev.rater_id != actor.id:
-        raise Forbidden("只能提交自己的评估 / you can only submit your own evaluation")
+        raise Forbidden("evaluations.not_yours")
     if ev.state != EvalState.DRAFT:
-        raise Conflict("该评估已提交 / this evaluation was already submitted")
+        raise Conflict("evaluations.already_submitted")
     _check_version(ev, expected_version)
     missing = missing_answers(ev)
     if missing:
-        raise Invalid("还有未评分的质检项 / some criteria are not answered: " + ", ".join(missing))
+        raise Invalid("evaluations.unanswered", criteria=missing)
     now = utcnow()
     ev.state, ev.submitted_at = EvalState.SUBMITTED, now
     _event(db, ev, "submitted", actor, EvalState.DRAFT)
@@ -460,13 +479,13 @@ def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | 
 
 def _own(db: Session, ev: Evaluation, agent: User) -> None:
     if ev.purpose != Purpose.REVIEW or ev.state not in VISIBLE_TO_AGENT or agent_user_id(db, ev.call) != agent.id:
-        raise NotFound("评估不存在 / evaluation not found")
+        raise NotFound("evaluations.not_found")
 
 
 def acknowledge(db: Session, ev: Evaluation, *, agent: User) -> Evaluation:
     _own(db, ev, agent)
     if ev.state != EvalState.RELEASED:
-        raise Conflict("该评估已确认或已申诉 / this evaluation was already acknowledged or disputed")
+        raise Conflict("evaluations.already_closed")
     ev.state, ev.closed_at = EvalState.ACKNOWLEDGED, utcnow()
     _event(db, ev, "acknowledged", agent, EvalState.RELEASED)
     audit.record(db, "evaluation_acknowledged", user=agent, target=f"evaluation:{ev.id}")
@@ -486,15 +505,15 @@ def dispute(
     """The agent contests criteria (each with a reason) within ``window_days`` of the release."""
     _own(db, ev, agent)
     if ev.state != EvalState.RELEASED:
-        raise Conflict("该评估已确认或已申诉 / this evaluation was already acknowledged or disputed")
+        raise Conflict("evaluations.already_closed")
     if ev.released_at and utcnow() > ev.released_at + timedelta(days=window_days):
-        raise Invalid(f"申诉期已过（{window_days} 天）/ the dispute window ({window_days} days) has passed")
+        raise Invalid("evaluations.dispute_window_passed", days=window_days)
     picked = {cid: r.strip() for cid, r in criteria.items() if cid in ev.items}
     if not picked:
-        raise Invalid("请选择要申诉的质检项 / choose the criteria you dispute", field="criteria")
+        raise Invalid("evaluations.dispute_no_criteria", field="criteria")
     empty = [cid for cid, r in picked.items() if not r]
     if empty:
-        raise Invalid("每个申诉项都需要理由 / give a reason for each disputed criterion", field=empty[0])
+        raise Invalid("evaluations.dispute_reason_required", field=empty[0])
     d = Dispute(
         evaluation_id=ev.id,
         raised_by_id=agent.id,
@@ -526,13 +545,25 @@ def rule(
     outcome is final."""
     ev = d.evaluation
     if lead.role not in LEADS or ev.rater_id == lead.id:
-        raise Forbidden("不能裁决自己的评估 / you cannot rule on your own evaluation")
+        raise Forbidden("evaluations.rule_own")
     if d.state != DisputeState.OPEN:
-        raise Conflict("该申诉已裁决 / this dispute was already decided")
+        raise Conflict("evaluations.dispute_decided")
     if not reason.strip():
-        raise Invalid("请填写裁决理由 / give a reason for the ruling", field="reason")
+        raise Invalid("evaluations.ruling_reason_required", field="reason")
     disputed = [c["criterion_id"] for c in d.criteria]
+    undecided = [cid for cid in disputed if cid not in decisions]
+    if undecided:
+        raise Invalid("evaluations.ruling_incomplete", field=undecided[0])
     accepted = {cid: a for cid, a in decisions.items() if cid in disputed and a is not None}
+    rubric = _rubric(ev)
+    crits = {c.id: c for s in rubric.sections for c in s.criteria}
+    errors = {
+        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
+        for cid, a in accepted.items()
+    }
+    errors = {cid: e for cid, e in errors.items() if e is not None}
+    if errors:
+        raise AnswerErrors(errors)
     now = utcnow()
     if accepted:
         new = Evaluation(
@@ -553,17 +584,13 @@ def rule(
         )
         db.add(new)
         db.flush()
-        rubric = _rubric(new)
-        crits = {c.id: c for s in rubric.sections for c in s.criteria}
         for cid, a in accepted.items():
-            c = crits.get(cid)
-            if c is None or a.result not in RESULTS or (a.result == "na" and not c.allow_na):
-                raise Invalid(f"{cid}: 裁决结果无效 / invalid ruling", field=cid)
             new.items[cid] = {
                 **new.items.get(cid, {}),
                 "result": a.result,
-                "points": a.points if c.scale.kind != "pass_fail" else None,
-                "reason": f"申诉裁决 / dispute ruling: {reason.strip()[:500]}",
+                "points": _points(crits[cid], a),
+                "reason": reason.strip()[:500],
+                "ruling_dispute_id": d.id,
                 "overridden": True,
             }
         new.items = dict(new.items)
@@ -580,7 +607,7 @@ def rule(
     )
     d.ruling = {
         cid: (
-            {"accepted": True, "result": decisions[cid].result, "points": decisions[cid].points}
+            {"accepted": True, "result": decisions[cid].result, "points": _points(crits[cid], decisions[cid])}
             if decisions.get(cid) is not None
             else {"accepted": False}
         )
@@ -607,7 +634,7 @@ def rule(
 def get(db: Session, evaluation_id: int) -> Evaluation:
     ev = db.get(Evaluation, evaluation_id)
     if ev is None:
-        raise NotFound("评估不存在 / evaluation not found")
+        raise NotFound("evaluations.not_found")
     return ev
 
 
@@ -664,22 +691,6 @@ def reviewed_condition():
     )
 
 
-def own_review(db: Session, call: Call, reviewer: User) -> Evaluation | None:
-    """The reviewer's current review of the call (draft or completed), without creating one."""
-    return db.scalar(
-        select(Evaluation)
-        .where(
-            Evaluation.call_id == call.id,
-            Evaluation.rater_id == reviewer.id,
-            Evaluation.purpose == Purpose.REVIEW,
-            Evaluation.calibration_session_id.is_(None),
-            Evaluation.superseded.is_(False),
-        )
-        .order_by(Evaluation.id.desc())
-        .limit(1)
-    )
-
-
 def history(db: Session, ev: Evaluation) -> list[EvaluationEvent]:
     return list(
         db.scalars(select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id).order_by(EvaluationEvent.id))
@@ -693,5 +704,5 @@ def open_disputes(db: Session) -> list[Dispute]:
 def get_dispute(db: Session, dispute_id: int) -> Dispute:
     d = db.get(Dispute, dispute_id)
     if d is None:
-        raise NotFound("申诉不存在 / dispute not found")
+        raise NotFound("evaluations.dispute_not_found")
     return d

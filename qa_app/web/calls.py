@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Agent, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
-from qa_app.services import audit, calls, evaluations, processing
+from qa_app.db.models import Agent, Call, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
+from qa_app.services import audit, calls, evaluations, feedback, processing
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import ServiceError
+from qa_app.web import feedback as feedback_views
 from qa_app.web import scorecards
-from qa_app.web.access import ALL_ROLES, STAFF, allow
+from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.forms import UploadForm, choices
+from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 
 
 @bp.route("/")
@@ -44,6 +45,8 @@ def index():
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
     )
+    if current_user.is_agent and flt.sort == "score":  # an agent never sorts by unreleased automated scores
+        flt = replace(flt, sort="started_at")
     page = calls.list_calls(db, current_user, flt, page=int_arg("page") or 1, per_page=settings.page_size)
     agents = teams = []
     if not current_user.is_agent:
@@ -53,7 +56,10 @@ def index():
     return render_template(
         "calls/index.html",
         page=page,
-        cards=processing.default_cards(db, [c.id for c in page.items]),
+        cards={} if current_user.is_agent else processing.default_cards(db, [c.id for c in page.items]),
+        scores=feedback.visible_scores(db, current_user, [c.id for c in page.items])
+        if current_user.is_agent
+        else None,
         flt=flt,
         agents=agents,
         teams=teams,
@@ -68,7 +74,7 @@ def _agent_choices() -> list:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow(*UPLOADERS)
+@allow(*STAFF)
 def upload():
     form = UploadForm()
     form.agent_id.choices = _agent_choices()
@@ -101,7 +107,7 @@ def upload():
                         processing.enqueue_call(db, result.call, settings=settings)
                 created.append(result)
             except ServiceError as exc:
-                problems.append(exc.message)
+                problems.append(text(exc.msg))
         db.commit()
         for r in created:
             if r.created:
@@ -138,6 +144,10 @@ def detail(call_id: int):
     call = calls.get_visible_call(db, current_user, call_id)
     view = processing.call_view(db, call, get_settings())
     status = processing.status_dict(db, call)
+    panel = None
+    if current_user.is_agent:  # the automated scorecard only through a released evaluation
+        view = replace(view, scorecard=None, criteria_titles={})
+        panel = feedback_views.agent_panel(call, current_user)
     return render_template(
         "calls/detail.html",
         call=call,
@@ -145,8 +155,7 @@ def detail(call_id: int):
         sheet=call_scorecard(view),
         progress_label=progress_label(status["job"]),
         review=review_links(db, call),
-        can_manage=current_user.role in STAFF,
-        is_admin=current_user.is_admin,
+        agent_panel=panel,
         start_at=time_arg(),
     )
 
@@ -156,14 +165,13 @@ def call_scorecard(view: processing.CallView) -> scorecards.Scorecard | None:
     if view.scorecard is None:
         return None
     rubric = rubric_service.to_domain(view.scorecard.rubric_version, strict=False)
-    lang = get_locale().language if get_locale() else "zh"
-    return scorecards.build(rubric, lang, machine=scorecards.machine_rows(view.scorecard.data, rubric))
+    return scorecards.build(rubric, ui_lang(), machine=scorecards.machine_rows(view.scorecard.data, rubric))
 
 
 def review_links(db, call) -> dict | None:  # noqa: ANN001
     """For staff: whether they may review the call, their own review (to continue or read), and the
     completed reviews of others."""
-    if current_user.role not in STAFF:
+    if not can("review.workspace"):
         return None
     mine = evaluations.own_review(db, call, current_user)
     done = [
@@ -206,16 +214,12 @@ def progress_label(job: dict | None) -> str:
     return label("job_state", job["state"])
 
 
-@bp.route("/<int:call_id>/audio")
-@allow(*ALL_ROLES)
-def audio(call_id: int):
-    db = get_db()
-    settings = get_settings()
-    call = calls.get_visible_call(db, current_user, call_id)
-    path = calls.audio_file(settings, call)
-    download = request.args.get("download") == "1"
+def record_listen(call: Call, *, download: bool = False) -> None:
+    """Audit a download, or a play once per listen: the first request of a stream, not each range the
+    player fetches afterwards (the original recording and the playback copies alike)."""
     rng = request.headers.get("Range", "")
     if download or not rng or rng.startswith("bytes=0-"):
+        db = get_db()
         audit.record(
             db,
             "audio_download" if download else "audio_play",
@@ -224,6 +228,17 @@ def audio(call_id: int):
             ip=request.remote_addr or "",
         )
         db.commit()
+
+
+@bp.route("/<int:call_id>/audio")
+@allow(*ALL_ROLES)
+def audio(call_id: int):
+    db = get_db()
+    settings = get_settings()
+    call = calls.get_visible_call(db, current_user, call_id)
+    path = calls.audio_file(settings, call)
+    download = request.args.get("download") == "1"
+    record_listen(call, download=download)
     mimetypes = {
         "wav": "audio/wav",
         "flac": "audio/flac",
@@ -255,7 +270,7 @@ def retry(call_id: int):
 
 
 @bp.route("/<int:call_id>/swap-roles", methods=["POST"])
-@allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+@allow(*STAFF)
 def swap_roles(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)

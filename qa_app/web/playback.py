@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, send_file
+from flask import Blueprint, abort, jsonify, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Call
-from qa_app.services import audit, calls, playback
+from qa_app.services import calls, playback
 from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.calls import record_listen
 from transcription.audio import AudioError
 
 bp = Blueprint("playback", __name__)
-
-
-def record_play(call: Call) -> None:
-    """Audit a play once per listen: the first request of a stream, not each range the player fetches."""
-    rng = request.headers.get("Range", "")
-    if not rng or rng.startswith("bytes=0-"):
-        db = get_db()
-        audit.record(
-            db, "audio_play", user=current_user, target=f"call:{call.id}", ip=request.remote_addr or ""
-        )
-        db.commit()
 
 
 @bp.route("/calls/<int:call_id>/stream.<any(ogg, mp3):fmt>")
@@ -54,7 +43,7 @@ def stream(call_id: int, fmt: str):
                     "The compressed copy of this call could not be made; the original plays instead."
                 ),
             )
-    record_play(call)
+    record_listen(call)
     resp = send_file(
         path,
         mimetype=playback.FORMATS[fmt],

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,17 +33,18 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, RaterType, Role, User
+from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, RaterType, User
 from qa_app.services import calls, evaluations, processing, rubrics
 from qa_app.services.errors import Conflict, Invalid
-from qa_app.services.evaluations import CommentInput, ItemInput
+from qa_app.services.evaluations import AnswerErrors, CommentInput, ItemInput
 from qa_app.web import scorecards
-from qa_app.web.access import allow
+from qa_app.web.access import STAFF, allow
 from qa_app.web.calls import time_arg
+from qa_app.web.i18n import text, ui_lang
 from rubrics import Criterion, Rubric
+from rubrics.messages import Message
 
 bp = Blueprint("review", __name__)
-REVIEWERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 MAX_COMMENTS = 200
 
 
@@ -225,10 +225,6 @@ def comments_from(form: ReviewFormBase) -> list[CommentInput]:
 # --- the page ----------------------------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    return get_locale().language if get_locale() else "zh"
-
-
 def _card(db: Session, ev: Evaluation) -> AutoScorecard | None:
     return db.get(AutoScorecard, ev.auto_scorecard_id) if ev.auto_scorecard_id else None
 
@@ -239,14 +235,14 @@ def _render(
     ev: Evaluation,
     *,
     form: ReviewFormBase | None = None,
-    errors: dict[str, str] | None = None,
+    errors: dict[str, str | Message] | None = None,
     unsaved: dict[str, dict] | None = None,
     lost: dict | None = None,
     conflict: str = "",
     problem: str = "",
     status: int = 200,
 ):
-    lang = _lang()
+    lang = ui_lang()
     rubric = rubrics.to_domain(ev.rubric_version, strict=False)
     card = _card(db, ev)
     card_data = card.data if card is not None else None
@@ -254,7 +250,8 @@ def _render(
         rubric, lang, machine=scorecards.machine_from_items(ev.items, card_data), answers=ev.items
     )
     for row in sheet.rows:
-        row.error = (errors or {}).get(row.id, "")
+        error = (errors or {}).get(row.id)
+        row.error = text(error) if error else ""
         row.unsaved = (unsaved or {}).get(row.id)
     editable = ev.state == EvalState.DRAFT and ev.rater_id == current_user.id and not ev.superseded
     if editable and form is None:
@@ -300,7 +297,7 @@ def _unsaved(form: ReviewFormBase, rubric: Rubric, ev: Evaluation) -> dict[str, 
 
 
 @bp.route("/calls/<int:call_id>/review", methods=["GET", "POST"])
-@allow(*REVIEWERS)
+@allow(*STAFF)
 def workspace(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
@@ -352,15 +349,15 @@ def workspace(call_id: int):
     except Invalid as exc:
         db.rollback()
         ev = db.get(Evaluation, ev.id, populate_existing=True)
-        marks = {}
-        if form.action.data == "submit":
+        marks: dict[str, str | Message] = dict(exc.errors) if isinstance(exc, AnswerErrors) else {}
+        if form.action.data == "submit" and not marks:
             marks = {
                 c.id: _("Answer this criterion before submitting.")
                 for c in rubric.criteria()
                 if c.id not in answers and (ev.items.get(c.id) or {}).get("result") not in scorecards.RESULTS
             }
-        problem = exc.message
-        if marks:  # the service lists criterion ids; the page marks the rows instead
+        problem = text(exc.msg)
+        if marks and not isinstance(exc, AnswerErrors):  # the service lists criterion ids; the page marks the rows instead
             problem = _("Not submitted: %(n)d criteria are not answered yet (marked below).", n=len(marks))
         return _render(db, call, ev, form=form, errors=marks, problem=problem, status=400)
     db.commit()
@@ -415,7 +412,7 @@ def _posted_comments(form: ReviewFormBase) -> list[CommentInput]:
 
 
 @bp.route("/calls/<int:call_id>/review/<int:evaluation_id>")
-@allow(*REVIEWERS)
+@allow(*STAFF)
 def view(call_id: int, evaluation_id: int):
     """Any completed review of the call, read-only with its history (staff only)."""
     db = get_db()

@@ -17,7 +17,9 @@ from scoring.model import Answer, Totals
 from scoring.totals import compute
 
 RESULTS = ("pass", "fail", "na")
-# Notes of stored scorecards made before evidence carried the ``searched`` flag.
+# Evidence of scorecards stored before evidence carried the ``searched`` flag: the note's message code, or
+# (before notes had codes) the start of its text.
+_SEARCHED_CODES = frozenset({"evidence.searched", "evidence.searched_not_found", "trigger.no_response_here"})
 _LEGACY_SEARCHED_NOTES = ("检索范围", "之后的回应中未找到")
 
 
@@ -25,6 +27,9 @@ def is_searched(e: dict[str, Any]) -> bool:
     """Evidence that only shows where a rule looked (not a fault said in that turn)."""
     if "searched" in e:
         return bool(e["searched"])
+    code = (e.get("note_message") or {}).get("code") if isinstance(e.get("note_message"), dict) else None
+    if code is not None:
+        return code in _SEARCHED_CODES
     return str(e.get("note") or "").startswith(_LEGACY_SEARCHED_NOTES)
 
 
@@ -48,7 +53,7 @@ class Row:
     machine_points: float | None = None
     needs_review: bool = False
     confidence: float | None = None
-    note: str = ""
+    note: Any = ""  # a stored message dict, or the text of a note stored before notes had codes (|msg)
     cited: list[dict] = field(default_factory=list)
     searched: list[dict] = field(default_factory=list)
     # the answer that counts on this page (machine on the call page, reviewer in the workspace)
@@ -150,7 +155,7 @@ def build(
                     machine_points=m.get("scale_points") if automated else None,
                     needs_review=bool(m.get("needs_review")),
                     confidence=m.get("confidence") if automated else None,
-                    note=str(m.get("note") or "") if automated else "",
+                    note=(m.get("note_message") or m.get("note") or "") if automated else "",
                     cited=cited,
                     searched=searched,
                     result=a.get("result") if a.get("result") in RESULTS else None,
@@ -192,18 +197,14 @@ def build(
 
 def machine_rows(card_data: dict[str, Any] | None, rubric: Rubric) -> dict[str, dict[str, Any]]:
     """The automated scorecard's rows by criterion id, with the answer on each criterion's scale
-    (``scale_points``: a rule's pass is the top of a points/1–5 scale, a fail the bottom)."""
+    (``scale_points``, see ``rubrics.Scale.points_for``)."""
     out: dict[str, dict[str, Any]] = {}
     scales = {c.id: c.scale for c in rubric.criteria()}
     for row in (card_data or {}).get("criteria", []):
         scale = scales.get(row.get("id"))
         if scale is None:
             continue  # a criterion the rubric version no longer has
-        result = row.get("result")
-        points = None
-        if scale.kind != "pass_fail" and result in ("pass", "fail"):
-            points = float(scale.maximum if result == "pass" else scale.minimum)
-        out[row["id"]] = {**row, "scale_points": points}
+        out[row["id"]] = {**row, "scale_points": scale.points_for(row.get("result"))}
     return out
 
 
@@ -220,6 +221,7 @@ def machine_from_items(items: dict[str, dict[str, Any]], card_data: dict[str, An
             "scale_points": it.get("machine_points"),
             "evidence": it.get("evidence") or [],
             "note": it.get("note") or "",
+            "note_message": it.get("note_message"),
             "needs_review": it.get("needs_review"),
             "confidence": conf.get(cid),
             "automated": True,

@@ -10,6 +10,7 @@ from qa_app.db.models import Evaluation, RaterType
 from qa_app.services import evaluations as ev_svc
 from qa_app.services import jobs, processing
 from qa_app.services.evaluations import ItemInput
+from rubrics.messages import render
 
 import factories
 from review_helpers import publish_scales_rubric
@@ -24,7 +25,7 @@ def test_answer_errors_reports_each_criterion_and_leaves_the_evaluation_alone(ap
     errors = ev_svc.answer_errors(
         ev, {"greeting": ItemInput("fail"), "closing": ItemInput("maybe"), "nope": ItemInput("pass")}
     )
-    assert set(errors) == {"greeting", "closing", "nope"} and "reason" in errors["greeting"]
+    assert set(errors) == {"greeting", "closing", "nope"} and "reason" in render(errors["greeting"], "en")
     assert ev_svc.answer_errors(ev, {"greeting": ItemInput("fail", reason="没有报工号")}) == {}
     db.commit()
     assert ev.version == version and ev.items == items and not db.dirty
@@ -62,7 +63,7 @@ def test_manual_and_scaled_criteria(app, db, settings):
     assert ev_svc.answer_errors(ev, answers) == {}
     ev_svc.save(db, ev, actor=reviewer, expected_version=ev.version, answers=answers)
     assert not ev.items["tone"]["overridden"] and not ev.items["courtesy"]["overridden"]
-    assert "reason" in ev_svc.answer_errors(ev, {"courtesy": ItemInput("pass", 2.0)})["courtesy"]
+    assert "reason" in render(ev_svc.answer_errors(ev, {"courtesy": ItemInput("pass", 2.0)})["courtesy"], "en")
 
 
 def test_queue_position(app, db, settings):

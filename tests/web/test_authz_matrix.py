@@ -14,8 +14,9 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
-from qa_app.db.models import AuditEvent, Job
+from qa_app.db.models import AuditEvent, Job, Notification
 from qa_app.services import accounts
+from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 from qa_app.web.access import endpoint_roles
 
@@ -81,6 +82,16 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "playback.peaks": ALL,
     "review.workspace": STAFF,
     "review.view": STAFF,
+    "feedback.evaluation": ALL,
+    "feedback.acknowledge": frozenset({AGENT}),
+    "feedback.dispute": frozenset({AGENT}),
+    "feedback.release_rules": ONLY_ADMIN,
+    "disputes.index": ALL,
+    "disputes.detail": ALL,
+    "disputes.rule": STAFF,
+    "notifications.index": ALL,
+    "notifications.mark_read": ALL,
+    "notifications.open_one": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -101,6 +112,9 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
+    evaluation_id: int = 0  # agent A's released (then disputed) review
+    dispute_id: int = 0
+    notification_id: int = 0  # agent A's
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -109,9 +123,11 @@ class World:
             "agent_id": self.agent_b.id,
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
+            "evaluation_id": self.evaluation_id,
+            "dispute_id": self.dispute_id,
+            "notification_id": self.notification_id,
             "code": "en",
             "fmt": "ogg",
-            "evaluation_id": 999999,  # none: staff get a 404, which the matrix accepts
         }
 
 
@@ -132,7 +148,14 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
     db.commit()
-    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id)
+    # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
+    scored = factories.create_scored_call(db, settings, agent_a)
+    review = ev_svc.start_review(db, scored, factories.create_user(db, QA))
+    ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
+    dispute = ev_svc.dispute(db, review, agent=agent_a.user, criteria={"greeting": "x"}, window_days=7)
+    note = db.scalar(select(Notification).where(Notification.user_id == agent_a.user_id))
+    db.commit()
+    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, review.id, dispute.id, note.id)
     db.close()
     yield w
     dispose(app)

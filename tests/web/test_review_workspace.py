@@ -181,7 +181,7 @@ def test_submit_releases_and_shows_the_read_only_review_with_history(world, db):
     page = _open(client, call)
     assert 'id="review-form"' not in page and 'name="result-greeting"' not in page
     history = page[page.index('id="review-history"') :]
-    for action in ("opened", "saved", "submitted", "released"):
+    for action in ("created", "saved", "submitted", "released to the agent"):
         assert action in visible_text(history), action
     actions = [
         e.action for e in db.scalars(select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id))

@@ -16,7 +16,7 @@ def prepare_playback(ctx: JobContext) -> None:
     with ctx.step() as (db, job):
         call = db.get(Call, job.subject_id)
         if call is None:
-            raise NotFound("通话不存在 / call not found")
+            raise NotFound("calls.not_found")
         db.expunge(call)
     sizes = {}
     for i, fmt in enumerate(playback.FORMATS):
