@@ -10,13 +10,14 @@ others see the row and do nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.periods import period_start as calendar_period_start
 from qa_app.db.base import utcnow
 from qa_app.db.models import DutyRun
 from qa_app.db.session import transaction
@@ -33,14 +34,7 @@ def period_start(now: datetime, every: Period, tz: ZoneInfo) -> datetime:
     local = now.astimezone(tz)
     if every == "hour":
         return local.replace(minute=0, second=0, microsecond=0)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if every == "day":
-        return day
-    if every == "week":
-        return day - timedelta(days=day.weekday())
-    if every == "month":
-        return day.replace(day=1)
-    raise ValueError(f"unknown period {every!r}")
+    return datetime.combine(calendar_period_start(local.date(), every), time(0), tzinfo=tz)
 
 
 def period_key(start: datetime, every: Period) -> str:
