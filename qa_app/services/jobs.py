@@ -214,8 +214,8 @@ def latest_for_call(db: Session, call_id: int) -> Job | None:
 
 def queue_position(db: Session, job: Job) -> int | None:
     """Where a queued job stands: 1 = the next one a worker claims (claims go by id among runnable
-    jobs); None when the job is not waiting in the queue."""
-    if job.state != JobState.QUEUED:
+    jobs); None when the job is not waiting in the queue, or not runnable yet (deferred)."""
+    if job.state != JobState.QUEUED or (job.run_after is not None and job.run_after > utcnow()):
         return None
     ahead = db.scalar(
         select(func.count())

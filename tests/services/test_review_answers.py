@@ -76,3 +76,7 @@ def test_queue_position(app, db, settings):
     db.commit()
     assert claimed.id == queued[0].id and jobs.queue_position(db, claimed) is None
     assert [jobs.queue_position(db, j) for j in queued[1:]] == [1, 2]
+    jobs.defer(db, claimed, 60)  # back in the queue, but not runnable for a minute
+    db.commit()
+    assert jobs.queue_position(db, claimed) is None
+    assert [jobs.queue_position(db, j) for j in queued[1:]] == [1, 2]
