@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.periods import period_key as calendar_period_key
 from coaching.periods import period_start as calendar_period_start
 from qa_app.db.base import utcnow
 from qa_app.db.models import DutyRun
@@ -38,15 +39,10 @@ def period_start(now: datetime, every: Period, tz: ZoneInfo) -> datetime:
 
 
 def period_key(start: datetime, every: Period) -> str:
-    """A stable name for a period: 2026-11-29T08, 2026-11-29, 2026-W48, 2026-11."""
+    """A stable name for a period: 2026-11-29T08, else the calendar key (2026-11-29, 2026-W48, 2026-11)."""
     if every == "hour":
         return start.strftime("%Y-%m-%dT%H")
-    if every == "day":
-        return start.strftime("%Y-%m-%d")
-    if every == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    return start.strftime("%Y-%m")
+    return calendar_period_key(start.date(), every)
 
 
 def fire(db: Session, d: Duty, period: str, *, settings: Settings, worker: str = "") -> int | None:

@@ -40,6 +40,10 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "sampling_plan_created",
+    "sampling_plan_updated",
+    "sampling_run_requested",
+    "review_assignment_skipped",
 )
 
 

@@ -18,6 +18,7 @@ from qa_app.db.models import Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF = frozenset({Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER})
+LEADS = frozenset({Role.ADMIN, Role.TRAINER})  # decide what is sampled (QA reviewers work their queue), see every queue
 
 
 def allow(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -39,6 +39,8 @@ LABELS = {
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
         "prepare_playback": _l("prepare the playback copy"),
+        "sampling_run": _l("sampling run"),
+        "sampling_due": _l("schedule sampling runs"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -125,7 +127,31 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "sampling_plan_created": _l("sampling plan created"),
+        "sampling_plan_updated": _l("sampling plan updated"),
+        "sampling_run_requested": _l("sampling run requested"),
+        "review_assignment_skipped": _l("review assignment skipped"),
     },
+    "sampling_reason": {
+        "critical_failed": _l("critical item failed"),
+        "complaint_risk": _l("complaint risk"),
+        "needs_review": _l("verdicts to check"),
+        "low_score": _l("low score"),
+        "negative_sentiment": _l("negative customer sentiment at the end"),
+        "unreliable_transcript": _l("unreliable transcript"),
+        "long_call": _l("long call"),
+        "new_hire": _l("new hire"),
+        "random": _l("random"),
+    },
+    "sampling_period": {"day": _l("daily"), "week": _l("weekly"), "month": _l("monthly")},
+    "run_state": {
+        "queued": _l("queued"),
+        "running": _l("running"),
+        "done": _l("done"),
+        "failed": _l("failed"),
+    },
+    "run_trigger": {"duty": _l("scheduled"), "manual": _l("by hand")},
+    "assignment_state": {"open": _l("open"), "done": _l("done"), "skipped": _l("skipped")},
 }
 
 

@@ -29,6 +29,7 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
+LEADS = frozenset({ADMIN, TRAINER})
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "notifications.index": ALL,
     "notifications.mark_read": ALL,
     "notifications.open_one": ALL,
+    "sampling.index": LEADS,
+    "sampling.create": LEADS,
+    "sampling.detail": LEADS,
+    "sampling.edit": LEADS,
+    "sampling.run": LEADS,
+    "queue.mine": STAFF,
+    "queue.skip": STAFF,
+    "queue.health": LEADS,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -115,6 +124,8 @@ class World:
     evaluation_id: int = 0  # agent A's released (then disputed) review
     dispute_id: int = 0
     notification_id: int = 0  # agent A's
+    plan_id: int = 0
+    assignment_id: int = 0
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -128,6 +139,8 @@ class World:
             "notification_id": self.notification_id,
             "code": "en",
             "fmt": "ogg",
+            "plan_id": self.plan_id,
+            "assignment_id": self.assignment_id,
         }
 
 
@@ -147,6 +160,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
+    plan = factories.create_sampling_plan(db)
     db.commit()
     # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
     scored = factories.create_scored_call(db, settings, agent_a)
@@ -155,7 +169,22 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     dispute = ev_svc.dispute(db, review, agent=agent_a.user, criteria={"greeting": "x"}, window_days=7)
     note = db.scalar(select(Notification).where(Notification.user_id == agent_a.user_id))
     db.commit()
-    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, review.id, dispute.id, note.id)
+    w = World(
+        app,
+        users,
+        tokens,
+        agent_a,
+        agent_b,
+        call_a,
+        call_b,
+        victim,
+        rubric.id,
+        evaluation_id=review.id,
+        dispute_id=dispute.id,
+        notification_id=note.id,
+        plan_id=plan.id,
+        assignment_id=999999,
+    )
     db.close()
     yield w
     dispose(app)

@@ -16,7 +16,10 @@ from qa_app.db.models.evaluation import (
 )
 from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
 from qa_app.db.models.notification import Notification
+from qa_app.db.models.review_assignment import AssignmentState, ReviewAssignment
 from qa_app.db.models.rubric import RubricVersion
+from qa_app.db.models.sampling_plan import SamplingPeriod, SamplingPlan
+from qa_app.db.models.sampling_run import RUN_PENDING, RunState, RunTrigger, SamplingRun
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
 from qa_app.db.models.transcript import TranscriptRecord
@@ -27,4 +30,6 @@ __all__ = [
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
+    "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
+    "SamplingPlan", "SamplingRun",
 ]
