@@ -3,6 +3,8 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
@@ -20,9 +22,15 @@ def _world(db, settings):
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    for _ in range(4):
+    # minutes apart, just now: always in the plan's current or last complete week (the factories' default,
+    # hours back by a session-wide counter, leaves them before both late in a full run early in a week)
+    now = datetime.now(UTC)
+    for i in range(4):
         agent = factories.create_agent(db, team=team)
-        calls += [factories.create_scored_call(db, settings, agent) for _ in range(2)]
+        calls += [
+            factories.create_scored_call(db, settings, agent, started_at=now - timedelta(minutes=2 * i + j))
+            for j in range(2)
+        ]
     return calls
 
 
