@@ -72,7 +72,8 @@ class CommentInput:
 
 
 class AnswerErrors(Invalid):
-    """Some answers are not acceptable; ``errors`` maps each criterion id to its message."""
+    """Some answers are not acceptable; ``errors`` maps each answer's key to its message: the criterion
+    id (a calibration outcome, answering per call: its form field ``agreed-<call>-<criterion>``)."""
 
     def __init__(self, errors: dict[str, Message]) -> None:
         super().__init__("evaluations.answers_invalid", field=next(iter(errors)), n=len(errors))
@@ -201,7 +202,7 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
-            "note_message": c.get("note_message"),
+            "note_message": c.get("note_message"),  # the note as a message: shown in the reader's language
         }
         for c in card.data.get("criteria", [])
     }
@@ -338,7 +339,17 @@ def _answer_error(c: Criterion, a: ItemInput) -> Message | None:
     return None
 
 
-def _points(c: Criterion, a: ItemInput) -> float | None:
+def answer_errors(crits: dict[str, Criterion], answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What is wrong with each answer (keyed by criterion id) to a rubric's criteria ``crits``: an unknown
+    criterion or an answer that does not fit its scale. Only the unacceptable answers are listed."""
+    errors = {
+        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
+        for cid, a in answers.items()
+    }
+    return {cid: e for cid, e in errors.items() if e is not None}
+
+
+def stored_points(c: Criterion, a: ItemInput) -> float | None:
     """The points an answer stores: none on pass/fail scales and for N/A."""
     return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
 
@@ -347,16 +358,14 @@ def _answered(
     items: dict[str, dict[str, Any]], purpose: str, rubric: Rubric, answers: dict[str, ItemInput]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Message]]:
     """``items`` (copied) with the acceptable answers applied, and the errors by criterion id."""
-    errors: dict[str, Message] = {}
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
+    errors = answer_errors(crits, answers)
     items = {cid: dict(it) for cid, it in items.items()}
     for cid, a in answers.items():
-        c = crits.get(cid)
-        error = msg("evaluations.unknown_criterion") if c is None else _answer_error(c, a)
-        if error is not None:
-            errors[cid] = error
+        if cid in errors:
             continue
-        points = _points(c, a)
+        c = crits[cid]
+        points = stored_points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
@@ -423,9 +432,10 @@ def save(
     return ev
 
 
-def answer_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, Message]:
-    """What ``save`` would refuse (``AnswerErrors.errors``), per criterion id, without touching the
-    evaluation (for forms that show each message next to its criterion)."""
+def save_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What ``save`` would refuse (``AnswerErrors.errors``: ``answer_errors`` plus overrides without a
+    reason), per criterion id, without touching the evaluation (for forms that show each message next to
+    its criterion)."""
     return _answered(ev.items, ev.purpose, _rubric(ev), answers)[1]
 
 
@@ -558,11 +568,7 @@ def rule(
     accepted = {cid: a for cid, a in decisions.items() if cid in disputed and a is not None}
     rubric = _rubric(ev)
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
-    errors = {
-        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
-        for cid, a in accepted.items()
-    }
-    errors = {cid: e for cid, e in errors.items() if e is not None}
+    errors = answer_errors(crits, accepted)
     if errors:
         raise AnswerErrors(errors)
     now = utcnow()
@@ -589,7 +595,7 @@ def rule(
             new.items[cid] = {
                 **new.items.get(cid, {}),
                 "result": a.result,
-                "points": _points(crits[cid], a),
+                "points": stored_points(crits[cid], a),
                 "reason": reason.strip()[:500],
                 "ruling_dispute_id": d.id,
                 "overridden": True,
@@ -608,7 +614,11 @@ def rule(
     )
     d.ruling = {
         cid: (
-            {"accepted": True, "result": decisions[cid].result, "points": _points(crits[cid], decisions[cid])}
+            {
+                "accepted": True,
+                "result": decisions[cid].result,
+                "points": stored_points(crits[cid], decisions[cid]),
+            }
             if decisions.get(cid) is not None
             else {"accepted": False}
         )

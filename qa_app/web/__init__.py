@@ -9,9 +9,11 @@ def register(app: Flask) -> None:
         admin,
         api,
         auth,
+        calibration,
         calls,
         disputes,
         feedback,
+        machine_report,
         main,
         notifications,
         playback,
@@ -37,6 +39,8 @@ def register(app: Flask) -> None:
         review.bp,
         sampling.bp,
         queue.bp,
+        calibration.bp,
+        machine_report.bp,
     ):
         app.register_blueprint(bp)
     access.install(app)

@@ -324,7 +324,7 @@ def workspace(call_id: int):
     answers = answers_from(form, rubric)
     if expected != ev.version:
         return _conflict(db, call, ev, form, rubric)
-    errors = evaluations.answer_errors(ev, answers)
+    errors = evaluations.save_errors(ev, answers)
     if errors:
         return _render(
             db,

@@ -16,17 +16,17 @@ import factories
 from review_helpers import publish_scales_rubric
 
 
-def test_answer_errors_reports_each_criterion_and_leaves_the_evaluation_alone(app, db, settings):
+def test_save_errors_reports_each_criterion_and_leaves_the_evaluation_alone(app, db, settings):
     call = factories.create_scored_call(db, settings, factories.create_agent(db))
     reviewer = factories.create_user(db, "qa_reviewer")
     ev = ev_svc.start_review(db, call, reviewer)
     db.commit()
     version, items = ev.version, {k: dict(v) for k, v in ev.items.items()}
-    errors = ev_svc.answer_errors(
+    errors = ev_svc.save_errors(
         ev, {"greeting": ItemInput("fail"), "closing": ItemInput("maybe"), "nope": ItemInput("pass")}
     )
     assert set(errors) == {"greeting", "closing", "nope"} and "reason" in render(errors["greeting"], "en")
-    assert ev_svc.answer_errors(ev, {"greeting": ItemInput("fail", reason="没有报工号")}) == {}
+    assert ev_svc.save_errors(ev, {"greeting": ItemInput("fail", reason="没有报工号")}) == {}
     db.commit()
     assert ev.version == version and ev.items == items and not db.dirty
 
@@ -60,10 +60,10 @@ def test_manual_and_scaled_criteria(app, db, settings):
         "courtesy": ItemInput("pass", 5.0),
         "tone": ItemInput("pass", 4.0),
     }
-    assert ev_svc.answer_errors(ev, answers) == {}
+    assert ev_svc.save_errors(ev, answers) == {}
     ev_svc.save(db, ev, actor=reviewer, expected_version=ev.version, answers=answers)
     assert not ev.items["tone"]["overridden"] and not ev.items["courtesy"]["overridden"]
-    assert "reason" in render(ev_svc.answer_errors(ev, {"courtesy": ItemInput("pass", 2.0)})["courtesy"], "en")
+    assert "reason" in render(ev_svc.save_errors(ev, {"courtesy": ItemInput("pass", 2.0)})["courtesy"], "en")
 
 
 def test_queue_position(app, db, settings):
