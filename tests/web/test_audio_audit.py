@@ -82,3 +82,16 @@ def test_agent_playing_their_own_call_is_audited_and_others_are_404(app, db):
     assert len(_events(db, own, "audio_play")) == 1
     assert client.get(f"/calls/{other.id}/audio", headers={"Range": "bytes=-1"}).status_code == 404
     assert _events(db, other, "audio_play") == []
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "mp3"])
+def test_playback_copy_served_from_a_range_is_audited_once(login_as, db, call, fmt):
+    client, user = login_as("qa_reviewer")
+    for rng in ("bytes=-100", "bytes=10-"):
+        resp = client.get(f"/calls/{call.id}/stream.{fmt}", headers={"Range": rng})
+        assert resp.status_code == 206
+        resp.close()
+    (event,) = _events(db, call, "audio_play")
+    assert event.user_id == user.id
+    client.get(f"/calls/{call.id}/audio", headers={"Range": "bytes=-10"}).close()  # the original: same listen
+    assert len(_events(db, call, "audio_play")) == 1
