@@ -1,5 +1,5 @@
 """Private files: what the product writes (SQLite database and its -wal/-shm files, the secret key,
-stored audio, upload temp files) is readable by the service account only.
+stored audio and its playback copies, upload temp files) is readable by the service account only.
 
 Every process starts through :func:`qa_app.app.create_app` (web workers, ``flask`` CLI commands, the
 job worker and scheduler), which calls :func:`private_umask` first: files are then created 0600 and
@@ -63,7 +63,7 @@ def secure_instance(instance_dir: Path, data_dir: Path, database_url: str) -> No
     folder, the SQLite database and its companions (0600)."""
     make_private_dir(instance_dir)
     make_private_dir(data_dir)
-    for sub in ("audio", "tmp"):
+    for sub in ("audio", "playback", "tmp"):
         _tighten(data_dir / sub, DIR_MODE)
     for child in instance_dir.iterdir():
         if child.is_file():

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from qa_app.app import create_app
-from qa_app.services import calls
+from qa_app.services import calls, playback
 
 import factories
 
@@ -85,6 +85,18 @@ def test_app_start_tightens_an_old_tree_and_new_files_are_private(tmp_path, migr
 def test_spooled_upload_is_private_whatever_the_umask(tmp_path, loose_umask):
     tmp, _sha, size = calls._spool(io.BytesIO(b"RIFF" + b"\0" * 100), tmp_path / "tmp", 1024)
     assert size == 104 and mode(tmp) == 0o600 and mode(tmp.parent) == 0o700
+
+
+def test_playback_copies_are_private_whatever_the_umask(app, db, loose_umask):
+    settings = app.extensions["qa_settings"]
+    call = factories.create_call(db, settings, factories.create_agent(db))
+    made = [playback.prepare(settings, call, fmt) for fmt in playback.FORMATS]
+    playback.waveform(settings, call)
+    made += list(made[0].parent.glob("*.peaks.json"))
+    assert len(made) == 3
+    for path in made:
+        assert mode(path) == 0o600, path.name
+    assert mode(made[0].parent) == 0o700
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
