@@ -220,3 +220,30 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
                 click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")
+
+    @app.cli.command("gap-report")
+    @click.argument("verdicts", type=click.Path(path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list, one object per criterion")
+    @click.option(
+        "--min-sample",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="non-N/A verdicts each cohort needs on a criterion before a rate and gap are shown",
+    )
+    def gap_report_cmd(verdicts: Path, as_json: bool, min_sample: int) -> None:
+        """New-hire vs veteran pass-rate gap per criterion from a CSV (agent,cohort,criterion,result,date)."""
+        from coaching import gap_report
+
+        try:
+            rows = gap_report.gap_report(
+                gap_report.parse_verdicts_csv(gap_report.decode(verdicts.read_bytes())), min_sample=min_sample
+            )
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {verdicts}: {exc.strerror or exc}") from exc
+        except gap_report.GapReportInputError as exc:
+            raise click.ClickException(f"{verdicts}: bad input\n{exc}") from exc
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            click.echo(gap_report.format_table(rows, min_sample=min_sample))
