@@ -2,6 +2,15 @@
 
 from qa_app.db.models.audit import AuditEvent
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
+from qa_app.db.models.coaching import (
+    CLOSED_STATES,
+    CoachingPlan,
+    CoachingSession,
+    ItemKind,
+    PlanEvaluation,
+    PlanItem,
+    PlanState,
+)
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
     COMPLETED,
@@ -15,6 +24,7 @@ from qa_app.db.models.evaluation import (
     RubricSettings,
 )
 from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
+from qa_app.db.models.knowledge import KnowledgeArticle, KnowledgeTag
 from qa_app.db.models.notification import Notification
 from qa_app.db.models.rubric import RubricVersion
 from qa_app.db.models.scorecard import AutoScorecard
@@ -27,4 +37,6 @@ __all__ = [
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
+    "CLOSED_STATES", "CoachingPlan", "CoachingSession", "ItemKind", "KnowledgeArticle", "KnowledgeTag",
+    "PlanEvaluation", "PlanItem", "PlanState",
 ]
