@@ -40,6 +40,11 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "coaching_plan_created",
+    "coaching_plan_closed",
+    "coaching_session_held",
+    "knowledge_article_created",
+    "knowledge_article_edited",
 )
 
 
