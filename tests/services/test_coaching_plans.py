@@ -306,3 +306,41 @@ def test_update_and_cancel(db, world):
         coaching.cancel_plan(db, plan, actor=world.trainer, reason="again", now=NOW)
     # a cancelled plan no longer blocks a new plan on the same criterion
     _plan(db, world)
+
+
+def test_effect_report_compares_with_uncoached_agents_of_the_same_cohort(db, world):
+    start = NOW - timedelta(days=30)
+    plan = coaching.create_plan(db, world.plan_input(), trainer=world.trainer, ctx=ctx(start))
+    thin = coaching.create_plan(
+        db, world.plan_input(agent_id=world.other.id, criteria=["closing"]), trainer=world.trainer, ctx=ctx(start)
+    )
+    comparison = [factories.create_agent(db, team=world.team, hire_date=date(2026, 9, 20)) for _ in range(2)]
+    for day in range(1, 21):
+        before, after = start - timedelta(days=day), start + timedelta(days=day)
+        # coached: 30% before, 90% after; comparison: 50% before and after
+        factories.create_evaluated_call(db, world.newbie, {"greeting": "pass" if day % 10 < 3 else "fail"}, started_at=before)
+        factories.create_evaluated_call(db, world.newbie, {"greeting": "fail" if day % 10 == 0 else "pass"}, started_at=after)
+        for a in comparison:
+            factories.create_evaluated_call(db, a, {"greeting": "pass" if day % 2 else "fail"}, started_at=before)
+            factories.create_evaluated_call(db, a, {"greeting": "pass" if day % 2 else "fail"}, started_at=after)
+    factories.create_evaluated_call(db, world.other, {"closing": "pass"}, started_at=start + timedelta(days=1))
+    for p in (plan, thin):
+        p.state, p.closed_at = PlanState.MET, NOW - timedelta(days=5)
+    db.commit()
+
+    report = coaching_insights.effect_report(db, ctx(), rubric_key=KEY)
+    rows = {r.plan.id: r for r in report.rows}
+    e = rows[plan.id].estimate
+    assert (e.coached_before.n, e.coached_after.n) == (20, 20)
+    assert e.comparison_agents == 2  # the other new hire has a plan of their own: not a comparison
+    assert e.did == pytest.approx((0.9 - 0.3) - (0.5 - 0.5))
+    assert e.verdict == "improved" and e.ci.low > 0
+    assert rows[plan.id].after.end == start + timedelta(days=28)  # closed earlier: 28 days after the start
+    assert rows[thin.id].estimate.verdict == "not_enough_data" and rows[thin.id].estimate.did is None
+    by_trainer = {s.key: s for s in report.by_trainer}
+    assert by_trainer[world.trainer.id].plans == 2 and by_trainer[world.trainer.id].measured == 1
+    assert {s.key for s in report.by_criterion} == {"greeting", "closing"}
+    # active and cancelled plans are not measured
+    coaching.cancel_plan(db, coaching.create_plan(db, world.plan_input(criteria=["empathy"]), trainer=world.trainer, ctx=ctx()),
+                         actor=world.trainer, reason="x", now=NOW)
+    assert len(coaching_insights.effect_report(db, ctx(), rubric_key=KEY).rows) == 2
