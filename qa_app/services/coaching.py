@@ -34,6 +34,7 @@ from qa_app.db.models import (
     PlanState,
     Purpose,
     Role,
+    TranscriptRecord,
     User,
 )
 from qa_app.services import audit, notifications, verdicts
@@ -79,6 +80,17 @@ def get_item(db: Session, plan: CoachingPlan, item_id: int) -> PlanItem:
     if item is None or item.plan_id != plan.id:
         raise NotFound("学习项不存在 / learning item not found")
     return item
+
+
+def exemplar_item(db: Session, plan: CoachingPlan, item_id: int) -> tuple[PlanItem, Call, dict | None]:
+    """An exemplar item of a plan the user may read, its call and the call's transcript. This is how an
+    agent listens to a veteran's call: only calls a trainer put into the agent's own plan."""
+    item = get_item(db, plan, item_id)
+    call = db.get(Call, item.call_id) if item.kind == ItemKind.EXEMPLAR_CALL and item.call_id else None
+    if call is None:
+        raise NotFound("示范通话不存在 / exemplar call not found")
+    transcript = db.scalar(select(TranscriptRecord.data).where(TranscriptRecord.call_id == call.id))
+    return item, call, transcript
 
 
 def get_session(db: Session, session_id: int, user: User) -> CoachingSession:

@@ -37,6 +37,7 @@ from qa_app.db.models import (
     CallStatus,
     CoachingPlan,
     PlanState,
+    RubricVersion,
 )
 from qa_app.services import rubrics, verdicts
 from qa_app.settings import Settings
@@ -79,8 +80,17 @@ class RubricInfo:
         return (t.get("en") if lang.startswith("en") else t.get("zh")) or criterion
 
 
-def rubric_info(db: Session) -> RubricInfo:
+def rubric_info(db: Session, rubric_key: str | None = None) -> RubricInfo:
+    """The default rubric (or the newest published version of ``rubric_key``, for an older plan)."""
     version = rubrics.default_version(db)
+    if rubric_key and rubric_key != version.rubric_key:
+        other = db.scalar(
+            select(RubricVersion)
+            .where(RubricVersion.rubric_key == rubric_key, RubricVersion.status.in_(("published", "archived")))
+            .order_by(RubricVersion.version.desc())
+            .limit(1)
+        )
+        version = other or version
     titles = rubrics.criterion_titles(version)
     return RubricInfo(version.rubric_key, list(titles), titles)
 

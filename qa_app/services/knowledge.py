@@ -224,3 +224,13 @@ def all_tags(db: Session) -> list[str]:
             .order_by(KnowledgeTag.tag)
         )
     )
+
+
+def choices_for(db: Session, criteria: Sequence[str], *, limit: int = 200) -> list[KnowledgeArticle]:
+    """Active articles for a picker: those tagged with ``criteria`` first, then the rest by title."""
+    tagged = for_criteria(db, criteria, limit=limit)
+    seen = {a.id for a in tagged}
+    rest = db.scalars(
+        select(KnowledgeArticle).where(KnowledgeArticle.active.is_(True)).order_by(KnowledgeArticle.title).limit(limit)
+    )
+    return tagged + [a for a in rest if a.id not in seen]

@@ -32,6 +32,7 @@ LABELS = {
         "process_call": _l("transcribe and score"),
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
+        "coaching_followup": _l("coaching follow-up"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -76,6 +77,34 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "coaching_plan_created": _l("coaching plan created"),
+        "coaching_plan_closed": _l("coaching plan closed"),
+        "coaching_session_held": _l("coaching session held"),
+        "knowledge_article_created": _l("knowledge article created"),
+        "knowledge_article_edited": _l("knowledge article edited"),
+    },
+    "coaching_plan_state": {
+        "active": _l("active"),
+        "met": _l("target met"),
+        "not_met": _l("target not met"),
+        "cancelled": _l("cancelled"),
+    },
+    "coaching_session_state": {
+        "scheduled": _l("scheduled"),
+        "held": _l("held"),
+        "cancelled": _l("cancelled"),
+    },
+    "coaching_item_kind": {
+        "article": _l("knowledge article"),
+        "exemplar_call": _l("exemplar call"),
+        "task": _l("task"),
+    },
+    "cohort": {"new_hire": _l("New hire"), "veteran": _l("Veteran")},
+    "effect_verdict": {
+        "improved": _l("improved more than the comparison"),
+        "worse": _l("fell behind the comparison"),
+        "no_evidence": _l("inconclusive (the interval includes 0)"),
+        "not_enough_data": _l("not enough data"),
     },
 }
 

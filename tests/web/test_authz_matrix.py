@@ -8,6 +8,7 @@ fails ``test_declared_roles_match_the_matrix``. Each (endpoint, role) pair is th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,9 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
+MANAGERS = frozenset({ADMIN, TRAINER})  # coaching: trainers / team leads and admins
+COACHED = frozenset({ADMIN, TRAINER, AGENT})  # a plan's pages: managers, and the agent for their own plan
+ONLY_AGENT = frozenset({AGENT})
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,33 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "coaching.index": MANAGERS,
+    "coaching.new_plan": MANAGERS,
+    "coaching.plans": MANAGERS,
+    "coaching.plan": COACHED,
+    "coaching.plan_update": MANAGERS,
+    "coaching.plan_recheck": MANAGERS,
+    "coaching.plan_cancel": MANAGERS,
+    "coaching.plan_acknowledge": ONLY_AGENT,
+    "coaching.item_add": MANAGERS,
+    "coaching.item_remove": MANAGERS,
+    "coaching.item_done": ONLY_AGENT,
+    "coaching.exemplar": COACHED,
+    "coaching.exemplar_audio": COACHED,
+    "coaching.session_add": MANAGERS,
+    "coaching.sessions": MANAGERS,
+    "coaching.session": COACHED,
+    "coaching.session_record": MANAGERS,
+    "coaching.session_reschedule": MANAGERS,
+    "coaching.session_cancel": MANAGERS,
+    "coaching.session_acknowledge": ONLY_AGENT,
+    "coaching.me": ONLY_AGENT,
+    "coaching.effect": MANAGERS,
+    "coaching.effect_csv": MANAGERS,
+    "knowledge.index": ALL,
+    "knowledge.article": ALL,
+    "knowledge.new": MANAGERS,
+    "knowledge.edit": MANAGERS,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -97,6 +128,10 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
+    plan_id: int
+    item_id: int
+    session_id: int
+    article_id: int
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -105,6 +140,10 @@ class World:
             "agent_id": self.agent_b.id,
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
+            "plan_id": self.plan_id,  # agent A's plan
+            "item_id": self.item_id,  # an exemplar call (agent B's call) in it
+            "session_id": self.session_id,
+            "article_id": self.article_id,
             "code": "en",
         }
 
@@ -125,11 +164,33 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
+    plan, item, session, article = _coaching_rows(db, users[TRAINER], agent_a, call_b)
     db.commit()
-    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id)
+    w = World(
+        app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, plan, item, session, article
+    )
     db.close()
     yield w
     dispose(app)
+
+
+def _coaching_rows(db, trainer, agent, exemplar_call) -> tuple[int, int, int, int]:
+    """Agent A's coaching plan with an exemplar item (agent B's call) and a session; one article."""
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import CoachingPlan, CoachingSession, KnowledgeArticle, PlanItem
+
+    now = utcnow()
+    plan = CoachingPlan(
+        agent_id=agent.id, trainer_id=trainer.id, rubric_key="telecom_service", criteria=["greeting"],
+        target_rate=0.8, target_calls=10, starts_at=now, due_date=now.date() + timedelta(days=30),
+    )
+    plan.items.append(PlanItem(kind="exemplar_call", call_id=exemplar_call.id, criterion="greeting", cue_start=0.2,
+                               cue_end=0.8, title="您好"))
+    plan.sessions.append(CoachingSession(scheduled_at=now + timedelta(days=1), topic="陪听"))
+    article = KnowledgeArticle(title="标准开场白", body="您好，很高兴为您服务", created_by_id=trainer.id)
+    db.add_all([plan, article])
+    db.flush()
+    return plan.id, plan.items[0].id, plan.sessions[0].id, article.id
 
 
 def _rules(app: Flask):

@@ -42,6 +42,7 @@ def scene(app, settings):
     call = factories.create_call(db, settings, agent)
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
+    coaching_ids = _coaching_scene(db, victim, agent, call)
     db.commit()
     db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
@@ -89,6 +90,24 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "coaching.new_plan": lambda: {
+            "action": "create", "criteria": "greeting", "target_rate": "80", "target_calls": "10",
+            "due_date": "2030-01-01",
+        },
+        "coaching.plan_update": lambda: {"goal": "x", "due_date": "2030-01-01"},
+        "coaching.plan_recheck": lambda: {},
+        "coaching.plan_cancel": lambda: {"reason": "x"},
+        "coaching.plan_acknowledge": lambda: {},
+        "coaching.item_add": lambda: {"kind": "task", "title": "x"},
+        "coaching.item_remove": lambda: {},
+        "coaching.item_done": lambda: {"done": "1"},
+        "coaching.session_add": lambda: {"scheduled_at": "2030-01-01T09:00", "topic": "x"},
+        "coaching.session_record": lambda: {"held_at": "2026-11-01T09:00", "notes": "x"},
+        "coaching.session_reschedule": lambda: {"scheduled_at": "2030-01-01T09:00"},
+        "coaching.session_cancel": lambda: {},
+        "coaching.session_acknowledge": lambda: {},
+        "knowledge.new": lambda: {"title": "x", "body": "y", "active": "y"},
+        "knowledge.edit": lambda: {"title": "x", "body": "y", "active": "y"},
     }
     params = {
         "call_id": call.id,
@@ -97,6 +116,7 @@ def scene(app, settings):
         "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
+        **coaching_ids,
     }
     return {
         "admin": admin,
@@ -107,6 +127,27 @@ def scene(app, settings):
         "agent": agent,
         "wav": wav,
     }
+
+
+def _coaching_scene(db, trainer, agent, call) -> dict[str, int]:
+    """A coaching plan with a task and a scheduled session, and an article (targets of the coaching POSTs)."""
+    from datetime import timedelta
+
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import CoachingPlan, CoachingSession, KnowledgeArticle, PlanItem
+
+    now = utcnow()
+    plan = CoachingPlan(
+        agent_id=agent.id, trainer_id=trainer.id, rubric_key="telecom_service", criteria=["greeting"],
+        target_rate=0.8, target_calls=10, starts_at=now, due_date=now.date() + timedelta(days=30),
+    )
+    plan.items.append(PlanItem(kind="task", title="跟读"))
+    plan.sessions.append(CoachingSession(scheduled_at=now + timedelta(days=1)))
+    article = KnowledgeArticle(title="开场白", body="您好")
+    db.add_all([plan, article])
+    db.flush()
+    return {"plan_id": plan.id, "item_id": plan.items[0].id, "session_id": plan.sessions[0].id,
+            "article_id": article.id}
 
 
 def snapshot(app) -> dict[str, list]:

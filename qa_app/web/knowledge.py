@@ -1,0 +1,149 @@
+"""Knowledge base pages: search and read (everyone), write (trainers and admins).
+
+Article bodies are Markdown rendered by markdown-it-py with raw HTML turned off (typed HTML shows as
+text), images off (the CSP would block outside images anyway) and its default link check (no
+``javascript:`` or ``data:`` links).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from qa_app.app import get_db
+from qa_app.db.models import Role
+from qa_app.services import knowledge
+from qa_app.services.coaching_insights import rubric_info
+from qa_app.services.errors import ServiceError
+from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.coaching_forms import ArticleForm
+from qa_app.web.forms import choices
+from qa_app.web.params import int_arg
+
+bp = Blueprint("knowledge", __name__, url_prefix="/knowledge")
+EDITORS = (Role.ADMIN, Role.TRAINER)
+_MD = MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+@bp.app_template_filter("markdown")
+def render_markdown(text: str | None) -> Markup:
+    return Markup(_MD.render(text or ""))  # noqa: S704 - markdown-it escapes raw HTML (html=False)
+
+
+def _criteria_choices(form: ArticleForm, info, current: list[str]) -> None:  # noqa: ANN001
+    lang = get_locale().language
+    ids = list(dict.fromkeys([*info.order, *current]))
+    form.criteria.choices = choices((c, info.title(c, lang)) for c in ids)
+
+
+@bp.route("/")
+@allow(*ALL_ROLES)
+def index():
+    db = get_db()
+    info = rubric_info(db)
+    q = request.args.get("q", "").strip()[:200]
+    criterion = request.args.get("criterion") or None
+    criterion = criterion if criterion in info.titles else None
+    tag = (request.args.get("tag") or "").strip()[:64] or None
+    editor = current_user.role in EDITORS
+    inactive = editor and request.args.get("inactive") == "1"
+    result = knowledge.search(
+        db, current_user, query=q, criterion=criterion, tag=tag, include_inactive=inactive,
+        page=int_arg("page", maximum=10_000) or 1,
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "knowledge/index.html", result=result, q=q, criterion=criterion, tag=tag, inactive=inactive,
+        tags=knowledge.all_tags(db), info=info, lang=get_locale().language, editor=editor, args=args,
+    )
+
+
+@bp.route("/<int:article_id>")
+@allow(*ALL_ROLES)
+def article(article_id: int):
+    db = get_db()
+    a = knowledge.get(db, article_id, current_user)
+    return render_template(
+        "knowledge/article.html", a=a, info=rubric_info(db), lang=get_locale().language,
+        editor=current_user.role in EDITORS,
+    )
+
+
+def _input(form: ArticleForm) -> knowledge.ArticleInput:
+    return knowledge.ArticleInput(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        criteria=form.criteria.data or [],
+        tags=knowledge.parse_tags(form.tags.data or ""),
+        active=bool(form.active.data),
+    )
+
+
+def _field_error(form: ArticleForm, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*EDITORS)
+def new():
+    db = get_db()
+    info = rubric_info(db)
+    form = ArticleForm()
+    if request.method == "GET":
+        picked = [c for c in request.args.getlist("criterion") if c in info.titles]
+        form.criteria.data = picked
+    _criteria_choices(form, info, [])
+    if form.validate_on_submit():
+        try:
+            a = knowledge.create(db, _input(form), actor=current_user, known_criteria=info.order)
+            db.commit()
+        except ServiceError as exc:
+            db.rollback()
+            _field_error(form, exc)
+        else:
+            flash(_("Article published.") if a.active else _("Article saved as a draft."), "success")
+            return redirect(url_for("knowledge.article", article_id=a.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("knowledge/edit.html", form=form, a=None), status
+
+
+@bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
+@allow(*EDITORS)
+def edit(article_id: int):
+    db = get_db()
+    info = rubric_info(db)
+    a = knowledge.get(db, article_id, current_user)
+    if request.method == "GET":
+        form = ArticleForm(
+            data={
+                "title": a.title, "body": a.body, "criteria": a.criteria, "tags": ", ".join(a.free_tags),
+                "active": a.active, "version": str(a.version),
+            }
+        )
+    else:
+        form = ArticleForm()
+    _criteria_choices(form, info, a.criteria)
+    if form.validate_on_submit():
+        version = form.version.data or ""
+        try:
+            knowledge.update(
+                db, a, _input(form), actor=current_user,
+                expected_version=int(version) if version.isdigit() else None, known_criteria=info.order,
+            )
+            db.commit()
+        except ServiceError as exc:
+            db.rollback()
+            _field_error(form, exc)
+        else:
+            flash(_("Article saved."), "success")
+            return redirect(url_for("knowledge.article", article_id=a.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("knowledge/edit.html", form=form, a=a), status
