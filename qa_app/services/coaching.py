@@ -153,6 +153,17 @@ def sessions_to_acknowledge(db: Session, agent_id: int) -> list[CoachingSession]
     )
 
 
+def criteria_in_active_plans(db: Session, agent_id: int) -> dict[str, int]:
+    """Criterion -> id of the agent's active plan that already coaches it."""
+    return {
+        c: p.id
+        for p in db.scalars(
+            select(CoachingPlan).where(CoachingPlan.agent_id == agent_id, CoachingPlan.state == PlanState.ACTIVE)
+        )
+        for c in p.criteria
+    }
+
+
 def motivating_evaluations(db: Session, plan: CoachingPlan) -> list[Evaluation]:
     ids = [link.evaluation_id for link in plan.evaluation_links]
     if not ids:

@@ -79,6 +79,10 @@ class RubricInfo:
             return criterion
         return (t.get("en") if lang.startswith("en") else t.get("zh")) or criterion
 
+    def titles_of(self, criteria: Sequence[str], lang: str) -> str:
+        """Several criteria as one phrase: 开场白、结束语 / Greeting, Closing."""
+        return (", " if lang.startswith("en") else "、").join(self.title(c, lang) for c in criteria)
+
 
 def rubric_info(db: Session, rubric_key: str | None = None) -> RubricInfo:
     """The default rubric (or the newest published version of ``rubric_key``, for an older plan)."""
@@ -171,13 +175,14 @@ def overview(
     for a in agents:
         g = by_agent.get(a.id)
         shown = [x for x in (g.gaps if g else ()) if x.enough_data][:top]
+        covered = {c for p in plans.get(a.id, []) for c in p.criteria}
         rows.append(
             AgentRow(
                 agent=a,
                 cohort=verdicts.cohort_of(a.hire_date, ctx.today, ctx.new_hire_days),
                 scored_calls=calls.get(a.id, 0),
                 gaps=shown,
-                suggested=suggest(g),
+                suggested=[c for c in suggest(g, limit=10) if c not in covered][:3],
                 active_plans=plans.get(a.id, []),
             )
         )
@@ -277,10 +282,13 @@ def usual_queue(db: Session, agent_id: int) -> str | None:
 
 
 def _cue(item: dict) -> tuple[float | None, float | None, str]:
-    for e in item.get("evidence") or []:
-        if isinstance(e, dict) and isinstance(e.get("start"), int | float):
-            end = e.get("end") if isinstance(e.get("end"), int | float) else e["start"]
-            return float(e["start"]), float(end), str(e.get("text") or e.get("quote") or "")[:300]
+    """Where to start listening: the agent's own words when the evidence cites them (empathy cites the
+    upset customer first, then the agent's answer), else the first cited span."""
+    spans = [e for e in item.get("evidence") or [] if isinstance(e, dict) and isinstance(e.get("start"), int | float)]
+    spans.sort(key=lambda e: e.get("role") != "agent")  # stable: agent spans first, in their order
+    for e in spans:
+        end = e.get("end") if isinstance(e.get("end"), int | float) else e["start"]
+        return float(e["start"]), float(end), str(e.get("text") or e.get("quote") or "")[:300]
     return None, None, ""
 
 

@@ -161,6 +161,8 @@ def new_plan():
     if agent is None or not agent.active:
         raise NotFound("坐席不存在 / agent not found")
     gaps, suggested = coaching_insights.agent_gap_list(db, ctx, agent, rubric_key=info.key)
+    busy = coaching.criteria_in_active_plans(db, agent.id)
+    suggested = [c for c in suggested if c not in busy]
     form = PlanForm()
     form.criteria.choices = choices((c, info.title(c, lang)) for c in info.order)
     if request.method == "GET":
@@ -225,6 +227,7 @@ def new_plan():
         lang=lang,
         gaps={g.criterion: g for g in gaps},
         suggested=suggested,
+        busy=busy,
         picked=picked,
         articles=articles,
         exemplars=exemplars,
@@ -510,7 +513,8 @@ def session(session_id: int):
     manager = _is_manager()
     record_form = reschedule_form = None
     if manager and s.state == "scheduled":
-        record_form = SessionRecordForm(data={"held_at": s.scheduled_at.astimezone(_tz()).replace(tzinfo=None)})
+        held = min(s.scheduled_at, ctx.now)  # a session is recorded after it took place
+        record_form = SessionRecordForm(data={"held_at": held.astimezone(_tz()).replace(tzinfo=None)})
         reschedule_form = SessionForm(
             data={"scheduled_at": s.scheduled_at.astimezone(_tz()).replace(tzinfo=None), "topic": s.topic}
         )

@@ -34,6 +34,13 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(_MD.render(text or ""))  # noqa: S704 - markdown-it escapes raw HTML (html=False)
 
 
+@bp.app_template_filter("markdown_excerpt")
+def markdown_excerpt(text: str | None, length: int = 160) -> str:
+    """Plain text of the rendered Markdown (no ``##`` or ``**`` in the list), cut to ``length``."""
+    plain = render_markdown(text).striptags()
+    return plain if len(plain) <= length else plain[: length - 1] + "…"
+
+
 def _criteria_choices(form: ArticleForm, info, current: list[str]) -> None:  # noqa: ANN001
     lang = get_locale().language
     ids = list(dict.fromkeys([*info.order, *current]))
