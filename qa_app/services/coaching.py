@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from coaching import FollowUpTarget, check_followup
@@ -103,14 +103,19 @@ def get_session(db: Session, session_id: int, user: User) -> CoachingSession:
 
 def plans_for_agent(db: Session, agent_id: int) -> list[CoachingPlan]:
     return list(
-        db.scalars(select(CoachingPlan).where(CoachingPlan.agent_id == agent_id).order_by(CoachingPlan.id.desc()))
+        db.scalars(
+            select(CoachingPlan)
+            .options(selectinload(CoachingPlan.items))
+            .where(CoachingPlan.agent_id == agent_id)
+            .order_by(CoachingPlan.id.desc())
+        )
     )
 
 
 def list_plans(
     db: Session, *, state: str | None = None, trainer_id: int | None = None, agent_id: int | None = None
 ) -> list[CoachingPlan]:
-    stmt = select(CoachingPlan)
+    stmt = select(CoachingPlan).options(selectinload(CoachingPlan.agent), selectinload(CoachingPlan.trainer))
     if state:
         stmt = stmt.where(CoachingPlan.state == state)
     if trainer_id:
@@ -125,6 +130,10 @@ def open_sessions(db: Session, *, agent_id: int | None = None, trainer_id: int |
     stmt = (
         select(CoachingSession)
         .join(CoachingPlan, CoachingPlan.id == CoachingSession.plan_id)
+        .options(
+            selectinload(CoachingSession.plan).selectinload(CoachingPlan.agent),
+            selectinload(CoachingSession.plan).selectinload(CoachingPlan.trainer),
+        )
         .where(
             CoachingSession.held_at.is_(None),
             CoachingSession.cancelled_at.is_(None),

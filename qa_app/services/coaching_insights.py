@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from coaching import (
     DEFAULT_MIN_SAMPLE,
@@ -160,7 +160,7 @@ def overview(
     """Active agents (of a team) with their largest gaps and active plans; agents with the largest
     credible gap first, agents without enough data last."""
     by_agent, calls = _gap_model(db, ctx, rubric_key, days=days, min_sample=min_sample)
-    stmt = select(Agent).where(Agent.active.is_(True))
+    stmt = select(Agent).options(selectinload(Agent.team)).where(Agent.active.is_(True))
     if team_id:
         stmt = stmt.where(Agent.team_id == team_id)
     agents = list(db.scalars(stmt.order_by(Agent.employee_no)))
@@ -424,7 +424,14 @@ def effect_report(
 ) -> EffectReport:
     """Difference-in-differences of every closed (met / not met) plan, per criterion, against similar
     uncoached agents (same cohort at the plan's start, no plan of their own overlapping the periods)."""
-    plans = list(db.scalars(select(CoachingPlan).where(CoachingPlan.rubric_key == rubric_key).order_by(CoachingPlan.id)))
+    plans = list(
+        db.scalars(
+            select(CoachingPlan)
+            .options(selectinload(CoachingPlan.agent), selectinload(CoachingPlan.trainer))
+            .where(CoachingPlan.rubric_key == rubric_key)
+            .order_by(CoachingPlan.id)
+        )
+    )
     spans: dict[int, tuple[Window, Window]] = {p.id: _spans(p, ctx.now) for p in plans}
     every = [
         PlanSpan(p.id, p.trainer_id or 0, p.agent_id, c, *spans[p.id]) for p in plans for c in (p.criteria or [])
