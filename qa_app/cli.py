@@ -73,7 +73,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                     actor=None,
                 )
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         click.echo(f"created {role} {username}")
 
     @app.cli.command("seed-demo")
@@ -103,6 +103,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
         from qa_app.db.models import Call
         from qa_app.services import importer, processing
+        from rubrics.messages import render
 
         settings = _settings()
         try:
@@ -119,7 +120,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         for line, call_id in report.duplicates:
             click.echo(f"line {line}: already imported (call {call_id})")
         for line, reason in report.errors:
-            click.echo(f"line {line}: ERROR {reason}", err=True)
+            click.echo(f"line {line}: ERROR {render(reason, 'en')}", err=True)
         click.echo(
             f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
             f"{len(report.errors)} rejected"
@@ -133,12 +134,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
     def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
         """Process transcription and scoring jobs."""
-        import os
-
-        # CTranslate2 and torch each bring an OpenMP runtime; spinning waiters make them starve each other.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+        _settings().prepare_worker_process()
         from qa_app.jobs import scheduler as sched_mod
         from qa_app.jobs import worker
 
@@ -181,7 +177,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         try:
             start, end = timeparse.day_range(date_from, date_to, _settings().timezone)
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         with transaction(_factory()) as db:
             job_id = processing.request_rescore_range(
                 db, start, end, actor=None, rubric_version_id=rubric_version
@@ -198,28 +194,31 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     def transcribe_cmd(audio: Path, out: Path, language: str, channels: str) -> None:
         """Run the full speech pipeline on one file (no database) and write the transcript JSON."""
         from transcription.cli import transcribe_file
-        from transcription.config import SpeechConfig
 
-        config = SpeechConfig.from_mapping(dict(_settings().speech_env))
-        transcript = transcribe_file(audio, out, language=language, channels=channels, config=config)
+        transcript = transcribe_file(
+            audio, out, language=language, channels=channels, config=_settings().speech
+        )
         click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
 
     @app.cli.command("score")
     @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
     @click.option("--rubric", default=None, help="a rubric YAML path or a shipped rubric name")
-    def score_cmd(transcript: Path, as_json: bool, rubric: str | None) -> None:
+    @click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of the verdict notes"
+    )
+    def score_cmd(transcript: Path, as_json: bool, rubric: str | None, lang: str) -> None:
         """Score a transcript JSON against a rubric (no database) and print the scorecard."""
         from scoring.cli import score_file
 
-        card = score_file(transcript, rubric)
+        card = score_file(transcript, rubric, lang=lang)
         if as_json:
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
-                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")
+                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")
 
     @app.cli.command("gap-report")
     @click.argument("verdicts", type=click.Path(path_type=Path))

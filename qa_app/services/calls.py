@@ -21,6 +21,7 @@ from qa_app.db.session import delete_on_rollback
 from qa_app.services import audit
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
+from rubrics.messages import Message
 from transcription.audio import AudioError, probe
 
 DIRECTIONS = ("inbound", "outbound")
@@ -59,20 +60,18 @@ def hash_customer_ref(settings: Settings, ref: str | None) -> str | None:
 
 def _validate_meta(db: Session, meta: CallMeta) -> Agent:
     if meta.direction not in DIRECTIONS:
-        raise Invalid(f"方向无效 / direction must be one of {', '.join(DIRECTIONS)}", field="direction")
+        raise Invalid("calls.bad_direction", field="direction", allowed=list(DIRECTIONS))
     if meta.language not in LANGUAGES:
-        raise Invalid(f"语言无效 / language must be one of {', '.join(LANGUAGES)}", field="language")
+        raise Invalid("calls.bad_language", field="language", allowed=list(LANGUAGES))
     if meta.channel_layout not in LAYOUTS:
-        raise Invalid(
-            f"声道布局无效 / channel layout must be one of {', '.join(LAYOUTS)}", field="channel_layout"
-        )
+        raise Invalid("calls.bad_layout", field="channel_layout", allowed=list(LAYOUTS))
     if meta.started_at.tzinfo is None:
-        raise Invalid("通话时间缺少时区 / start time needs a time zone", field="started_at")
+        raise Invalid("calls.start_needs_timezone", field="started_at")
     agent = db.get(Agent, meta.agent_id)
     if agent is None:
-        raise NotFound("坐席不存在 / agent not found", field="agent_id")
+        raise NotFound("accounts.agent_not_found", field="agent_id")
     if not agent.active:
-        raise Invalid("坐席已停用 / agent is deactivated", field="agent_id")
+        raise Invalid("calls.agent_inactive", field="agent_id")
     return agent
 
 
@@ -87,11 +86,7 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
             while chunk := src.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise Invalid(
-                        f"文件超过 {max_bytes // (1024 * 1024)} MB 上限 / file exceeds the "
-                        f"{max_bytes // (1024 * 1024)} MB limit",
-                        field="audio",
-                    )
+                    raise Invalid("calls.file_too_large", field="audio", mb=max_bytes // (1024 * 1024))
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -121,12 +116,14 @@ def ingest(
         try:
             info = probe(tmp, max_duration=settings.max_audio_minutes * 60)
         except AudioError as exc:
-            raise Invalid(f"{filename}: {exc.message}", field="audio") from exc
+            reason = Message(f"audio.{exc.key}", exc.params)
+            raise Invalid("calls.bad_audio", field="audio", filename=filename, reason=reason) from exc
         if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
             raise Invalid(
-                f"{filename}: 立体声布局需要双声道音频 / a stereo layout needs a 2-channel file "
-                f"(this one has {info.channels})",
+                "calls.stereo_needs_two_channels",
                 field="channel_layout",
+                filename=filename,
+                channels=info.channels,
             )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
         final = settings.data_dir / rel
@@ -187,16 +184,16 @@ def get_visible_call(db: Session, user: User, call_id: int) -> Call:
     """The call, or NotFound (also when it exists but belongs to someone else)."""
     call = db.scalar(visible_calls(db, user).where(Call.id == call_id))
     if call is None:
-        raise NotFound("通话不存在 / call not found")
+        raise NotFound("calls.not_found")
     return call
 
 
 def audio_file(settings: Settings, call: Call) -> Path:
     path = (settings.data_dir / call.audio_path).resolve()
     if settings.data_dir.resolve() not in path.parents:
-        raise NotFound("audio not found")
+        raise NotFound("calls.audio_missing")
     if not path.exists():
-        raise NotFound("录音文件缺失 / audio file missing")
+        raise NotFound("calls.audio_missing")
     return path
 
 

@@ -92,6 +92,18 @@ def install(app: Flask) -> None:
         return None
 
 
+def can(endpoint: str) -> bool:
+    """May the current user open ``endpoint``? From the view's own declaration, so templates never
+    repeat role lists: ``{% if can('calls.upload') %}``. Unknown or undeclared endpoints: no."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if getattr(view, "qa_public", False):
+        return True
+    roles = getattr(view, "qa_roles", None)
+    return bool(roles) and current_user.is_authenticated and current_user.role in roles
+
+
 def endpoint_roles(app: Flask) -> dict[str, frozenset[str] | str]:
     """What each endpoint declares: a role set, 'public', 'api', or 'undeclared'."""
     out: dict[str, frozenset[str] | str] = {}

@@ -8,6 +8,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
+    "role": {
+        "admin": _l("Administrator"),
+        "qa_reviewer": _l("QA reviewer"),
+        "trainer": _l("Trainer / team lead"),
+        "agent": _l("Agent"),
+    },
     "call_status": {
         "uploaded": _l("uploaded"),
         "queued": _l("queued"),
@@ -46,6 +52,32 @@ LABELS = {
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    "eval_state": {
+        "draft": _l("draft"),
+        "submitted": _l("submitted"),
+        "released": _l("released, awaiting acknowledgement"),
+        "acknowledged": _l("acknowledged"),
+        "disputed": _l("disputed"),
+        "final": _l("final"),
+    },
+    "eval_event": {
+        "created": _l("created"),
+        "saved": _l("saved"),
+        "submitted": _l("submitted"),
+        "released": _l("released to the agent"),
+        "acknowledged": _l("acknowledged by the agent"),
+        "disputed": _l("disputed by the agent"),
+        "ruled": _l("dispute ruled"),
+    },
+    "dispute_state": {
+        "open": _l("awaiting ruling"),
+        "accepted": _l("accepted"),
+        "partly_accepted": _l("partly accepted"),
+        "rejected": _l("rejected"),
+    },
+    "rater_type": {"machine": _l("automated"), "human": _l("reviewer")},
+    "release_rule": {"never": _l("never"), "clean": _l("clean calls only"), "always": _l("always")},
+    "verdict": {"pass": _l("pass"), "fail": _l("fail"), "na": _l("N/A")},
     "audit": {
         "login": _l("login"),
         "login_failed": _l("failed login"),

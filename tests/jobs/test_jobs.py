@@ -27,7 +27,7 @@ def env(app, db):
     call = factories.create_call(db, settings, agent)
     processing.enqueue_call(db, call, settings=settings)
     db.commit()
-    backends = Backends(settings, _speech=FakeSpeech({}), _scorer=lexicon_scorer())
+    backends = Backends(settings, _speech=FakeSpeech(), _scorer=lexicon_scorer())
     return settings, app.extensions["qa_sessionmaker"], call.id, backends
 
 

@@ -15,8 +15,9 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
-from qa_app.db.models import AuditEvent, Job
+from qa_app.db.models import AuditEvent, Job, Notification
 from qa_app.services import accounts
+from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 from qa_app.web.access import endpoint_roles
 
@@ -108,6 +109,16 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "knowledge.article": ALL,
     "knowledge.new": MANAGERS,
     "knowledge.edit": MANAGERS,
+    "feedback.evaluation": ALL,
+    "feedback.acknowledge": frozenset({AGENT}),
+    "feedback.dispute": frozenset({AGENT}),
+    "feedback.release_rules": ONLY_ADMIN,
+    "disputes.index": ALL,
+    "disputes.detail": ALL,
+    "disputes.rule": STAFF,
+    "notifications.index": ALL,
+    "notifications.mark_read": ALL,
+    "notifications.open_one": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -132,6 +143,9 @@ class World:
     item_id: int
     session_id: int
     article_id: int
+    evaluation_id: int = 0  # agent A's released (then disputed) review
+    dispute_id: int = 0
+    notification_id: int = 0  # agent A's
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -144,6 +158,9 @@ class World:
             "item_id": self.item_id,  # an exemplar call (agent B's call) in it
             "session_id": self.session_id,
             "article_id": self.article_id,
+            "evaluation_id": self.evaluation_id,
+            "dispute_id": self.dispute_id,
+            "notification_id": self.notification_id,
             "code": "en",
         }
 
@@ -166,8 +183,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     rubric = rubric_service.ensure_default(db)
     plan, item, session, article = _coaching_rows(db, users[TRAINER], agent_a, call_b)
     db.commit()
+    # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
+    scored = factories.create_scored_call(db, settings, agent_a)
+    review = ev_svc.start_review(db, scored, factories.create_user(db, QA))
+    ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
+    dispute = ev_svc.dispute(db, review, agent=agent_a.user, criteria={"greeting": "x"}, window_days=7)
+    note = db.scalar(select(Notification).where(Notification.user_id == agent_a.user_id))
+    db.commit()
     w = World(
-        app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, plan, item, session, article
+        app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, plan, item, session, article,
+        evaluation_id=review.id, dispute_id=dispute.id, notification_id=note.id,
     )
     db.close()
     yield w

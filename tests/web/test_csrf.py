@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 import rubrics
 from qa_app.db.base import Base
+from qa_app.db.models import Notification
 from qa_app.services import accounts
+from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 
 import factories
@@ -43,6 +45,11 @@ def scene(app, settings):
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
     coaching_ids = _coaching_scene(db, victim, agent, call)
+    scored = factories.create_scored_call(db, settings, agent)
+    review = ev_svc.start_review(db, scored, factories.create_user(db, "qa_reviewer"))
+    ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
+    dispute = ev_svc.dispute(db, review, agent=agent.user, criteria={"greeting": "x"}, window_days=7)
+    note = db.scalar(select(Notification).where(Notification.user_id == admin.id))
     db.commit()
     db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
@@ -108,6 +115,12 @@ def scene(app, settings):
         "coaching.session_acknowledge": lambda: {},
         "knowledge.new": lambda: {"title": "x", "body": "y", "active": "y"},
         "knowledge.edit": lambda: {"title": "x", "body": "y", "active": "y"},
+        "feedback.acknowledge": lambda: {"back": "call"},
+        "feedback.dispute": lambda: {"pick-greeting": "y", "reason-greeting": "x"},
+        "feedback.release_rules": lambda: {"rubric_key": rubric.rubric_key, "auto_release": "always"},
+        "disputes.rule": lambda: {"decision-greeting": "reject", "reason": "x"},
+        "notifications.mark_read": lambda: {},
+        "notifications.open_one": lambda: {},
     }
     params = {
         "call_id": call.id,
@@ -117,6 +130,9 @@ def scene(app, settings):
         "version_id": rubric.id,
         "code": "en",
         **coaching_ids,
+        "evaluation_id": review.id,
+        "dispute_id": dispute.id,
+        "notification_id": note.id,  # the admin's: dispute_raised (no team lead)
     }
     return {
         "admin": admin,
