@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,8 @@ from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from rubrics.messages import Message
 from transcription.audio import AudioError, probe
+
+T = TypeVar("T")
 
 DIRECTIONS = ("inbound", "outbound")
 LANGUAGES = ("zh", "en", "auto")
@@ -212,8 +214,10 @@ SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[Call]
+class Page(Generic[T]):
+    """One page of a list (calls, knowledge articles ...) and the total behind it."""
+
+    items: list[T]
     total: int
     page: int
     per_page: int
@@ -223,7 +227,7 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page:
+def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page[Call]:
     stmt = visible_calls(db, user)
     if flt.agent_id:
         stmt = stmt.where(Call.agent_id == flt.agent_id)

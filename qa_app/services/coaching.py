@@ -38,7 +38,7 @@ from qa_app.db.models import (
     User,
 )
 from qa_app.services import audit, notifications, verdicts
-from qa_app.services.coaching_insights import Context, baseline, exemplar_for_call, rubric_info
+from qa_app.services.coaching_insights import Context, baseline, exemplar_for_call, load_verdicts, rubric_info
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MANAGERS = (Role.ADMIN, Role.TRAINER)
@@ -56,7 +56,7 @@ PLAN_DUE_SOON_DAYS = 3
 
 def _manager(user: User) -> None:
     if user.role not in MANAGERS:
-        raise Forbidden("只有培训师和管理员可以管理辅导计划 / only trainers and admins manage coaching plans")
+        raise Forbidden("coaching.managers_only")
 
 
 def _agent_id_of(db: Session, user: User) -> int | None:
@@ -67,18 +67,18 @@ def get_plan(db: Session, plan_id: int, user: User) -> CoachingPlan:
     """The plan if ``user`` may read it: managers any plan, an agent only their own (else NotFound)."""
     plan = db.get(CoachingPlan, plan_id)
     if plan is None:
-        raise NotFound("辅导计划不存在 / coaching plan not found")
+        raise NotFound("coaching.plan_not_found")
     if user.role in MANAGERS:
         return plan
     if user.role == Role.AGENT and _agent_id_of(db, user) == plan.agent_id:
         return plan
-    raise NotFound("辅导计划不存在 / coaching plan not found")
+    raise NotFound("coaching.plan_not_found")
 
 
 def get_item(db: Session, plan: CoachingPlan, item_id: int) -> PlanItem:
     item = db.get(PlanItem, item_id)
     if item is None or item.plan_id != plan.id:
-        raise NotFound("学习项不存在 / learning item not found")
+        raise NotFound("coaching.item_not_found")
     return item
 
 
@@ -88,7 +88,7 @@ def exemplar_item(db: Session, plan: CoachingPlan, item_id: int) -> tuple[PlanIt
     item = get_item(db, plan, item_id)
     call = db.get(Call, item.call_id) if item.kind == ItemKind.EXEMPLAR_CALL and item.call_id else None
     if call is None:
-        raise NotFound("示范通话不存在 / exemplar call not found")
+        raise NotFound("coaching.exemplar_not_found")
     transcript = db.scalar(select(TranscriptRecord.data).where(TranscriptRecord.call_id == call.id))
     return item, call, transcript
 
@@ -96,7 +96,7 @@ def exemplar_item(db: Session, plan: CoachingPlan, item_id: int) -> tuple[PlanIt
 def get_session(db: Session, session_id: int, user: User) -> CoachingSession:
     s = db.get(CoachingSession, session_id)
     if s is None:
-        raise NotFound("辅导面谈不存在 / coaching session not found")
+        raise NotFound("coaching.session_not_found")
     get_plan(db, s.plan_id, user)  # same visibility as its plan
     return s
 
@@ -221,16 +221,13 @@ def _text(value: str, limit: int = TEXT_MAX) -> str:
 
 def _check_target(target_rate: float, target_calls: int, due_date: date, today: date) -> None:
     if not 0 < target_rate <= 1:
-        raise Invalid("目标通过率应在 1%–100% / the target pass rate must be 1–100%", field="target_rate")
+        raise Invalid("coaching.target_rate_range", field="target_rate")
     if not 1 <= target_calls <= MAX_TARGET_CALLS:
-        raise Invalid(
-            f"复核通话数应在 1–{MAX_TARGET_CALLS} / the number of calls must be 1–{MAX_TARGET_CALLS}",
-            field="target_calls",
-        )
+        raise Invalid("coaching.target_calls_range", field="target_calls", max=MAX_TARGET_CALLS)
     if due_date < today:
-        raise Invalid("截止日期不能早于今天 / the due date cannot be in the past", field="due_date")
+        raise Invalid("coaching.due_in_past", field="due_date")
     if due_date > today + timedelta(days=MAX_DUE_DAYS):
-        raise Invalid("截止日期不能超过一年 / the due date must be within a year", field="due_date")
+        raise Invalid("coaching.due_too_far", field="due_date")
 
 
 def create_plan(db: Session, data: PlanInput, *, trainer: User, ctx: Context) -> CoachingPlan:
@@ -239,18 +236,18 @@ def create_plan(db: Session, data: PlanInput, *, trainer: User, ctx: Context) ->
     _manager(trainer)
     agent = db.get(Agent, data.agent_id)
     if agent is None:
-        raise NotFound("坐席不存在 / agent not found", field="agent_id")
+        raise NotFound("accounts.agent_not_found", field="agent_id")
     if not agent.active:
-        raise Invalid("坐席已停用 / the agent is deactivated", field="agent_id")
+        raise Invalid("calls.agent_inactive", field="agent_id")
     info = rubric_info(db)
     criteria = list(dict.fromkeys(data.criteria))
     if not criteria:
-        raise Invalid("请至少选择一个质检项 / choose at least one criterion", field="criteria")
+        raise Invalid("coaching.no_criteria", field="criteria")
     if len(criteria) > MAX_CRITERIA:
-        raise Invalid(f"最多选择 {MAX_CRITERIA} 个质检项 / choose at most {MAX_CRITERIA} criteria", field="criteria")
+        raise Invalid("coaching.too_many_criteria", field="criteria", max=MAX_CRITERIA)
     unknown = [c for c in criteria if c not in info.titles]
     if unknown:
-        raise Invalid(f"未知的质检项 / unknown criterion: {', '.join(unknown)}", field="criteria")
+        raise Invalid("coaching.unknown_criteria", field="criteria", criteria=unknown)
     _check_target(data.target_rate, data.target_calls, data.due_date, ctx.today)
     busy = [
         c
@@ -262,9 +259,9 @@ def create_plan(db: Session, data: PlanInput, *, trainer: User, ctx: Context) ->
     ]
     if busy:
         raise Conflict(
-            "该坐席已有针对这些质检项的进行中计划 / the agent already has an active plan on: "
-            + ", ".join(dict.fromkeys(busy)),
+            "coaching.criteria_in_active_plan",
             field="criteria",
+            criteria=[info.name(c) for c in dict.fromkeys(busy)],
         )
     plan = CoachingPlan(
         agent_id=agent.id,
@@ -285,7 +282,7 @@ def create_plan(db: Session, data: PlanInput, *, trainer: User, ctx: Context) ->
         ev = db.get(Evaluation, eid)
         owner = db.scalar(select(Call.agent_id).where(Call.id == ev.call_id)) if ev else None
         if ev is None or owner != agent.id or ev.purpose != Purpose.REVIEW:
-            raise Invalid("所选评估不属于该坐席 / a chosen evaluation is not one of this agent's", field="evaluations")
+            raise Invalid("coaching.evaluation_not_agents", field="evaluations")
         plan.evaluation_links.append(PlanEvaluation(evaluation_id=eid))
     for aid in dict.fromkeys(data.article_ids):
         _add_article(db, plan, aid)
@@ -317,15 +314,15 @@ def create_plan(db: Session, data: PlanInput, *, trainer: User, ctx: Context) ->
 
 def _active(plan: CoachingPlan) -> None:
     if plan.state != PlanState.ACTIVE:
-        raise Conflict("该辅导计划已结束 / this coaching plan is closed")
+        raise Conflict("coaching.plan_closed")
 
 
 def _add_article(db: Session, plan: CoachingPlan, article_id: int) -> PlanItem:
     article = db.get(KnowledgeArticle, article_id)
     if article is None or not article.active:
-        raise Invalid("知识文章不存在或已停用 / the article does not exist or is inactive", field="articles")
+        raise Invalid("coaching.article_unavailable", field="articles")
     if any(i.kind == ItemKind.ARTICLE and i.article_id == article.id for i in plan.items):
-        raise Conflict("该文章已在计划中 / the article is already in the plan", field="articles")
+        raise Conflict("coaching.article_in_plan", field="articles")
     crit = next((c for c in article.criteria if c in plan.criteria), None)
     item = PlanItem(kind=ItemKind.ARTICLE, article_id=article.id, title=article.title[:200], criterion=crit)
     plan.items.append(item)
@@ -334,15 +331,12 @@ def _add_article(db: Session, plan: CoachingPlan, article_id: int) -> PlanItem:
 
 def _add_exemplar(db: Session, ctx: Context, plan: CoachingPlan, call_id: int, criterion: str) -> PlanItem:
     if criterion not in plan.criteria:
-        raise Invalid("示范通话需对应计划中的质检项 / an exemplar must be for one of the plan's criteria", field="exemplars")
+        raise Invalid("coaching.exemplar_criterion", field="exemplars")
     if call_id in {i.call_id for i in plan.items if i.kind == ItemKind.EXEMPLAR_CALL}:
-        raise Conflict("该通话已在计划中 / the call is already in the plan", field="exemplars")
+        raise Conflict("coaching.call_in_plan", field="exemplars")
     ex = exemplar_for_call(db, ctx, call_id=call_id, criterion=criterion, rubric_key=plan.rubric_key)
     if ex is None or ex.agent_id == plan.agent_id:
-        raise Invalid(
-            "示范通话须是老员工在该项通过的通话 / an exemplar must be a veteran's call that passes the criterion",
-            field="exemplars",
-        )
+        raise Invalid("coaching.exemplar_not_passing", field="exemplars")
     item = PlanItem(
         kind=ItemKind.EXEMPLAR_CALL,
         call_id=call_id,
@@ -358,7 +352,7 @@ def _add_exemplar(db: Session, ctx: Context, plan: CoachingPlan, call_id: int, c
 def _add_task(plan: CoachingPlan, title: str, note: str) -> PlanItem:
     title = " ".join(title.split())[:200]
     if not title:
-        raise Invalid("请填写任务内容 / describe the task", field="title")
+        raise Invalid("coaching.task_required", field="title")
     item = PlanItem(kind=ItemKind.TASK, title=title, note=_text(note))
     plan.items.append(item)
     return item
@@ -386,7 +380,7 @@ def add_item(
     elif kind == ItemKind.TASK:
         item = _add_task(plan, title, note)
     else:
-        raise Invalid("学习项不完整 / the learning item is incomplete")
+        raise Invalid("coaching.item_incomplete")
     db.flush()
     return item
 
@@ -401,18 +395,18 @@ def remove_item(db: Session, plan: CoachingPlan, item: PlanItem, *, actor: User)
 def set_item_done(db: Session, plan: CoachingPlan, item: PlanItem, *, user: User, done: bool, now: datetime) -> None:
     """The agent ticks an item off (or un-ticks it). Only the plan's own agent may."""
     if user.role != Role.AGENT or _agent_id_of(db, user) != plan.agent_id:
-        raise Forbidden("只有该坐席本人可以标记完成 / only the coached agent marks items done")
+        raise Forbidden("coaching.only_agent_marks_done")
     if item.plan_id != plan.id:
-        raise NotFound("学习项不存在 / learning item not found")
+        raise NotFound("coaching.item_not_found")
     item.done_at = now if done else None
     db.flush()
 
 
 def acknowledge_plan(db: Session, plan: CoachingPlan, *, user: User, now: datetime) -> None:
     if user.role != Role.AGENT or _agent_id_of(db, user) != plan.agent_id:
-        raise Forbidden("只有该坐席本人可以确认 / only the coached agent acknowledges the plan")
+        raise Forbidden("coaching.only_agent_acknowledges_plan")
     if plan.acknowledged_at is not None:
-        raise Conflict("已确认过该计划 / you already acknowledged this plan")
+        raise Conflict("coaching.plan_already_acknowledged")
     plan.acknowledged_at = now
     _flush(db)
 
@@ -426,23 +420,23 @@ def update_plan(
     _active(plan)
     _version(plan, expected_version)
     if due_date < ctx.today:
-        raise Invalid("截止日期不能早于今天 / the due date cannot be in the past", field="due_date")
+        raise Invalid("coaching.due_in_past", field="due_date")
     if due_date > plan.starts_at.astimezone(ctx.tz).date() + timedelta(days=MAX_DUE_DAYS):
-        raise Invalid("截止日期不能超过一年 / the due date must be within a year", field="due_date")
+        raise Invalid("coaching.due_too_far", field="due_date")
     plan.goal, plan.due_date = _text(goal), due_date
     _flush(db)
 
 
 def _version(plan: CoachingPlan, expected: int | None) -> None:
     if expected is not None and plan.version != expected:
-        raise Conflict("该计划已被修改，请刷新后重试 / this plan was changed since you opened it; reload it")
+        raise Conflict("coaching.plan_changed_since_opened")
 
 
 def _flush(db: Session) -> None:
     try:
         db.flush()
     except StaleDataError as exc:
-        raise Conflict("该计划已被他人修改，请刷新 / someone else changed this plan; reload it") from exc
+        raise Conflict("coaching.plan_saved_by_someone_else") from exc
 
 
 def cancel_plan(db: Session, plan: CoachingPlan, *, actor: User, reason: str, now: datetime) -> None:
@@ -450,7 +444,7 @@ def cancel_plan(db: Session, plan: CoachingPlan, *, actor: User, reason: str, no
     _active(plan)
     reason = _text(reason)
     if not reason:
-        raise Invalid("请填写取消原因 / give a reason for cancelling", field="reason")
+        raise Invalid("coaching.cancel_reason_required", field="reason")
     plan.state, plan.closed_at, plan.closed_by_id, plan.close_note = PlanState.CANCELLED, now, actor.id, reason
     _flush(db)
     audit.record(db, "coaching_plan_closed", user=actor, target=f"coaching_plan:{plan.id}", state=plan.state)
@@ -461,9 +455,9 @@ def cancel_plan(db: Session, plan: CoachingPlan, *, actor: User, reason: str, no
 
 def _when(value: datetime, ctx: Context, field_name: str) -> datetime:
     if value.tzinfo is None:
-        raise Invalid("时间缺少时区 / the time needs a time zone", field=field_name)
+        raise Invalid("coaching.time_needs_zone", field=field_name)
     if value > ctx.now + timedelta(days=MAX_DUE_DAYS) or value < ctx.now - timedelta(days=MAX_DUE_DAYS):
-        raise Invalid("时间须在一年之内 / the time must be within a year of today", field=field_name)
+        raise Invalid("coaching.time_within_year", field=field_name)
     return value
 
 
@@ -488,9 +482,9 @@ def schedule_session(
 
 def _open(s: CoachingSession) -> None:
     if s.cancelled_at is not None:
-        raise Conflict("该面谈已取消 / this session was cancelled")
+        raise Conflict("coaching.session_cancelled")
     if s.held_at is not None:
-        raise Conflict("该面谈已记录 / this session was already recorded")
+        raise Conflict("coaching.session_already_recorded")
 
 
 def reschedule_session(
@@ -512,10 +506,10 @@ def record_session(
     _open(s)
     held_at = _when(held_at, ctx, "held_at")
     if held_at > ctx.now + timedelta(minutes=5):
-        raise Invalid("面谈时间不能在将来 / a held session cannot be in the future", field="held_at")
+        raise Invalid("coaching.held_in_future", field="held_at")
     notes = _text(notes)
     if not notes:
-        raise Invalid("请填写面谈记录 / write down what was discussed", field="notes")
+        raise Invalid("coaching.notes_required", field="notes")
     s.held_at, s.notes, s.commitments, s.held_by_id = held_at, notes, _text(commitments), actor.id
     db.flush()
     audit.record(db, "coaching_session_held", user=actor, target=f"coaching_session:{s.id}", plan=s.plan_id)
@@ -531,11 +525,11 @@ def cancel_session(db: Session, s: CoachingSession, *, actor: User, now: datetim
 def acknowledge_session(db: Session, s: CoachingSession, *, user: User, now: datetime) -> None:
     """The agent confirms the notes and commitments of a held session."""
     if user.role != Role.AGENT or _agent_id_of(db, user) != s.plan.agent_id:
-        raise Forbidden("只有该坐席本人可以确认 / only the coached agent acknowledges a session")
+        raise Forbidden("coaching.only_agent_acknowledges_session")
     if s.held_at is None:
-        raise Conflict("面谈尚未进行，无法确认 / the session has not been held yet")
+        raise Conflict("coaching.session_not_held")
     if s.acknowledged_at is not None:
-        raise Conflict("已确认过该面谈 / you already acknowledged this session")
+        raise Conflict("coaching.session_already_acknowledged")
     s.acknowledged_at = now
     db.flush()
 
@@ -601,12 +595,10 @@ def _rows_for(db: Session, plans: Sequence[CoachingPlan], ctx: Context) -> dict[
         by_key.setdefault(p.rubric_key, []).append(p)
     out = {}
     for key, ps in by_key.items():
-        out[key] = verdicts.load(
+        out[key] = load_verdicts(
             db,
+            ctx,
             rubric_key=key,
-            today=ctx.today,
-            new_hire_days=ctx.new_hire_days,
-            tz=ctx.tz,
             since=min(p.starts_at for p in ps),
             agent_ids={p.agent_id for p in ps},
             criteria=sorted({c for p in ps for c in p.criteria}),

@@ -79,6 +79,11 @@ class RubricInfo:
             return criterion
         return (t.get("en") if lang.startswith("en") else t.get("zh")) or criterion
 
+    def name(self, criterion: str) -> dict[str, str] | str:
+        """The criterion's title as a zh/en pair (a message parameter), or its id when unknown."""
+        t = self.titles.get(criterion)
+        return {"zh": t.get("zh") or criterion, "en": t.get("en") or criterion} if t else criterion
+
     def titles_of(self, criteria: Sequence[str], lang: str) -> str:
         """Several criteria as one phrase: 开场白、结束语 / Greeting, Closing."""
         return (", " if lang.startswith("en") else "、").join(self.title(c, lang) for c in criteria)
@@ -122,11 +127,18 @@ def suggest(gaps: AgentGaps | None, limit: int = 3) -> list[str]:
     return [g.criterion for g in gaps.gaps if g.behind][:limit]
 
 
-def _gap_model(
-    db: Session, ctx: Context, rubric_key: str, *, days: int, min_sample: int, criteria: Sequence[str] | None = None
-) -> tuple[dict[int, AgentGaps], Counter[int]]:
-    since, until = verdicts.window(ctx.today, days, ctx.tz)
-    rows = verdicts.load(
+def load_verdicts(
+    db: Session,
+    ctx: Context,
+    *,
+    rubric_key: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agent_ids: Sequence[int] | set[int] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> list[verdicts.VerdictRow]:
+    """``verdicts.load`` with the cohort cut-off and local calendar of ``ctx``."""
+    return verdicts.load(
         db,
         rubric_key=rubric_key,
         today=ctx.today,
@@ -134,8 +146,16 @@ def _gap_model(
         tz=ctx.tz,
         since=since,
         until=until,
+        agent_ids=agent_ids,
         criteria=criteria,
     )
+
+
+def _gap_model(
+    db: Session, ctx: Context, rubric_key: str, *, days: int, min_sample: int, criteria: Sequence[str] | None = None
+) -> tuple[dict[int, AgentGaps], Counter[int]]:
+    since, until = verdicts.window(ctx.today, days, ctx.tz)
+    rows = load_verdicts(db, ctx, rubric_key=rubric_key, since=since, until=until, criteria=criteria)
     calls: Counter[int] = Counter()
     seen: set[int] = set()
     for r in rows:
@@ -301,6 +321,29 @@ def _passing(c: verdicts.CurrentEvaluation, criterion: str) -> dict | None:
     return item
 
 
+def _exemplar(
+    c: verdicts.CurrentEvaluation, criterion: str, agent: Agent | None, *, same_queue: bool
+) -> Exemplar | None:
+    """The call as an exemplar of ``criterion`` when its counting evaluation passes it, else None."""
+    item = _passing(c, criterion)
+    if item is None:
+        return None
+    start, end, quote = _cue(item)
+    return Exemplar(
+        call_id=c.call_id,
+        started_at=c.started_at,
+        queue=c.queue,
+        agent_id=c.agent_id,
+        agent_label=f"{agent.employee_no} {agent.name}" if agent else "",
+        criterion=criterion,
+        cue_start=start,
+        cue_end=end,
+        quote=quote,
+        source=c.source,
+        same_queue=same_queue,
+    )
+
+
 def exemplars(
     db: Session,
     ctx: Context,
@@ -332,28 +375,11 @@ def exemplars(
         db, rubric_key=rubric_key, call_ids=ids, hired_on_or_before=cutoff
     )
     agents = {a.id: a for a in db.scalars(select(Agent).where(Agent.id.in_({r.agent_id for r in rows})))}
-    found = []
-    for c in rows:
-        item = _passing(c, criterion)
-        if item is None:
-            continue
-        start, end, quote = _cue(item)
-        a = agents.get(c.agent_id)
-        found.append(
-            Exemplar(
-                call_id=c.call_id,
-                started_at=c.started_at,
-                queue=c.queue,
-                agent_id=c.agent_id,
-                agent_label=f"{a.employee_no} {a.name}" if a else "",
-                criterion=criterion,
-                cue_start=start,
-                cue_end=end,
-                quote=quote,
-                source=c.source,
-                same_queue=bool(queue) and c.queue == queue,
-            )
-        )
+    found = [
+        e
+        for c in rows
+        if (e := _exemplar(c, criterion, agents.get(c.agent_id), same_queue=bool(queue) and c.queue == queue))
+    ]
     found.sort(key=lambda e: (not e.same_queue, e.cue_start is None, -e.started_at.timestamp(), -e.call_id))
     return found[:limit]
 
@@ -366,16 +392,7 @@ def exemplar_for_call(
     rows = verdicts.current_evaluations(db, rubric_key=rubric_key, call_ids=[call_id], hired_on_or_before=cutoff)
     if not rows:
         return None
-    c = rows[0]
-    item = _passing(c, criterion)
-    if item is None:
-        return None
-    a = db.get(Agent, c.agent_id)
-    start, end, quote = _cue(item)
-    return Exemplar(
-        c.call_id, c.started_at, c.queue, c.agent_id, f"{a.employee_no} {a.name}" if a else "", criterion,
-        start, end, quote, c.source, False,
-    )
+    return _exemplar(rows[0], criterion, db.get(Agent, rows[0].agent_id), same_queue=False)
 
 
 # --- coaching effect --------------------------------------------------------------------------------------
@@ -444,16 +461,7 @@ def effect_report(
     since = min(spans[p.id][0].start for p in closed)
     until = max(spans[p.id][1].end for p in closed)
     criteria = sorted({c for p in closed for c in p.criteria or []})
-    rows = verdicts.load(
-        db,
-        rubric_key=rubric_key,
-        today=ctx.today,
-        new_hire_days=ctx.new_hire_days,
-        tz=ctx.tz,
-        since=since,
-        until=until,
-        criteria=criteria,
-    )
+    rows = load_verdicts(db, ctx, rubric_key=rubric_key, since=since, until=until, criteria=criteria)
     by_criterion: dict[str, list] = defaultdict(list)
     for r in rows:
         by_criterion[r.verdict.criterion].append(r.verdict)

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.db.base import utcnow
-from qa_app.db.models import KnowledgeArticle, KnowledgeTag, Role, User
+from qa_app.db.models import KnowledgeArticle, KnowledgeTag, User
 from qa_app.services import audit
+from qa_app.services.calls import Page
+from qa_app.services.coaching import MANAGERS
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-EDITORS = (Role.ADMIN, Role.TRAINER)
+EDITORS = MANAGERS  # the knowledge base is written by those who coach: trainers / team leads and admins
 TITLE_MAX = 200
 BODY_MAX = 50_000
 TAG_MAX = 64
@@ -50,24 +52,24 @@ def _validate(data: ArticleInput, known_criteria: Iterable[str]) -> tuple[str, s
     title = " ".join(data.title.split())
     body = data.body.replace("\r\n", "\n").strip()
     if not title:
-        raise Invalid("请填写标题 / a title is required", field="title")
+        raise Invalid("knowledge.title_required", field="title")
     if len(title) > TITLE_MAX:
-        raise Invalid(f"标题最多 {TITLE_MAX} 个字符 / the title has at most {TITLE_MAX} characters", field="title")
+        raise Invalid("knowledge.title_too_long", field="title", max=TITLE_MAX)
     if not body:
-        raise Invalid("请填写正文 / the article needs a body", field="body")
+        raise Invalid("knowledge.body_required", field="body")
     if len(body) > BODY_MAX:
-        raise Invalid(f"正文最多 {BODY_MAX} 个字符 / the body has at most {BODY_MAX} characters", field="body")
+        raise Invalid("knowledge.body_too_long", field="body", max=BODY_MAX)
     known = set(known_criteria)
     criteria = list(dict.fromkeys(data.criteria))
     unknown = [c for c in criteria if c not in known]
     if unknown:
-        raise Invalid(f"未知的质检项 / unknown criterion: {', '.join(unknown)}", field="criteria")
+        raise Invalid("coaching.unknown_criteria", field="criteria", criteria=unknown)
     tags = list(dict.fromkeys(t.strip() for t in data.tags if t.strip()))
     if len(tags) > MAX_TAGS:
-        raise Invalid(f"标签最多 {MAX_TAGS} 个 / at most {MAX_TAGS} tags", field="tags")
+        raise Invalid("knowledge.too_many_tags", field="tags", max=MAX_TAGS)
     too_long = [t for t in tags if len(t) > TAG_MAX]
     if too_long:
-        raise Invalid(f"标签最多 {TAG_MAX} 个字符 / a tag has at most {TAG_MAX} characters", field="tags")
+        raise Invalid("knowledge.tag_too_long", field="tags", max=TAG_MAX)
     return title, body, criteria, tags
 
 
@@ -81,7 +83,7 @@ def _set_tags(article: KnowledgeArticle, criteria: list[str], tags: list[str]) -
 
 def _check_editor(actor: User) -> None:
     if actor.role not in EDITORS:
-        raise Forbidden("只有培训师和管理员可以编辑知识库 / only trainers and admins edit the knowledge base")
+        raise Forbidden("knowledge.editors_only")
 
 
 def create(db: Session, data: ArticleInput, *, actor: User, known_criteria: Iterable[str]) -> KnowledgeArticle:
@@ -111,10 +113,7 @@ def update(
     _check_editor(actor)
     if expected_version is not None and article.version != expected_version:
         who = article.updated_by.display_name if article.updated_by else ""
-        raise Conflict(
-            f"该文章已被修改（{who}），请刷新后再保存 / this article was changed since you opened it; "
-            "reload it before saving"
-        )
+        raise Conflict("knowledge.changed_since_opened", who=who)
     kept = [c for c in article.criteria if c in data.criteria]
     title, body, criteria, tags = _validate(data, [*known_criteria, *kept])
     article.title, article.body, article.active = title, body, data.active
@@ -123,7 +122,7 @@ def update(
     try:
         db.flush()
     except StaleDataError as exc:
-        raise Conflict("该文章已被他人修改，请刷新 / someone else saved this article; reload it") from exc
+        raise Conflict("knowledge.saved_by_someone_else") from exc
     audit.record(db, "knowledge_article_edited", user=actor, target=f"article:{article.id}", title=title[:80])
     return article
 
@@ -132,20 +131,8 @@ def get(db: Session, article_id: int, user: User) -> KnowledgeArticle:
     """The article; an inactive one is only shown to editors (NotFound for everyone else)."""
     article = db.get(KnowledgeArticle, article_id)
     if article is None or (not article.active and user.role not in EDITORS):
-        raise NotFound("文章不存在 / article not found")
+        raise NotFound("knowledge.article_not_found")
     return article
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    items: list[KnowledgeArticle]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def search(
@@ -158,7 +145,7 @@ def search(
     include_inactive: bool = False,
     page: int = 1,
     per_page: int = 30,
-) -> SearchResult:
+) -> Page[KnowledgeArticle]:
     """Articles matching every term of ``query`` (title, body or a tag), newest edit first."""
     stmt = select(KnowledgeArticle)
     if not (include_inactive and user.role in EDITORS):
@@ -190,7 +177,7 @@ def search(
             .limit(per_page)
         )
     )
-    return SearchResult(items, total, page, per_page)
+    return Page(items, total, page, per_page)
 
 
 def _tagged(kind: str, values: Sequence[str]):  # noqa: ANN202

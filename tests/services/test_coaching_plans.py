@@ -129,7 +129,7 @@ def test_create_plan_refuses_bad_input(db, world):
     db.rollback()
     coaching.create_plan(db, world.plan_input(), trainer=world.trainer, ctx=c)
     db.commit()
-    with pytest.raises(Conflict, match="greeting"):  # one active plan per agent and criterion
+    with pytest.raises(Conflict, match="Greeting"):  # one active plan per agent and criterion (named by its title)
         coaching.create_plan(db, world.plan_input(criteria=["closing", "greeting"]), trainer=world.trainer, ctx=c)
 
 
