@@ -74,7 +74,13 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["msg"] = text
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | None) -> str:
+    def localtime(value: datetime | str | None) -> str:
+        """A time in the configured zone; also an ISO timestamp stored in JSON (empty when unreadable)."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return ""
         return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     @app.template_filter("mmss")

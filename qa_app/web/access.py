@@ -18,6 +18,7 @@ from qa_app.db.models import Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF = frozenset({Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER})
+COACHES = frozenset({Role.ADMIN, Role.TRAINER})  # coaching plans and the knowledge base: trainers / leads, admins
 
 
 def allow(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -14,7 +14,7 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, form_error
 from qa_app.web.i18n import text
 from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
@@ -22,14 +22,6 @@ from qa_app.web.params import int_arg
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ROLE_CHOICES = choices(list(LABELS["role"].items()))
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, text(exc.msg)]
-    else:
-        flash(text(exc.msg), "danger")
 
 
 def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
@@ -44,7 +36,7 @@ def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        _form_error(form, exc)
+        form_error(form, exc)
         return 400
     flash(message(result), "success")
     return redirect(url_for(endpoint))

@@ -157,10 +157,17 @@ def detail(call_id: int):
 @allow(*ALL_ROLES)
 def audio(call_id: int):
     db = get_db()
-    settings = get_settings()
     call = calls.get_visible_call(db, current_user, call_id)
-    path = calls.audio_file(settings, call)
-    download = request.args.get("download") == "1"
+    return send_audio(db, call, download=request.args.get("download") == "1")
+
+
+AUDIO_MIMETYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
+
+
+def send_audio(db, call, *, download: bool = False, **audit_detail: object):  # noqa: ANN001, ANN201
+    """The stored recording of a call the user may hear (the caller checked), with Range support; the
+    first request of a playback (or a download) is audited, with ``audit_detail`` (e.g. via=...)."""
+    path = calls.audio_file(get_settings(), call)
     rng = request.headers.get("Range", "")
     if download or not rng or rng.startswith("bytes=0-"):
         audit.record(
@@ -169,18 +176,12 @@ def audio(call_id: int):
             user=current_user,
             target=f"call:{call.id}",
             ip=request.remote_addr or "",
+            **audit_detail,
         )
         db.commit()
-    mimetypes = {
-        "wav": "audio/wav",
-        "flac": "audio/flac",
-        "mp3": "audio/mpeg",
-        "ogg": "audio/ogg",
-        "m4a": "audio/mp4",
-    }
     resp = send_file(
         path,
-        mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
+        mimetype=AUDIO_MIMETYPES.get(call.audio_format, "application/octet-stream"),
         conditional=True,
         as_attachment=download,
         download_name=f"call-{call.id}.{call.audio_format}",

@@ -12,19 +12,19 @@ import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CoachingPlan, PlanState, Role, Team, User
-from qa_app.services import accounts, audit, calls, coaching, coaching_insights, knowledge
+from qa_app.services import accounts, coaching, coaching_insights, knowledge
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
 from qa_app.services.errors import Conflict, Invalid, NotFound, ServiceError
-from qa_app.web.access import allow
+from qa_app.web.access import COACHES, allow, can
+from qa_app.web.calls import send_audio
 from qa_app.web.coaching_forms import (
     CancelForm,
     ItemForm,
@@ -33,12 +33,12 @@ from qa_app.web.coaching_forms import (
     SessionForm,
     SessionRecordForm,
 )
-from qa_app.web.forms import EmptyForm, choices
+from qa_app.web.forms import EmptyForm, choices, form_error
+from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label
 from qa_app.web.params import int_arg
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
-MANAGERS = (Role.ADMIN, Role.TRAINER)
 WINDOWS = (30, 60, 90, 180)
 
 
@@ -53,35 +53,15 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
-def _lang() -> str:
-    return get_locale().language
-
-
 def _aware(value: datetime | None) -> datetime | None:
     """A datetime-local form value, read in the configured time zone."""
     return None if value is None else value.replace(tzinfo=_tz())
-
-
-def _local_input(value: datetime) -> str:
-    return value.astimezone(_tz()).strftime("%Y-%m-%dT%H:%M")
 
 
 def _form_errors(form) -> None:  # noqa: ANN001
     for f in form:
         for e in f.errors:
             flash(f"{f.label.text}: {e}", "danger")
-
-
-def _field_error(form, exc: ServiceError) -> None:  # noqa: ANN001
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
-def _is_manager() -> bool:
-    return current_user.role in MANAGERS
 
 
 @bp.app_template_filter("pct")
@@ -95,15 +75,6 @@ def pp(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.0f}"
 
 
-@bp.app_template_filter("isolocal")
-def isolocal(value: str | None) -> str:
-    """An ISO timestamp stored in JSON, shown like the ``localtime`` filter."""
-    try:
-        return datetime.fromisoformat(value).astimezone(_tz()).strftime("%Y-%m-%d %H:%M") if value else ""
-    except (TypeError, ValueError):
-        return ""
-
-
 def _exemplar_label(e: coaching_insights.Exemplar) -> str:
     when = e.started_at.astimezone(_tz()).strftime("%Y-%m-%d")
     where = f" · {e.queue}" if e.queue else ""
@@ -115,7 +86,7 @@ def _exemplar_label(e: coaching_insights.Exemplar) -> str:
 
 
 @bp.route("/")
-@allow(*MANAGERS)
+@allow(*COACHES)
 def index():
     db = get_db()
     ctx = _ctx()
@@ -129,7 +100,7 @@ def index():
         "coaching/index.html",
         rows=rows,
         info=info,
-        lang=_lang(),
+        lang=ui_lang(),
         days=days,
         windows=WINDOWS,
         team_id=team_id,
@@ -147,19 +118,19 @@ def index():
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def new_plan():
     db = get_db()
     ctx = _ctx()
     info = rubric_info(db)
-    lang = _lang()
+    lang = ui_lang()
     agent_id = int_arg("agent")
     if agent_id is None:
         agents = list(db.scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no)))
         return render_template("coaching/new_plan.html", agent=None, agents=agents)
     agent = db.get(Agent, agent_id)
     if agent is None or not agent.active:
-        raise NotFound("坐席不存在 / agent not found")
+        raise NotFound("accounts.agent_not_found")
     gaps, suggested = coaching_insights.agent_gap_list(db, ctx, agent, rubric_key=info.key)
     busy = coaching.criteria_in_active_plans(db, agent.id)
     suggested = [c for c in suggested if c not in busy]
@@ -213,7 +184,7 @@ def new_plan():
                 db.commit()
             except ServiceError as exc:
                 db.rollback()
-                _field_error(form, exc)
+                form_error(form, exc)
             else:
                 flash(_("Coaching plan created; %(name)s has been notified.", name=agent.name), "success")
                 return redirect(url_for("coaching.plan", plan_id=plan.id))
@@ -243,7 +214,7 @@ def new_plan():
 
 
 @bp.route("/plans")
-@allow(*MANAGERS)
+@allow(*COACHES)
 def plans():
     db = get_db()
     state = request.args.get("state", "active")
@@ -255,19 +226,19 @@ def plans():
     )
     return render_template(
         "coaching/plans.html", plans=rows, state=state, mine=mine, states=[s.value for s in PlanState],
-        info=rubric_info(db), lang=_lang(), today=_ctx().today,
+        info=rubric_info(db), lang=ui_lang(), today=_ctx().today,
     )
 
 
 @bp.route("/plans/<int:plan_id>")
-@allow(Role.ADMIN, Role.TRAINER, Role.AGENT)
+@allow(*COACHES, Role.AGENT)
 def plan(plan_id: int):
     db = get_db()
     ctx = _ctx()
     p = coaching.get_plan(db, plan_id, current_user)
     info = rubric_info(db, p.rubric_key)
-    lang = _lang()
-    manager = _is_manager()
+    lang = ui_lang()
+    manager = can("coaching.plan_update")
     item_form = edit_form = session_form = cancel_form = None
     if manager and p.is_active:
         item_form = ItemForm()
@@ -293,7 +264,7 @@ def plan(plan_id: int):
         info=info,
         lang=lang,
         manager=manager,
-        is_own=current_user.role == Role.AGENT,
+        is_own=can("coaching.plan_acknowledge"),
         today=ctx.today,
         now=ctx.now,
         evaluations=coaching.motivating_evaluations(db, p),
@@ -305,27 +276,31 @@ def plan(plan_id: int):
     )
 
 
-def _plan_action(plan_id: int, form, action, done: str, anchor: str = ""):  # noqa: ANN001, ANN202
-    """POST body of the plan's buttons: load (404 for what the user may not see), validate the form, run
-    ``action(db, plan)``, commit, flash, back to the plan page. Refused input is flashed, not stored."""
+def _run(subject, form, action, done: str) -> None:  # noqa: ANN001
+    """The POST body of a plan or session button: validate the form, run ``action(db, subject)``, commit and
+    flash ``done``; refused input is flashed, nothing is stored."""
     db = get_db()
-    p = coaching.get_plan(db, plan_id, current_user)
     if not form.validate_on_submit():
         _form_errors(form)
+        return
+    try:
+        action(db, subject)
+        db.commit()
+    except (Invalid, Conflict) as exc:
+        db.rollback()
+        flash(text(exc.msg), "danger")
     else:
-        try:
-            action(db, p)
-            db.commit()
-        except (Invalid, Conflict) as exc:
-            db.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(done, "success")
+        flash(done, "success")
+
+
+def _plan_action(plan_id: int, form, action, done: str, anchor: str = ""):  # noqa: ANN001, ANN202
+    """A plan button (404 for a plan the user may not see), then back to the plan page."""
+    _run(coaching.get_plan(get_db(), plan_id, current_user), form, action, done)
     return redirect(url_for("coaching.plan", plan_id=plan_id) + anchor)
 
 
 @bp.route("/plans/<int:plan_id>/update", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def plan_update(plan_id: int):
     form = PlanEditForm()
     version = form.version.data
@@ -341,7 +316,7 @@ def plan_update(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/recheck", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def plan_recheck(plan_id: int):
     outcome: dict[str, str] = {}
 
@@ -355,7 +330,7 @@ def plan_recheck(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/cancel", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def plan_cancel(plan_id: int):
     form = CancelForm()
     return _plan_action(
@@ -378,7 +353,7 @@ def plan_acknowledge(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def item_add(plan_id: int):
     form = ItemForm()
 
@@ -401,7 +376,7 @@ def item_add(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>/remove", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def item_remove(plan_id: int, item_id: int):
     return _plan_action(
         plan_id,
@@ -428,7 +403,7 @@ def item_done(plan_id: int, item_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>")
-@allow(Role.ADMIN, Role.TRAINER, Role.AGENT)
+@allow(*COACHES, Role.AGENT)
 def exemplar(plan_id: int, item_id: int):
     """Listen to an exemplar call, cued at the evidence of the criterion."""
     db = get_db()
@@ -443,8 +418,8 @@ def exemplar(plan_id: int, item_id: int):
         call=call,
         transcript=transcript,
         info=info,
-        lang=_lang(),
-        manager=_is_manager(),
+        lang=ui_lang(),
+        manager=can("coaching.plan_update"),
         cue_start=cue_start,
         cue_end=cue_end,
         form=EmptyForm(),
@@ -452,32 +427,19 @@ def exemplar(plan_id: int, item_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>/audio")
-@allow(Role.ADMIN, Role.TRAINER, Role.AGENT)
+@allow(*COACHES, Role.AGENT)
 def exemplar_audio(plan_id: int, item_id: int):
     db = get_db()
     p = coaching.get_plan(db, plan_id, current_user)
     _item, call, _t = coaching.exemplar_item(db, p, item_id)
-    path = calls.audio_file(get_settings(), call)
-    rng = request.headers.get("Range", "")
-    if not rng or rng.startswith("bytes=0-"):
-        audit.record(
-            db, "audio_play", user=current_user, target=f"call:{call.id}", ip=request.remote_addr or "",
-            via=f"coaching_plan:{p.id}",
-        )
-        db.commit()
-    mimetypes = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
-    resp = send_file(
-        path, mimetype=mimetypes.get(call.audio_format, "application/octet-stream"), conditional=True, max_age=0
-    )
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return send_audio(db, call, via=f"coaching_plan:{p.id}")
 
 
 # --- sessions ------------------------------------------------------------------------------------------------
 
 
 @bp.route("/plans/<int:plan_id>/sessions", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def session_add(plan_id: int):
     form = SessionForm()
     return _plan_action(
@@ -492,7 +454,7 @@ def session_add(plan_id: int):
 
 
 @bp.route("/sessions")
-@allow(*MANAGERS)
+@allow(*COACHES)
 def sessions():
     db = get_db()
     ctx = _ctx()
@@ -500,17 +462,17 @@ def sessions():
     rows = coaching.open_sessions(db, trainer_id=current_user.id if mine else None)
     return render_template(
         "coaching/sessions.html", sessions=rows, mine=mine, now=ctx.now, grace=coaching.SESSION_GRACE,
-        info=rubric_info(db), lang=_lang(),
+        info=rubric_info(db), lang=ui_lang(),
     )
 
 
 @bp.route("/sessions/<int:session_id>")
-@allow(Role.ADMIN, Role.TRAINER, Role.AGENT)
+@allow(*COACHES, Role.AGENT)
 def session(session_id: int):
     db = get_db()
     ctx = _ctx()
     s = coaching.get_session(db, session_id, current_user)
-    manager = _is_manager()
+    manager = can("coaching.plan_update")
     record_form = reschedule_form = None
     if manager and s.state == "scheduled":
         held = min(s.scheduled_at, ctx.now)  # a session is recorded after it took place
@@ -523,9 +485,9 @@ def session(session_id: int):
         s=s,
         plan=s.plan,
         info=rubric_info(db, s.plan.rubric_key),
-        lang=_lang(),
+        lang=ui_lang(),
         manager=manager,
-        is_own=current_user.role == Role.AGENT,
+        is_own=can("coaching.plan_acknowledge"),
         overdue=s.state == "scheduled" and s.scheduled_at + coaching.SESSION_GRACE <= ctx.now,
         record_form=record_form,
         reschedule_form=reschedule_form,
@@ -534,24 +496,13 @@ def session(session_id: int):
 
 
 def _session_action(session_id: int, form, action, done: str):  # noqa: ANN001, ANN202
-    db = get_db()
-    s = coaching.get_session(db, session_id, current_user)
-    if not form.validate_on_submit():
-        _form_errors(form)
-    else:
-        try:
-            action(db, s)
-            db.commit()
-        except (Invalid, Conflict) as exc:
-            db.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(done, "success")
+    """A session button (404 for a session the user may not see), then back to the session page."""
+    _run(coaching.get_session(get_db(), session_id, current_user), form, action, done)
     return redirect(url_for("coaching.session", session_id=session_id))
 
 
 @bp.route("/sessions/<int:session_id>/record", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def session_record(session_id: int):
     form = SessionRecordForm()
     return _session_action(
@@ -566,7 +517,7 @@ def session_record(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/reschedule", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def session_reschedule(session_id: int):
     form = SessionForm()
     return _session_action(
@@ -580,7 +531,7 @@ def session_reschedule(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
-@allow(*MANAGERS)
+@allow(*COACHES)
 def session_cancel(session_id: int):
     return _session_action(
         session_id,
@@ -619,7 +570,7 @@ def me():
         upcoming=coaching.open_sessions(db, agent_id=agent.id) if agent else [],
         to_acknowledge=coaching.sessions_to_acknowledge(db, agent.id) if agent else [],
         info=rubric_info(db),
-        lang=_lang(),
+        lang=ui_lang(),
         now=ctx.now,
         today=ctx.today,
         grace=coaching.SESSION_GRACE,
@@ -638,7 +589,7 @@ def _effect(db):  # noqa: ANN001, ANN202
 
 
 @bp.route("/effect")
-@allow(*MANAGERS)
+@allow(*COACHES)
 def effect():
     db = get_db()
     info, report, trainer_id = _effect(db)
@@ -652,7 +603,7 @@ def effect():
         "coaching/effect.html",
         report=report,
         info=info,
-        lang=_lang(),
+        lang=ui_lang(),
         trainers=trainers,
         trainer_id=trainer_id,
     )
@@ -666,7 +617,7 @@ def _csv_cell(value: object) -> object:
 
 
 @bp.route("/effect.csv")
-@allow(*MANAGERS)
+@allow(*COACHES)
 def effect_csv():
     db = get_db()
     info, report, _t = _effect(db)
@@ -682,7 +633,7 @@ def effect_csv():
         e = r.estimate
         w.writerow([_csv_cell(v) for v in (
             r.plan.id, r.plan.agent.employee_no, r.plan.agent.name,
-            r.plan.trainer.display_name if r.plan.trainer else "", e.criterion, info.title(e.criterion, _lang()),
+            r.plan.trainer.display_name if r.plan.trainer else "", e.criterion, info.title(e.criterion, ui_lang()),
             r.plan.state, r.before.start.isoformat(), r.after.end.isoformat(),
             e.coached_before.passes, e.coached_before.n, e.coached_after.passes, e.coached_after.n,
             e.comparison_agents, e.comparison_before.passes, e.comparison_before.n,

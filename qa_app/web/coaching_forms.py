@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from qa_app.web.forms import choices
+from qa_app.web.labels import LABELS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -66,9 +67,7 @@ class CancelForm(FlaskForm):
 class ItemForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        choices=choices(
-            [("article", _l("knowledge article")), ("exemplar_call", _l("exemplar call")), ("task", _l("task"))]
-        ),
+        choices=choices(LABELS["coaching_item_kind"].items()),
     )
     article_id = SelectField(_l("Knowledge article"), coerce=int, choices=[], validate_choice=False)
     exemplar = SelectField(_l("Exemplar call"), choices=[], validate_choice=False)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from qa_app.services.errors import ServiceError
+from qa_app.web.i18n import text
+
+
+def form_error(form: FlaskForm, exc: ServiceError) -> None:
+    """Show a refused use case on the form: under the field it names, else as a flashed message."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, text(exc.msg)]
+    else:
+        flash(text(exc.msg), "danger")
 
 
 def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001

@@ -8,24 +8,22 @@ text), images off (the CSP would block outside images anyway) and its default li
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from qa_app.app import get_db
-from qa_app.db.models import Role
 from qa_app.services import knowledge
 from qa_app.services.coaching_insights import rubric_info
 from qa_app.services.errors import ServiceError
-from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.access import ALL_ROLES, COACHES, allow, can
 from qa_app.web.coaching_forms import ArticleForm
-from qa_app.web.forms import choices
+from qa_app.web.forms import choices, form_error
+from qa_app.web.i18n import ui_lang
 from qa_app.web.params import int_arg
 
 bp = Blueprint("knowledge", __name__, url_prefix="/knowledge")
-EDITORS = (Role.ADMIN, Role.TRAINER)
 _MD = MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
@@ -42,7 +40,7 @@ def markdown_excerpt(text: str | None, length: int = 160) -> str:
 
 
 def _criteria_choices(form: ArticleForm, info, current: list[str]) -> None:  # noqa: ANN001
-    lang = get_locale().language
+    lang = ui_lang()
     ids = list(dict.fromkeys([*info.order, *current]))
     form.criteria.choices = choices((c, info.title(c, lang)) for c in ids)
 
@@ -56,7 +54,7 @@ def index():
     criterion = request.args.get("criterion") or None
     criterion = criterion if criterion in info.titles else None
     tag = (request.args.get("tag") or "").strip()[:64] or None
-    editor = current_user.role in EDITORS
+    editor = can("knowledge.edit")
     inactive = editor and request.args.get("inactive") == "1"
     result = knowledge.search(
         db, current_user, query=q, criterion=criterion, tag=tag, include_inactive=inactive,
@@ -65,7 +63,7 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "knowledge/index.html", result=result, q=q, criterion=criterion, tag=tag, inactive=inactive,
-        tags=knowledge.all_tags(db), info=info, lang=get_locale().language, editor=editor, args=args,
+        tags=knowledge.all_tags(db), info=info, lang=ui_lang(), editor=editor, args=args,
     )
 
 
@@ -75,8 +73,8 @@ def article(article_id: int):
     db = get_db()
     a = knowledge.get(db, article_id, current_user)
     return render_template(
-        "knowledge/article.html", a=a, info=rubric_info(db), lang=get_locale().language,
-        editor=current_user.role in EDITORS,
+        "knowledge/article.html", a=a, info=rubric_info(db), lang=ui_lang(),
+        editor=can("knowledge.edit"),
     )
 
 
@@ -90,16 +88,8 @@ def _input(form: ArticleForm) -> knowledge.ArticleInput:
     )
 
 
-def _field_error(form: ArticleForm, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*EDITORS)
+@allow(*COACHES)
 def new():
     db = get_db()
     info = rubric_info(db)
@@ -114,7 +104,7 @@ def new():
             db.commit()
         except ServiceError as exc:
             db.rollback()
-            _field_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Article published.") if a.active else _("Article saved as a draft."), "success")
             return redirect(url_for("knowledge.article", article_id=a.id))
@@ -123,7 +113,7 @@ def new():
 
 
 @bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
-@allow(*EDITORS)
+@allow(*COACHES)
 def edit(article_id: int):
     db = get_db()
     info = rubric_info(db)
@@ -148,7 +138,7 @@ def edit(article_id: int):
             db.commit()
         except ServiceError as exc:
             db.rollback()
-            _field_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Article saved."), "success")
             return redirect(url_for("knowledge.article", article_id=a.id))

@@ -52,6 +52,7 @@ LABELS = {
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    "speaker_role": {"agent": _l("Agent"), "customer": _l("Customer"), "ivr": _l("IVR"), "unknown": _l("Unknown")},
     "eval_state": {
         "draft": _l("draft"),
         "submitted": _l("submitted"),

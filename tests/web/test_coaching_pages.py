@@ -197,7 +197,7 @@ def test_sessions_are_scheduled_recorded_and_acknowledged(site):
     assert s.held_at is not None and s.acknowledged_at is not None
     # recording twice is refused with a message, not a crash
     again = _post(t, f"/coaching/sessions/{s.id}/record", {"held_at": held, "notes": "x"}, follow_redirects=True)
-    assert "already recorded" in again.get_data(as_text=True)
+    assert "该面谈已记录" in again.get_data(as_text=True)  # "this session was already recorded", in zh
 
 
 def test_recheck_and_cancel_from_the_plan_page(site):
@@ -212,7 +212,7 @@ def test_recheck_and_cancel_from_the_plan_page(site):
     assert plan.state == PlanState.MET and plan.followup["greeting"]["passes"] == 4  # 80% of 5 reached early
     # a closed plan cannot be cancelled; the page says so
     resp = _post(t, f"/coaching/plans/{plan.id}/cancel", {"reason": "调岗"}, follow_redirects=True)
-    assert "closed" in resp.get_data(as_text=True)
+    assert "该辅导计划已结束" in resp.get_data(as_text=True)  # "this coaching plan is closed"
 
     other = _create_plan_for(site, t, site.stranger, "closing")
     resp = _post(t, f"/coaching/plans/{other.id}/cancel", {"reason": ""}, follow_redirects=True)
@@ -252,7 +252,7 @@ def test_new_plan_form_errors_refresh_and_agent_choice(site):
     _create_plan(site, t)
     dup = _post(t, url, {"action": "create", "criteria": "greeting", "target_rate": "80", "target_calls": "5",
                          "due_date": (date.today() + timedelta(days=3)).isoformat()})
-    assert dup.status_code == 400 and "active plan" in dup.get_data(as_text=True)
+    assert dup.status_code == 400 and "进行中计划：开场白" in dup.get_data(as_text=True)  # "active plan on: Greeting"
 
 
 def test_effect_page_and_csv(site):
@@ -299,7 +299,7 @@ def test_knowledge_pages(site):
             "version": version}
     assert _post(t, f"/knowledge/{art.id}/edit", data).status_code == 302
     stale = _post(t, f"/knowledge/{art.id}/edit", data)  # the same (now old) version again
-    assert stale.status_code == 400 and "changed since you opened it" in stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "该文章已被修改" in stale.get_data(as_text=True)  # "changed since you opened it"
     assert "禁用语清单" in a.get("/knowledge/?criterion=prohibited_language").get_data(as_text=True)
 
 
@@ -316,3 +316,56 @@ def test_english_pages_render(site):
         resp = t.get(url)
         assert resp.status_code == 200, url
     assert "Re-check now" in t.get(f"/coaching/plans/{plan.id}").get_data(as_text=True)
+
+
+def test_coaching_notifications_render_in_both_languages_with_a_link(site):
+    """Every kind the coaching area emits (plan created, session due / overdue, plan due / overdue, plan
+    closed) has its own text in zh and en on the notifications page, and its Open button leads to the plan
+    or session it is about."""
+    from qa_app.db.models import Notification
+    from qa_app.services import coaching
+    from qa_app.services.coaching_insights import Context
+
+    t = site.client(site.trainer)
+    plan = _create_plan(site, t)
+    plan.sessions[0].scheduled_at = utcnow() + timedelta(hours=3)  # tomorrow's session: both are reminded
+    plan.due_date = date.today() + timedelta(days=1)
+    site.db.commit()
+    late = _create_plan_for(site, t, site.stranger, "closing")
+    late.sessions.append(CoachingSession(scheduled_at=utcnow() - timedelta(hours=3), topic="复盘"))
+    late.due_date = date.today() - timedelta(days=1)  # overdue: the trainer is told to act
+    site.db.commit()
+    ctx = Context.from_settings(site.settings)
+    assert coaching.send_reminders(site.db, ctx) >= 6
+    for i in range(5):
+        factories.create_evaluated_call(site.db, site.newbie, {"greeting": "pass"},
+                                        started_at=plan.starts_at + timedelta(minutes=i + 1))
+    assert coaching.recheck(site.db, plan, ctx=ctx) == PlanState.MET
+    site.db.commit()
+
+    expected = {  # (user, kind, overdue) -> (en, zh) fragments
+        ("agent", "coaching_plan_created", False): (f"Coaching plan #{plan.id} was created for you", f"已为您制定辅导计划 #{plan.id}"),
+        ("agent", "coaching_session_due", False): (f"Coaching session of plan #{plan.id} at", f"辅导计划 #{plan.id} 的面谈时间"),
+        ("agent", "coaching_plan_due", False): (f"Coaching plan #{plan.id} is due on", f"辅导计划 #{plan.id} 将于"),
+        ("agent", "coaching_plan_closed", False): ("target met", "目标已达成"),
+        ("trainer", "coaching_session_due", True): (f"plan #{late.id} at", f"辅导计划 #{late.id} 在"),
+        ("trainer", "coaching_plan_due", True): (f"Coaching plan #{late.id} was due on", f"辅导计划 #{late.id} 已于"),
+        ("trainer", "coaching_plan_closed", False): (f"Coaching plan #{plan.id} was closed", f"辅导计划 #{plan.id} 已由目标复核结束"),
+    }
+    users = {"agent": site.newbie.user, "trainer": site.trainer}
+    for (who, kind, overdue), (en, zh) in expected.items():
+        rows = site.db.scalars(select(Notification).where(
+            Notification.user_id == users[who].id, Notification.kind == kind)).all()
+        n = next(r for r in rows if bool(r.params.get("overdue")) == overdue)
+        for lang, fragment in (("en", en), ("zh", zh)):
+            client = logged_in_client(site.app, users[who].username, lang=lang)
+            html = client.get("/notifications/").get_data(as_text=True)
+            item = html[html.index(f'id="notification-{n.id}" data-kind="{kind}"'):]
+            item = item[: item.index("</li>")]
+            assert fragment in item, (who, kind, lang)
+            assert kind not in item.split(">", 1)[1], (who, kind, lang)  # a text, not the bare code
+            assert f'action="/notifications/{n.id}/open"' in item
+        opened = _post(logged_in_client(site.app, users[who].username), f"/notifications/{n.id}/open")
+        assert opened.status_code == 302 and opened.headers["Location"] == n.url
+        assert n.url.startswith(("/coaching/plans/", "/coaching/sessions/"))
+        assert logged_in_client(site.app, users[who].username).get(n.url).status_code == 200, n.url
