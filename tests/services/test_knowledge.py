@@ -88,3 +88,22 @@ def test_validation_editing_conflicts_and_inactive_articles(db, people):
     assert knowledge.search(db, trainer, query="结束语", include_inactive=True).total == 1
     assert knowledge.search(db, agent, query="结束语", include_inactive=True).total == 0
     assert knowledge.for_criteria(db, ["empathy"]) == []
+
+
+def test_demo_articles_cover_the_default_rubric_and_are_seeded_once(db, people):
+    """The demo seed writes real articles tagged with the default rubric's criteria (so a trainer sees
+    suggestions on the first run), and a second seed writes none again."""
+    from qa_app.demo.articles import DEMO_ARTICLES
+    from qa_app.services import demo
+    from qa_app.services import rubrics as rubric_service
+
+    trainer, agent = people
+    known = rubric_service.criterion_titles(rubric_service.ensure_default(db))
+    assert all(c in known for a in DEMO_ARTICLES for c in a.criteria)
+    assert demo.seed_articles(db, author=trainer) == len(DEMO_ARTICLES) >= 5
+    db.commit()
+    assert demo.seed_articles(db, author=trainer) == 0
+    assert knowledge.search(db, agent).total == len(DEMO_ARTICLES)  # published: agents read them too
+    for criterion in ("greeting", "verification", "empathy", "prohibited_language", "closing"):
+        assert knowledge.for_criteria(db, [criterion]), criterion
+    assert [a.title for a in knowledge.search(db, agent, query="工号").items]  # Chinese search finds them
