@@ -369,3 +369,40 @@ def test_coaching_notifications_render_in_both_languages_with_a_link(site):
         assert opened.status_code == 302 and opened.headers["Location"] == n.url
         assert n.url.startswith(("/coaching/plans/", "/coaching/sessions/"))
         assert logged_in_client(site.app, users[who].username).get(n.url).status_code == 200, n.url
+
+
+def test_english_coaching_pages_have_no_chinese_outside_data(site):
+    """One language per page: the English coaching, knowledge and notification pages show Chinese only in
+    user data (names, articles, goals, topics, quotes, rubric titles)."""
+    from test_one_language import stray_chinese, visible
+
+    from qa_app.db.models import TranscriptRecord
+    from qa_app.services import rubrics as rubric_service
+
+    t = logged_in_client(site.app, site.trainer.username, lang="en")
+    plan = _create_plan(site, t)
+    titles = rubric_service.criterion_titles(rubric_service.default_version(site.db))
+    data = ["中文", "一组", "王教练", "老李", "小张", "小王", "宽带", "标准开场白", "先问好，再报工号。", "话术",
+            "每通电话都完整开场", "跟读开场白", "听三通老员工录音", "陪听", "您好，很高兴为您服务"]
+    data += [v for t_ in titles.values() for v in (t_["zh"], t_["section_zh"])]
+    transcript = site.db.scalar(select(TranscriptRecord.data).where(TranscriptRecord.call_id == site.exemplar.id))
+    data += [seg["text"] for seg in transcript["segments"]]  # the exemplar's quotes
+    a = logged_in_client(site.app, site.newbie.user.username, lang="en")
+    ex = next(i for i in plan.items if i.kind == "exemplar_call")
+    pages = {
+        t: ["/coaching/", "/coaching/plans", "/coaching/sessions", "/coaching/effect",
+            f"/coaching/plans/new?agent={site.newbie.id}&criteria=greeting", f"/coaching/plans/{plan.id}",
+            f"/coaching/sessions/{plan.sessions[0].id}", "/knowledge/", f"/knowledge/{site.article.id}",
+            f"/knowledge/{site.article.id}/edit", "/knowledge/new"],
+        a: ["/coaching/me", f"/coaching/plans/{plan.id}", f"/coaching/plans/{plan.id}/items/{ex.id}", "/notifications/"],
+    }
+    for client, urls in pages.items():
+        for url in urls:
+            page = visible(client.get(url).get_data(as_text=True))
+            assert stray_chinese(page, data) == [], url
+    refused = _post(t, f"/coaching/plans/new?agent={site.newbie.id}", {
+        "action": "create", "criteria": "greeting", "target_rate": "80", "target_calls": "5",
+        "due_date": (date.today() + timedelta(days=3)).isoformat(),
+    })
+    page = visible(refused.get_data(as_text=True))
+    assert "the agent already has an active plan on: Greeting" in page and stray_chinese(page, data) == []
