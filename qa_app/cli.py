@@ -186,6 +186,47 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
         )
 
+    @app.cli.command("run-sampling")
+    @click.option("--plan", "plan_id", type=int, default=None, help="plan id (default: every active plan)")
+    @click.option(
+        "--period", default=None, help="2026-11-29 | 2026-W48 | 2026-11 (default: each plan's last complete period)"
+    )
+    def run_sampling(plan_id: int | None, period: str | None) -> None:
+        """Run sampling plans now: choose calls and assign them to reviewers (nothing is assigned twice)."""
+        from qa_app.db.models import SamplingPlan
+        from qa_app.services import sampling
+        from qa_app.services.errors import ServiceError
+
+        settings = _settings()
+        with transaction(_factory()) as db:
+            if plan_id is not None:
+                try:
+                    plans = [sampling.get_plan(db, plan_id)]
+                except ServiceError as exc:
+                    raise click.ClickException(exc.render("en")) from exc
+            else:
+                plans = [p for p in sampling.list_plans(db) if p.active]
+            if not plans:
+                raise click.ClickException("no active sampling plan; create one on the Sampling page")
+            ids = [p.id for p in plans]
+        failed = False
+        for pid in ids:
+            try:
+                with transaction(_factory()) as db:
+                    plan = db.get(SamplingPlan, pid)
+                    key = period or sampling.last_complete_period(plan, settings)
+                    run = sampling.run_now(db, plan, period=key, settings=settings)
+                    c = run.counts
+                    click.echo(
+                        f"plan {plan.id} {plan.name} {key}: {c['assigned']} assigned of {c['picked']} picked "
+                        f"from {c['candidates']} candidates; {c['unassigned']} left for a later run"
+                    )
+            except ServiceError as exc:
+                failed = True
+                click.echo(f"plan {pid}: ERROR {exc.render('en')}", err=True)
+        if failed:
+            sys.exit(1)
+
     @app.cli.command("transcribe")
     @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))

@@ -31,6 +31,12 @@ CATALOGUE: dict[str, dict[str, str]] = {}
 _SEPARATORS = {"": ("、", ", "), ",": ("、", ", "), ";": ("；", "; ")}
 
 
+def join(parts: list[str] | tuple[str, ...], lang: str | None, spec: str = "") -> str:
+    """Join texts with the language's list separator (``、`` / ``, ``; ``spec`` ``;``: ``；`` / ``; ``)."""
+    zh, en = _SEPARATORS.get(spec, _SEPARATORS[""])
+    return (en if lang_of(lang) == "en" else zh).join(parts)
+
+
 def lang_of(lang: str | None) -> str:
     """``en``, ``en-US``, ``en_GB`` -> ``en``; anything else -> ``zh`` (the product's first language)."""
     return "en" if (lang or "").lower().startswith("en") else "zh"
@@ -120,8 +126,7 @@ class _Formatter(string.Formatter):
         if is_pair(value):
             return str(value.get(self.lang) or next(iter(value.values())) or "")
         if isinstance(value, list | tuple):
-            zh, en = _SEPARATORS.get(format_spec, _SEPARATORS[""])
-            return (en if self.lang == "en" else zh).join(self.format_field(v, "") for v in value)
+            return join([self.format_field(v, "") for v in value], self.lang, format_spec)
         return super().format_field(value, format_spec)
 
 

@@ -1,4 +1,5 @@
-"""Verdict and evidence notes of the scoring primitives: message codes -> (zh, en) templates.
+"""Verdict and evidence notes of the scoring primitives (and the sampling rules' refusals): message codes ->
+(zh, en) templates.
 
 Notes are stored as :class:`rubrics.messages.Message` (code + parameters) and rendered in the
 reader's language; phrases quoted from the rubric and text quoted from the transcript are
@@ -146,6 +147,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # engine
     "manual.needs_reviewer": ("人工评分项，需人工评估", "manual criterion, needs a human reviewer"),
+    # sampling rules (scoring.sampling.RulesError)
+    "sampling_rule.between": ("应在 {lo:g} 到 {hi:g} 之间", "must be between {lo:g} and {hi:g}"),
+    "sampling_rule.long_call": ("应在 1 秒到 24 小时之间", "must be between 1 second and 24 hours"),
+    "sampling_rule.negative": ("不能为负数", "must not be negative"),
 }
 
 register(MESSAGES)

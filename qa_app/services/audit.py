@@ -45,6 +45,10 @@ ACTIONS = (
     "coaching_session_held",
     "knowledge_article_created",
     "knowledge_article_edited",
+    "sampling_plan_created",
+    "sampling_plan_updated",
+    "sampling_run_requested",
+    "review_assignment_skipped",
 )
 
 

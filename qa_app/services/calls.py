@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qa_app.db.models import Agent, Call, CallStatus, ChannelLayout, Role, User
+from qa_app.db.models import Agent, AutoScorecard, Call, CallStatus, ChannelLayout, Role, RubricVersion, User
 from qa_app.db.session import delete_on_rollback
-from qa_app.services import audit
+from qa_app.services import assignments, audit, evaluations
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from rubrics.messages import Message
@@ -199,6 +199,10 @@ def audio_file(settings: Settings, call: Call) -> Path:
     return path
 
 
+REVIEW_FILTERS = ("not_reviewed", "reviewed", "my_queue")  # staff only
+FLAG_FILTERS = ("needs_review", "critical_failed")  # of the default rubric's automated scorecard
+
+
 @dataclass(frozen=True)
 class CallFilter:
     agent_id: int | None = None
@@ -208,6 +212,8 @@ class CallFilter:
     date_to: datetime | None = None
     sort: str = "started_at"
     descending: bool = True
+    review: str | None = None  # one of REVIEW_FILTERS
+    flag: str | None = None  # one of FLAG_FILTERS
 
 
 SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call.auto_score, "id": Call.id}
@@ -239,9 +245,29 @@ def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_p
         stmt = stmt.where(Call.started_at >= flt.date_from)
     if flt.date_to:
         stmt = stmt.where(Call.started_at < flt.date_to)
+    if user.role != Role.AGENT:  # agents see their own calls only; these filters are for reviewers
+        stmt = _review_filters(stmt, user, flt)
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     col = SORTS.get(flt.sort, Call.started_at)
     order = (col.desc(), Call.id.desc()) if flt.descending else (col.asc(), Call.id.asc())
     page = max(1, page)
     items = list(db.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
     return Page(items, total, page, per_page)
+
+
+def _review_filters(stmt: Select[tuple[Call]], user: User, flt: CallFilter) -> Select[tuple[Call]]:
+    if flt.review == "reviewed":
+        stmt = stmt.where(evaluations.reviewed_condition())
+    elif flt.review == "not_reviewed":
+        stmt = stmt.where(~evaluations.reviewed_condition())
+    elif flt.review == "my_queue":
+        stmt = stmt.where(assignments.in_queue_condition(user.id))
+    if flt.flag in FLAG_FILTERS:
+        card = exists().where(
+            AutoScorecard.call_id == Call.id,
+            AutoScorecard.rubric_version_id == RubricVersion.id,
+            RubricVersion.is_default,
+            AutoScorecard.needs_review > 0 if flt.flag == "needs_review" else AutoScorecard.critical_failed,
+        )
+        stmt = stmt.where(card)
+    return stmt

@@ -41,6 +41,7 @@ from qa_app.db.models import (
 )
 from qa_app.services import rubrics, verdicts
 from qa_app.settings import Settings
+from rubrics.messages import join
 
 GAP_WINDOW_DAYS = 90  # verdicts the gap model and a plan's baseline look at
 BEFORE_DAYS = 28  # effect measurement: the period before a plan starts
@@ -86,7 +87,11 @@ class RubricInfo:
 
     def titles_of(self, criteria: Sequence[str], lang: str) -> str:
         """Several criteria as one phrase: 开场白、结束语 / Greeting, Closing."""
-        return (", " if lang.startswith("en") else "、").join(self.title(c, lang) for c in criteria)
+        return join([self.title(c, lang) for c in criteria], lang)
+
+    def failed_of(self, items: dict, criteria: Sequence[str], lang: str) -> str:
+        """The criteria an evaluation's ``items`` fail, as one phrase ("" when none)."""
+        return self.titles_of([c for c in criteria if (items.get(c) or {}).get("result") == "fail"], lang)
 
 
 def rubric_info(db: Session, rubric_key: str | None = None) -> RubricInfo:

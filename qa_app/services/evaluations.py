@@ -39,7 +39,7 @@ from qa_app.db.models import (
     Team,
     User,
 )
-from qa_app.services import audit, notifications, rubrics
+from qa_app.services import assignments, audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from rubrics import Criterion, Rubric
 from rubrics.messages import Message, msg
@@ -429,6 +429,7 @@ def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | 
                 db, [uid], "evaluation_released", params={"call_id": ev.call_id}, url=f"/calls/{ev.call_id}"
             )
     audit.record(db, "evaluation_submitted", user=actor, target=f"evaluation:{ev.id}", call=ev.call_id)
+    assignments.complete_assignment_for(db, ev)
     _flush(db)
     return ev
 

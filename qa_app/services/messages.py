@@ -238,6 +238,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "knowledge.saved_by_someone_else": ("该文章已被他人修改，请刷新", "someone else saved this article; reload it"),
     "knowledge.article_not_found": ("文章不存在", "article not found"),
+    # sampling plans and runs
+    "sampling.name_required": ("请填写计划名称（最多 {max} 字）", "enter a plan name (at most {max} characters)"),
+    "sampling.name_taken": ("已有同名的抽检计划", "a sampling plan with this name exists"),
+    "sampling.unknown_period": ("周期应为 日/周/月", "the period must be day, week or month"),
+    "sampling.random_range": ("每位坐席随机抽取 0–{max} 通", "random calls per agent: 0–{max}"),
+    "sampling.samples_nothing": (
+        "该计划不会抽取任何通话：请设置每位坐席随机抽取数，或至少开启一条定向规则",
+        "this plan samples nothing: set random calls per agent or switch on at least one targeted rule",
+    ),
+    "sampling.due_days_range": ("完成期限为 1–{max} 天", "due within 1–{max} days"),
+    "sampling.cap_range": ("每人上限为 1–{max}", "the cap per reviewer is 1–{max}"),
+    "sampling.bad_reviewers": (
+        "质检员须为在职的质检员、培训师或管理员",
+        "reviewers must be active QA reviewers, trainers or admins",
+    ),
+    "sampling.plan_not_found": ("抽检计划不存在", "sampling plan not found"),
+    "sampling.period_mismatch": (
+        "期间 “{key}” 不符合计划周期（{period:@sampling_period}），例如 {example}",
+        "'{key}' is not a {period:@sampling_period} period (e.g. {example})",
+    ),
+    "sampling.invalid_rule": ("规则取值无效：{problem}", "invalid value: {problem}"),
+    "sampling_period.day": ("日", "day"),
+    "sampling_period.week": ("周", "week"),
+    "sampling_period.month": ("月", "month"),
+    # review assignments (queues)
+    "assignments.not_found": ("抽检任务不存在", "assignment not found"),
+    "assignments.closed": ("该任务已完成或已跳过", "this assignment is already done or skipped"),
+    "assignments.skip_reason_required": ("请填写跳过的原因", "give a reason for skipping"),
 }
 
 register(MESSAGES)

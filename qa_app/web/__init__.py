@@ -16,7 +16,9 @@ def register(app: Flask) -> None:
         knowledge,
         main,
         notifications,
+        queue,
         rubrics,
+        sampling,
     )
     from qa_app.web.params import BoundedIntConverter
 
@@ -31,6 +33,8 @@ def register(app: Flask) -> None:
         feedback.bp,
         disputes.bp,
         notifications.bp,
+        sampling.bp,
+        queue.bp,
         coaching.bp,
         knowledge.bp,
     ):
@@ -64,7 +68,7 @@ def register_filters(app: Flask) -> None:
 
     tz = ZoneInfo(app.extensions["qa_settings"].timezone)
     from qa_app.web.access import can
-    from qa_app.web.i18n import text
+    from qa_app.web.i18n import names, text
     from qa_app.web.labels import label
 
     app.jinja_env.globals["get_locale"] = get_locale
@@ -72,6 +76,8 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
     # {{ value|msg }}: a message (code + parameters, or a stored dict of one) in the page's language
     app.jinja_env.filters["msg"] = text
+    # {{ teams|map(attribute='name')|names }}: a list joined with the page language's separator
+    app.jinja_env.filters["names"] = names
 
     @app.template_filter("localtime")
     def localtime(value: datetime | str | None) -> str:

@@ -42,6 +42,8 @@ def index():
         if request.args.get("sort") in calls.SORTS
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
+        review=_choice("review", calls.REVIEW_FILTERS),
+        flag=_choice("flag", calls.FLAG_FILTERS),
     )
     if current_user.is_agent and flt.sort == "score":  # an agent never sorts by unreleased automated scores
         flt = replace(flt, sort="started_at")
@@ -64,6 +66,12 @@ def index():
         statuses=[s.value for s in CallStatus],
         args=args,
     )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter restricted to known values; anything else (and any, for agents) is ignored."""
+    value = request.args.get(name) or None
+    return value if value in allowed and not current_user.is_agent else None
 
 
 def _agent_choices() -> list:

@@ -23,7 +23,7 @@ from qa_app.services import accounts, coaching, coaching_insights, knowledge
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
 from qa_app.services.errors import Conflict, Invalid, NotFound, ServiceError
-from qa_app.web.access import COACHES, allow, can
+from qa_app.web.access import LEADS, allow, can
 from qa_app.web.calls import send_audio
 from qa_app.web.coaching_forms import (
     CancelForm,
@@ -86,7 +86,7 @@ def _exemplar_label(e: coaching_insights.Exemplar) -> str:
 
 
 @bp.route("/")
-@allow(*COACHES)
+@allow(*LEADS)
 def index():
     db = get_db()
     ctx = _ctx()
@@ -118,7 +118,7 @@ def index():
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def new_plan():
     db = get_db()
     ctx = _ctx()
@@ -214,7 +214,7 @@ def new_plan():
 
 
 @bp.route("/plans")
-@allow(*COACHES)
+@allow(*LEADS)
 def plans():
     db = get_db()
     state = request.args.get("state", "active")
@@ -231,7 +231,7 @@ def plans():
 
 
 @bp.route("/plans/<int:plan_id>")
-@allow(*COACHES, Role.AGENT)
+@allow(*LEADS, Role.AGENT)
 def plan(plan_id: int):
     db = get_db()
     ctx = _ctx()
@@ -300,7 +300,7 @@ def _plan_action(plan_id: int, form, action, done: str, anchor: str = ""):  # no
 
 
 @bp.route("/plans/<int:plan_id>/update", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def plan_update(plan_id: int):
     form = PlanEditForm()
     version = form.version.data
@@ -316,7 +316,7 @@ def plan_update(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/recheck", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def plan_recheck(plan_id: int):
     outcome: dict[str, str] = {}
 
@@ -330,7 +330,7 @@ def plan_recheck(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/cancel", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def plan_cancel(plan_id: int):
     form = CancelForm()
     return _plan_action(
@@ -353,7 +353,7 @@ def plan_acknowledge(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def item_add(plan_id: int):
     form = ItemForm()
 
@@ -376,7 +376,7 @@ def item_add(plan_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>/remove", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def item_remove(plan_id: int, item_id: int):
     return _plan_action(
         plan_id,
@@ -403,7 +403,7 @@ def item_done(plan_id: int, item_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>")
-@allow(*COACHES, Role.AGENT)
+@allow(*LEADS, Role.AGENT)
 def exemplar(plan_id: int, item_id: int):
     """Listen to an exemplar call, cued at the evidence of the criterion."""
     db = get_db()
@@ -427,7 +427,7 @@ def exemplar(plan_id: int, item_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/items/<int:item_id>/audio")
-@allow(*COACHES, Role.AGENT)
+@allow(*LEADS, Role.AGENT)
 def exemplar_audio(plan_id: int, item_id: int):
     db = get_db()
     p = coaching.get_plan(db, plan_id, current_user)
@@ -439,7 +439,7 @@ def exemplar_audio(plan_id: int, item_id: int):
 
 
 @bp.route("/plans/<int:plan_id>/sessions", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def session_add(plan_id: int):
     form = SessionForm()
     return _plan_action(
@@ -454,7 +454,7 @@ def session_add(plan_id: int):
 
 
 @bp.route("/sessions")
-@allow(*COACHES)
+@allow(*LEADS)
 def sessions():
     db = get_db()
     ctx = _ctx()
@@ -467,7 +467,7 @@ def sessions():
 
 
 @bp.route("/sessions/<int:session_id>")
-@allow(*COACHES, Role.AGENT)
+@allow(*LEADS, Role.AGENT)
 def session(session_id: int):
     db = get_db()
     ctx = _ctx()
@@ -502,7 +502,7 @@ def _session_action(session_id: int, form, action, done: str):  # noqa: ANN001, 
 
 
 @bp.route("/sessions/<int:session_id>/record", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def session_record(session_id: int):
     form = SessionRecordForm()
     return _session_action(
@@ -517,7 +517,7 @@ def session_record(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/reschedule", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def session_reschedule(session_id: int):
     form = SessionForm()
     return _session_action(
@@ -531,7 +531,7 @@ def session_reschedule(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def session_cancel(session_id: int):
     return _session_action(
         session_id,
@@ -589,7 +589,7 @@ def _effect(db):  # noqa: ANN001, ANN202
 
 
 @bp.route("/effect")
-@allow(*COACHES)
+@allow(*LEADS)
 def effect():
     db = get_db()
     info, report, trainer_id = _effect(db)
@@ -617,7 +617,7 @@ def _csv_cell(value: object) -> object:
 
 
 @bp.route("/effect.csv")
-@allow(*COACHES)
+@allow(*LEADS)
 def effect_csv():
     db = get_db()
     info, report, _t = _effect(db)

@@ -14,18 +14,18 @@ from qa_app.services.errors import ServiceError
 from qa_app.web.i18n import text
 
 
+def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def form_error(form: FlaskForm, exc: ServiceError) -> None:
-    """Show a refused use case on the form: under the field it names, else as a flashed message."""
+    """Show a service error beside the field it names, or flash it when the form has no such field."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors = [*field.errors, text(exc.msg)]
     else:
         flash(text(exc.msg), "danger")
-
-
-def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
-    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 LAYOUT_CHOICES = choices(

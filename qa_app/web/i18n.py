@@ -14,7 +14,7 @@ from flask import request
 from flask_babel import get_locale
 
 from qa_app.services import messages as _service_messages  # noqa: F401  (registers the templates)
-from rubrics.messages import LANGS, lang_of, render
+from rubrics.messages import LANGS, join, lang_of, render
 from scoring import messages as _scoring_messages  # noqa: F401  (registers the templates)
 
 
@@ -32,3 +32,8 @@ def api_lang() -> str:
 def text(value: Any) -> str:
     """A Message (or its dict form, a zh/en pair, plain text) in the page's language."""
     return render(value, ui_lang())
+
+
+def names(values: Any) -> str:
+    """Names (of teams, people ...) as one list in the page's language: 甲、乙 / A, B."""
+    return join([str(v) for v in values], ui_lang())

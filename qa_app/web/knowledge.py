@@ -17,7 +17,7 @@ from qa_app.app import get_db
 from qa_app.services import knowledge
 from qa_app.services.coaching_insights import rubric_info
 from qa_app.services.errors import ServiceError
-from qa_app.web.access import ALL_ROLES, COACHES, allow, can
+from qa_app.web.access import ALL_ROLES, LEADS, allow, can
 from qa_app.web.coaching_forms import ArticleForm
 from qa_app.web.forms import choices, form_error
 from qa_app.web.i18n import ui_lang
@@ -89,7 +89,7 @@ def _input(form: ArticleForm) -> knowledge.ArticleInput:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def new():
     db = get_db()
     info = rubric_info(db)
@@ -113,7 +113,7 @@ def new():
 
 
 @bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
-@allow(*COACHES)
+@allow(*LEADS)
 def edit(article_id: int):
     db = get_db()
     info = rubric_info(db)

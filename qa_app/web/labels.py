@@ -39,6 +39,8 @@ LABELS = {
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
         "coaching_followup": _l("coaching follow-up"),
+        "sampling_run": _l("sampling run"),
+        "sampling_due": _l("schedule sampling runs"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -115,6 +117,10 @@ LABELS = {
         "coaching_session_held": _l("coaching session held"),
         "knowledge_article_created": _l("knowledge article created"),
         "knowledge_article_edited": _l("knowledge article edited"),
+        "sampling_plan_created": _l("sampling plan created"),
+        "sampling_plan_updated": _l("sampling plan updated"),
+        "sampling_run_requested": _l("sampling run requested"),
+        "review_assignment_skipped": _l("review assignment skipped"),
     },
     "coaching_plan_state": {
         "active": _l("active"),
@@ -139,6 +145,26 @@ LABELS = {
         "no_evidence": _l("inconclusive (the interval includes 0)"),
         "not_enough_data": _l("not enough data"),
     },
+    "sampling_reason": {
+        "critical_failed": _l("critical item failed"),
+        "complaint_risk": _l("complaint risk"),
+        "needs_review": _l("verdicts to check"),
+        "low_score": _l("low score"),
+        "negative_sentiment": _l("negative customer sentiment at the end"),
+        "unreliable_transcript": _l("unreliable transcript"),
+        "long_call": _l("long call"),
+        "new_hire": _l("new hire"),
+        "random": _l("random"),
+    },
+    "sampling_period": {"day": _l("daily"), "week": _l("weekly"), "month": _l("monthly")},
+    "run_state": {
+        "queued": _l("queued"),
+        "running": _l("running"),
+        "done": _l("done"),
+        "failed": _l("failed"),
+    },
+    "run_trigger": {"duty": _l("scheduled"), "manual": _l("by hand")},
+    "assignment_state": {"open": _l("open"), "done": _l("done"), "skipped": _l("skipped")},
 }
 
 

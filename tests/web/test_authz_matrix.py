@@ -30,8 +30,8 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
-MANAGERS = frozenset({ADMIN, TRAINER})  # coaching: trainers / team leads and admins
-COACHED = frozenset({ADMIN, TRAINER, AGENT})  # a plan's pages: managers, and the agent for their own plan
+LEADS = frozenset({ADMIN, TRAINER})  # sampling, queue health, coaching: trainers / team leads and admins
+COACHED = frozenset({ADMIN, TRAINER, AGENT})  # a coaching plan's pages: leads, and the agent for their own plan
 ONLY_AGENT = frozenset({AGENT})
 
 
@@ -82,33 +82,33 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
-    "coaching.index": MANAGERS,
-    "coaching.new_plan": MANAGERS,
-    "coaching.plans": MANAGERS,
+    "coaching.index": LEADS,
+    "coaching.new_plan": LEADS,
+    "coaching.plans": LEADS,
     "coaching.plan": COACHED,
-    "coaching.plan_update": MANAGERS,
-    "coaching.plan_recheck": MANAGERS,
-    "coaching.plan_cancel": MANAGERS,
+    "coaching.plan_update": LEADS,
+    "coaching.plan_recheck": LEADS,
+    "coaching.plan_cancel": LEADS,
     "coaching.plan_acknowledge": ONLY_AGENT,
-    "coaching.item_add": MANAGERS,
-    "coaching.item_remove": MANAGERS,
+    "coaching.item_add": LEADS,
+    "coaching.item_remove": LEADS,
     "coaching.item_done": ONLY_AGENT,
     "coaching.exemplar": COACHED,
     "coaching.exemplar_audio": COACHED,
-    "coaching.session_add": MANAGERS,
-    "coaching.sessions": MANAGERS,
+    "coaching.session_add": LEADS,
+    "coaching.sessions": LEADS,
     "coaching.session": COACHED,
-    "coaching.session_record": MANAGERS,
-    "coaching.session_reschedule": MANAGERS,
-    "coaching.session_cancel": MANAGERS,
+    "coaching.session_record": LEADS,
+    "coaching.session_reschedule": LEADS,
+    "coaching.session_cancel": LEADS,
     "coaching.session_acknowledge": ONLY_AGENT,
     "coaching.me": ONLY_AGENT,
-    "coaching.effect": MANAGERS,
-    "coaching.effect_csv": MANAGERS,
+    "coaching.effect": LEADS,
+    "coaching.effect_csv": LEADS,
     "knowledge.index": ALL,
     "knowledge.article": ALL,
-    "knowledge.new": MANAGERS,
-    "knowledge.edit": MANAGERS,
+    "knowledge.new": LEADS,
+    "knowledge.edit": LEADS,
     "feedback.evaluation": ALL,
     "feedback.acknowledge": frozenset({AGENT}),
     "feedback.dispute": frozenset({AGENT}),
@@ -119,6 +119,14 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "notifications.index": ALL,
     "notifications.mark_read": ALL,
     "notifications.open_one": ALL,
+    "sampling.index": LEADS,
+    "sampling.create": LEADS,
+    "sampling.detail": LEADS,
+    "sampling.edit": LEADS,
+    "sampling.run": LEADS,
+    "queue.mine": STAFF,
+    "queue.skip": STAFF,
+    "queue.health": LEADS,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -139,29 +147,33 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
-    plan_id: int
+    coaching_plan_id: int
     item_id: int
     session_id: int
     article_id: int
     evaluation_id: int = 0  # agent A's released (then disputed) review
     dispute_id: int = 0
     notification_id: int = 0  # agent A's
+    sampling_plan_id: int = 0
+    assignment_id: int = 0
 
-    def url_params(self) -> dict[str, object]:
+    def url_params(self, endpoint: str = "") -> dict[str, object]:
+        """URL parameters; ``plan_id`` is a sampling plan's on the sampling pages, else a coaching plan's."""
         return {
             "call_id": self.call_a.id,  # the agent role user is agent A: this is their own call
             "user_id": self.victim.id,
             "agent_id": self.agent_b.id,
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
-            "plan_id": self.plan_id,  # agent A's plan
-            "item_id": self.item_id,  # an exemplar call (agent B's call) in it
+            "plan_id": self.sampling_plan_id if endpoint.startswith("sampling.") else self.coaching_plan_id,
+            "item_id": self.item_id,  # an exemplar call (agent B's call) in agent A's coaching plan
             "session_id": self.session_id,
             "article_id": self.article_id,
             "evaluation_id": self.evaluation_id,
             "dispute_id": self.dispute_id,
             "notification_id": self.notification_id,
             "code": "en",
+            "assignment_id": self.assignment_id,
         }
 
 
@@ -182,6 +194,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
     plan, item, session, article = _coaching_rows(db, users[TRAINER], agent_a, call_b)
+    sampling_plan = factories.create_sampling_plan(db)
     db.commit()
     # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
     scored = factories.create_scored_call(db, settings, agent_a)
@@ -191,8 +204,24 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     note = db.scalar(select(Notification).where(Notification.user_id == agent_a.user_id))
     db.commit()
     w = World(
-        app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id, plan, item, session, article,
-        evaluation_id=review.id, dispute_id=dispute.id, notification_id=note.id,
+        app,
+        users,
+        tokens,
+        agent_a,
+        agent_b,
+        call_a,
+        call_b,
+        victim,
+        rubric.id,
+        plan,
+        item,
+        session,
+        article,
+        evaluation_id=review.id,
+        dispute_id=dispute.id,
+        notification_id=note.id,
+        sampling_plan_id=sampling_plan.id,
+        assignment_id=999999,
     )
     db.close()
     yield w
@@ -287,7 +316,7 @@ def test_matrix(world: World, endpoint: str, role: str):
     assert rules, f"{endpoint} is not routed"
     client = _client_for(world, role)
     for rule in rules:
-        url = _url(world.app, rule, world.url_params())
+        url = _url(world.app, rule, world.url_params(rule.endpoint))
         for method in _methods(rule):
             if isinstance(want, Api):
                 headers = {} if role == ANON else {"Authorization": f"Bearer {world.tokens[role]}"}

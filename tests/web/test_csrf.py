@@ -50,6 +50,8 @@ def scene(app, settings):
     ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
     dispute = ev_svc.dispute(db, review, agent=agent.user, criteria={"greeting": "x"}, window_days=7)
     note = db.scalar(select(Notification).where(Notification.user_id == admin.id))
+    plan = factories.create_sampling_plan(db)
+    assignment = factories.create_assignment(db, call, admin, plan)
     db.commit()
     db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
@@ -121,6 +123,24 @@ def scene(app, settings):
         "disputes.rule": lambda: {"decision-greeting": "reject", "reason": "x"},
         "notifications.mark_read": lambda: {},
         "notifications.open_one": lambda: {},
+        "sampling.create": lambda: {
+            "name": "新计划",
+            "period": "week",
+            "random_per_agent": "1",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.edit": lambda: {
+            "name": "改名",
+            "period": "day",
+            "random_per_agent": "2",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.run": lambda: {"period": "2026-W47"},
+        "queue.skip": lambda: {"reason": "录音无声"},
     }
     params = {
         "call_id": call.id,
@@ -133,6 +153,8 @@ def scene(app, settings):
         "evaluation_id": review.id,
         "dispute_id": dispute.id,
         "notification_id": note.id,  # the admin's: dispute_raised (no team lead)
+        "sampling.plan_id": plan.id,  # "<blueprint>.<name>": that blueprint's value (coaching_ids has a plan_id too)
+        "assignment_id": assignment.id,
     }
     return {
         "admin": admin,
@@ -184,8 +206,9 @@ def _html_post_rules(app):
 
 
 def _url(app, rule, params):
+    blueprint = rule.endpoint.split(".")[0]
     with app.test_request_context():
-        return url_for(rule.endpoint, **{a: params[a] for a in rule.arguments})
+        return url_for(rule.endpoint, **{a: params.get(f"{blueprint}.{a}", params.get(a)) for a in rule.arguments})
 
 
 def test_every_post_endpoint_has_a_csrf_case(app, scene):

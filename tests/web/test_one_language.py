@@ -264,3 +264,70 @@ def test_login_redirect_message_is_translated(app):
     post_form(en, "/lang/en")
     page = visible(en.get("/calls/", follow_redirects=True).get_data(as_text=True))
     assert "Please log in to see this page." in page and stray_chinese(page, ["中文"]) == []
+
+
+def test_sampling_and_queue_pages_in_one_language(app, db, settings):
+    """Plans, runs, queues, queue health and the reviewer's notification: English pages show Chinese only
+    in user data (plan, team and people's names); a refused plan speaks the reader's language."""
+    from datetime import timedelta
+
+    from qa_app.services import sampling
+    from scoring.sampling import Rules
+
+    team, team2 = factories.create_team(db, "一组"), factories.create_team(db, "二组")
+    agents = [factories.create_agent(db, team=team), factories.create_agent(db, team=team2)]
+    reviewer = factories.create_user(db, "qa_reviewer", display_name="质检员甲")
+    reviewer2 = factories.create_user(db, "qa_reviewer", display_name="质检员丙")
+    trainer = factories.create_user(db, "trainer", display_name="培训师乙")
+    plan = sampling.create_plan(
+        db,
+        sampling.PlanInput(
+            name="每周抽检",
+            period="week",
+            random_per_agent=2,
+            rules=Rules(critical_failed=True, low_score_below=60, long_call_seconds=300),
+            team_ids=(team.id, team2.id),
+            reviewer_ids=(reviewer.id, reviewer2.id),
+        ),
+        actor=trainer,
+    )
+    db.commit()
+    start, _ = sampling.period_window(plan, "2026-W47", settings)
+    for agent in agents:
+        for hours in (10, 11):
+            factories.create_scored_call(db, settings, agent, started_at=start + timedelta(hours=hours))
+    sampling.run_now(db, plan, period="2026-W47", settings=settings)
+    db.commit()
+    people = [reviewer.display_name, reviewer2.display_name, trainer.display_name]
+    data = ["中文", plan.name, team.name, team2.name, *(a.name for a in agents), *people]
+
+    lead = logged_in_client(app, trainer.username, lang="en")
+    for url in ("/sampling/", "/sampling/new", f"/sampling/{plan.id}", f"/sampling/{plan.id}/edit",
+                "/queue/health", f"/queue/?reviewer={reviewer.id}"):  # fmt: skip
+        page = visible(lead.get(url).get_data(as_text=True))
+        assert stray_chinese(page, data) == [], url
+    detail = visible(lead.get(f"/sampling/{plan.id}").get_data(as_text=True))
+    assert "一组, 二组" in detail and "质检员甲, 质检员丙" in detail
+    zh_lead = logged_in_client(app, trainer.username)
+    assert "一组、二组" in visible(zh_lead.get(f"/sampling/{plan.id}").get_data(as_text=True))
+    en = logged_in_client(app, reviewer.username, lang="en")
+    for url in ("/queue/", "/calls/?review=my_queue", "/notifications/"):
+        page = visible(en.get(url).get_data(as_text=True))
+        assert stray_chinese(page, data) == [], url
+    assert "2 calls were assigned to you for review." in page  # the run's notification
+    zh = visible(logged_in_client(app, reviewer.username).get("/notifications/").get_data(as_text=True))
+    assert "已为您分配 2 个待质检的通话。" in zh and "assigned to you" not in zh
+
+    # a refused plan: the service's message in the reader's language, beside its field
+    form = {"name": plan.name, "period": "week", "random_per_agent": "1", "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4", "due_days": "3"}  # fmt: skip
+    for lang, want, unwanted in (
+        ("en", "a sampling plan with this name exists", "已有同名的抽检计划"),
+        (None, "已有同名的抽检计划", "a sampling plan with this name exists"),
+    ):
+        client = logged_in_client(app, trainer.username, lang=lang)
+        resp = post_form(client, "/sampling/new", form, token_from="/sampling/new")
+        page = visible(resp.get_data(as_text=True))
+        assert resp.status_code == 400 and want in page and unwanted not in page
+        if lang == "en":
+            assert stray_chinese(page, data) == []

@@ -26,7 +26,10 @@ from qa_app.db.models.evaluation import (
 from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
 from qa_app.db.models.knowledge import KnowledgeArticle, KnowledgeTag
 from qa_app.db.models.notification import Notification
+from qa_app.db.models.review_assignment import AssignmentState, ReviewAssignment
 from qa_app.db.models.rubric import RubricVersion
+from qa_app.db.models.sampling_plan import SamplingPeriod, SamplingPlan
+from qa_app.db.models.sampling_run import RUN_PENDING, RunState, RunTrigger, SamplingRun
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
 from qa_app.db.models.transcript import TranscriptRecord
@@ -39,4 +42,6 @@ __all__ = [
     "TranscriptRecord", "User",
     "CLOSED_STATES", "CoachingPlan", "CoachingSession", "ItemKind", "KnowledgeArticle", "KnowledgeTag",
     "PlanEvaluation", "PlanItem", "PlanState",
+    "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
+    "SamplingPlan", "SamplingRun",
 ]
