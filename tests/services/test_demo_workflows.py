@@ -3,6 +3,8 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
@@ -20,9 +22,15 @@ def _world(db, settings):
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    for _ in range(4):
+    now = datetime.now(UTC)
+    for i in range(4):
         agent = factories.create_agent(db, team=team)
-        calls += [factories.create_scored_call(db, settings, agent) for _ in range(2)]
+        # within the last week (the current or the last complete period the demo samples), whatever the
+        # factories' running counter (their default start times step back an hour per object made) says
+        calls += [
+            factories.create_scored_call(db, settings, agent, started_at=now - timedelta(hours=2 * i + j + 1))
+            for j in range(2)
+        ]
     return calls
 
 
