@@ -1,7 +1,7 @@
 """coaching plans sessions knowledge
 
 Revision ID: a7c3e9d14b62
-Revises: 7b4e2a9c6d13
+Revises: 7c4b1e9a2d63
 Create Date: 2026-11-29 18:30:28.462507
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import qa_app.db.base
 
 revision = 'a7c3e9d14b62'
-down_revision = '7b4e2a9c6d13'
+down_revision = '7c4b1e9a2d63'
 branch_labels = None
 depends_on = None
 

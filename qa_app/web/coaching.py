@@ -23,6 +23,7 @@ from qa_app.services import accounts, coaching, coaching_insights, knowledge
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
 from qa_app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from qa_app.services.machine_report import safe_cell
 from qa_app.web.access import LEADS, allow, can
 from qa_app.web.calls import send_audio
 from qa_app.web.coaching_forms import (
@@ -609,13 +610,6 @@ def effect():
     )
 
 
-def _csv_cell(value: object) -> object:
-    """Keep spreadsheet programs from running user text as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.route("/effect.csv")
 @allow(*LEADS)
 def effect_csv():
@@ -631,7 +625,7 @@ def effect_csv():
     ])
     for r in report.rows:
         e = r.estimate
-        w.writerow([_csv_cell(v) for v in (
+        w.writerow([safe_cell(v) for v in (
             r.plan.id, r.plan.agent.employee_no, r.plan.agent.name,
             r.plan.trainer.display_name if r.plan.trainer else "", e.criterion, info.title(e.criterion, ui_lang()),
             r.plan.state, r.before.start.isoformat(), r.after.end.isoformat(),

@@ -7,7 +7,7 @@ text), images off (the CSP would block outside images anyway) and its default li
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markdown_it import MarkdownIt
@@ -16,10 +16,9 @@ from markupsafe import Markup
 from qa_app.app import get_db
 from qa_app.services import knowledge
 from qa_app.services.coaching_insights import rubric_info
-from qa_app.services.errors import ServiceError
 from qa_app.web.access import ALL_ROLES, LEADS, allow, can
 from qa_app.web.coaching_forms import ArticleForm
-from qa_app.web.forms import choices, form_error
+from qa_app.web.forms import choices, submit_form
 from qa_app.web.i18n import ui_lang
 from qa_app.web.params import int_arg
 
@@ -98,17 +97,14 @@ def new():
         picked = [c for c in request.args.getlist("criterion") if c in info.titles]
         form.criteria.data = picked
     _criteria_choices(form, info, [])
-    if form.validate_on_submit():
-        try:
-            a = knowledge.create(db, _input(form), actor=current_user, known_criteria=info.order)
-            db.commit()
-        except ServiceError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Article published.") if a.active else _("Article saved as a draft."), "success")
-            return redirect(url_for("knowledge.article", article_id=a.id))
-    status = 400 if request.method == "POST" else 200
+    status = submit_form(
+        form,
+        lambda db: knowledge.create(db, _input(form), actor=current_user, known_criteria=info.order),
+        lambda a: _("Article published.") if a.active else _("Article saved as a draft."),
+        lambda a: url_for("knowledge.article", article_id=a.id),
+    )
+    if not isinstance(status, int):
+        return status
     return render_template("knowledge/edit.html", form=form, a=None), status
 
 
@@ -128,19 +124,16 @@ def edit(article_id: int):
     else:
         form = ArticleForm()
     _criteria_choices(form, info, a.criteria)
-    if form.validate_on_submit():
-        version = form.version.data or ""
-        try:
-            knowledge.update(
-                db, a, _input(form), actor=current_user,
-                expected_version=int(version) if version.isdigit() else None, known_criteria=info.order,
-            )
-            db.commit()
-        except ServiceError as exc:
-            db.rollback()
-            form_error(form, exc)
-        else:
-            flash(_("Article saved."), "success")
-            return redirect(url_for("knowledge.article", article_id=a.id))
-    status = 400 if request.method == "POST" else 200
+    version = form.version.data or ""
+    status = submit_form(
+        form,
+        lambda db: knowledge.update(
+            db, a, _input(form), actor=current_user,
+            expected_version=int(version) if version.isdigit() else None, known_criteria=info.order,
+        ),
+        lambda _a: _("Article saved."),
+        lambda _a: url_for("knowledge.article", article_id=a.id),
+    )
+    if not isinstance(status, int):
+        return status
     return render_template("knowledge/edit.html", form=form, a=a), status

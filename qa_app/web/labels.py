@@ -41,6 +41,7 @@ LABELS = {
         "coaching_followup": _l("coaching follow-up"),
         "sampling_run": _l("sampling run"),
         "sampling_due": _l("schedule sampling runs"),
+        "calibration_reminders": _l("calibration reminders"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -55,6 +56,12 @@ LABELS = {
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
     "speaker_role": {"agent": _l("Agent"), "customer": _l("Customer"), "ivr": _l("IVR"), "unknown": _l("Unknown")},
+    "calibration_state": {
+        "open": _l("being set up"),
+        "scoring": _l("being scored"),
+        "discussion": _l("in discussion"),
+        "closed": _l("closed"),
+    },
     "eval_state": {
         "draft": _l("draft"),
         "submitted": _l("submitted"),
@@ -121,6 +128,12 @@ LABELS = {
         "sampling_plan_updated": _l("sampling plan updated"),
         "sampling_run_requested": _l("sampling run requested"),
         "review_assignment_skipped": _l("review assignment skipped"),
+        "calibration_created": _l("calibration session created"),
+        "calibration_updated": _l("calibration session changed"),
+        "calibration_started": _l("calibration scoring started"),
+        "calibration_discussion": _l("calibration moved to discussion"),
+        "calibration_outcome_saved": _l("calibration outcome saved"),
+        "calibration_closed": _l("calibration session closed"),
     },
     "coaching_plan_state": {
         "active": _l("active"),

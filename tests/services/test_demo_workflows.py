@@ -3,10 +3,11 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from qa_app.db.base import utcnow
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
 from qa_app.db.session import transaction
 from qa_app.jobs import worker
@@ -22,14 +23,11 @@ def _world(db, settings):
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    now = datetime.now(UTC)
-    for i in range(4):
+    for i in range(4):  # this week or last: the two periods the demo's weekly plan runs for
         agent = factories.create_agent(db, team=team)
-        # within the last week (the current or the last complete period the demo samples), whatever the
-        # factories' running counter (their default start times step back an hour per object made) says
         calls += [
-            factories.create_scored_call(db, settings, agent, started_at=now - timedelta(hours=2 * i + j + 1))
-            for j in range(2)
+            factories.create_scored_call(db, settings, agent, started_at=utcnow() - timedelta(hours=1 + 2 * i + k))
+            for k in range(2)
         ]
     return calls
 

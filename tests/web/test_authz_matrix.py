@@ -109,6 +109,18 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "knowledge.article": ALL,
     "knowledge.new": LEADS,
     "knowledge.edit": LEADS,
+    "calibration.index": STAFF,
+    "calibration.edit": STAFF,
+    "calibration.detail": STAFF,
+    "calibration.start": STAFF,
+    "calibration.discussion": STAFF,
+    "calibration.score": STAFF,
+    "calibration.results": STAFF,
+    "calibration.outcome": STAFF,
+    "calibration.trends": STAFF,
+    "machine_report.index": STAFF,
+    "machine_report.export": STAFF,
+    "machine_report.overrides": STAFF,
     "feedback.evaluation": ALL,
     "feedback.acknowledge": frozenset({AGENT}),
     "feedback.dispute": frozenset({AGENT}),
@@ -174,6 +186,7 @@ class World:
             "notification_id": self.notification_id,
             "code": "en",
             "assignment_id": self.assignment_id,
+            "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
 
 

@@ -1,6 +1,12 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
 from qa_app.db.models.audit import AuditEvent
+from qa_app.db.models.calibration import (
+    CalibrationCall,
+    CalibrationRater,
+    CalibrationSession,
+    CalibrationState,
+)
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
 from qa_app.db.models.coaching import (
     CLOSED_STATES,
@@ -44,4 +50,5 @@ __all__ = [
     "PlanEvaluation", "PlanItem", "PlanState",
     "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
     "SamplingPlan", "SamplingRun",
+    "CalibrationCall", "CalibrationRater", "CalibrationSession", "CalibrationState",
 ]
