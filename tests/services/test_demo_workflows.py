@@ -18,7 +18,12 @@ import factories
 
 
 def _world(db, settings):
-    for name, role in (("admin", "admin"), ("qa_li", "qa_reviewer"), ("qa_zhao", "qa_reviewer")):
+    for name, role in (
+        ("admin", "admin"),
+        ("qa_li", "qa_reviewer"),
+        ("qa_zhao", "qa_reviewer"),
+        ("coach_wang", "trainer"),
+    ):
         factories.create_user(db, role, username=name)
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
@@ -48,6 +53,7 @@ def test_play_sets_every_role_to_work(app, db):
     assert db.get(Evaluation, story.draft_id).state == EvalState.DRAFT
     open_left = db.scalar(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.state == "open"))
     assert open_left >= 1, "reviewers still have work in their queues"
+    assert len(story.calibrations) == 3, "calibration sessions for the leads and reviewers"
     assert demo_workflows.play(db, settings).plan_id is None, "a second run changes nothing"
 
 
