@@ -22,7 +22,7 @@ from qa_app.db.models import Agent, CoachingPlan, PlanState, Role, Team, User
 from qa_app.services import accounts, coaching, coaching_insights, knowledge
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
-from qa_app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from qa_app.services.errors import Conflict, Invalid, NotFound
 from qa_app.services.machine_report import safe_cell
 from qa_app.web.access import LEADS, allow, can
 from qa_app.web.calls import send_audio
@@ -34,7 +34,7 @@ from qa_app.web.coaching_forms import (
     SessionForm,
     SessionRecordForm,
 )
-from qa_app.web.forms import EmptyForm, choices, form_error
+from qa_app.web.forms import EmptyForm, choices, submit_form
 from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label
 from qa_app.web.params import int_arg
@@ -118,6 +118,28 @@ def index():
 # --- creating a plan ---------------------------------------------------------------------------------------
 
 
+def _plan_input(form: PlanForm, agent_id: int) -> PlanInput:
+    refs = []
+    for value in form.exemplars.data or []:  # "<call id>:<criterion>"
+        call_id, _sep, criterion = value.partition(":")
+        if call_id.isdigit() and criterion:
+            refs.append((int(call_id), criterion))
+    return PlanInput(
+        agent_id=agent_id,
+        criteria=form.criteria.data or [],
+        target_rate=form.target_rate.data / 100,
+        target_calls=form.target_calls.data,
+        due_date=form.due_date.data,
+        goal=form.goal.data or "",
+        article_ids=form.articles.data or [],
+        exemplars=refs,
+        tasks=(form.tasks.data or "").splitlines(),
+        evaluation_ids=form.evaluations.data or [],
+        first_session_at=_aware(form.session_at.data),
+        first_session_topic=form.session_topic.data or "",
+    )
+
+
 @bp.route("/plans/new", methods=["GET", "POST"])
 @allow(*LEADS)
 def new_plan():
@@ -156,40 +178,14 @@ def new_plan():
         form.evaluations.data = [r.evaluation_id for r in evaluations[:5]]
     status = 200
     if request.method == "POST" and request.form.get("action") != "refresh":
-        if form.validate_on_submit():
-            refs = []
-            for value in form.exemplars.data or []:
-                call_id, _sep, criterion = value.partition(":")
-                if call_id.isdigit() and criterion:
-                    refs.append((int(call_id), criterion))
-            try:
-                plan = coaching.create_plan(
-                    db,
-                    PlanInput(
-                        agent_id=agent.id,
-                        criteria=form.criteria.data or [],
-                        target_rate=form.target_rate.data / 100,
-                        target_calls=form.target_calls.data,
-                        due_date=form.due_date.data,
-                        goal=form.goal.data or "",
-                        article_ids=form.articles.data or [],
-                        exemplars=refs,
-                        tasks=(form.tasks.data or "").splitlines(),
-                        evaluation_ids=form.evaluations.data or [],
-                        first_session_at=_aware(form.session_at.data),
-                        first_session_topic=form.session_topic.data or "",
-                    ),
-                    trainer=current_user,
-                    ctx=ctx,
-                )
-                db.commit()
-            except ServiceError as exc:
-                db.rollback()
-                form_error(form, exc)
-            else:
-                flash(_("Coaching plan created; %(name)s has been notified.", name=agent.name), "success")
-                return redirect(url_for("coaching.plan", plan_id=plan.id))
-        status = 400
+        status = submit_form(
+            form,
+            lambda db: coaching.create_plan(db, _plan_input(form, agent.id), trainer=current_user, ctx=ctx),
+            lambda _plan: _("Coaching plan created; %(name)s has been notified.", name=agent.name),
+            lambda plan: url_for("coaching.plan", plan_id=plan.id),
+        )
+        if not isinstance(status, int):
+            return status
     return render_template(
         "coaching/new_plan.html",
         agent=agent,
