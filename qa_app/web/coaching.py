@@ -429,7 +429,7 @@ def exemplar_audio(plan_id: int, item_id: int):
     db = get_db()
     p = coaching.get_plan(db, plan_id, current_user)
     _item, call, _t = coaching.exemplar_item(db, p, item_id)
-    return send_audio(db, call, via=f"coaching_plan:{p.id}")
+    return send_audio(call, via=f"coaching_plan:{p.id}")
 
 
 # --- sessions ------------------------------------------------------------------------------------------------

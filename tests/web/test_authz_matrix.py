@@ -109,6 +109,10 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "knowledge.article": ALL,
     "knowledge.new": LEADS,
     "knowledge.edit": LEADS,
+    "playback.stream": ALL,
+    "playback.peaks": ALL,
+    "review.workspace": STAFF,
+    "review.view": STAFF,
     "calibration.index": STAFF,
     "calibration.edit": STAFF,
     "calibration.detail": STAFF,
@@ -185,6 +189,7 @@ class World:
             "dispute_id": self.dispute_id,
             "notification_id": self.notification_id,
             "code": "en",
+            "fmt": "ogg",
             "assignment_id": self.assignment_id,
             "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
@@ -411,7 +416,7 @@ def test_api_rejects_bad_token(world: World):
 def test_agent_gets_404_for_another_agents_call(world: World):
     client = _client_for(world, AGENT)
     own, other = world.call_a.id, world.call_b.id
-    for suffix in ("", "/audio", "/status.json"):
+    for suffix in ("", "/audio", "/status.json", "/stream.ogg", "/stream.mp3", "/peaks.json"):
         ok = client.get(f"/calls/{own}{suffix}")
         ok.close()
         assert ok.status_code == 200, suffix

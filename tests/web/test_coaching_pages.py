@@ -116,7 +116,7 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(site):
     assert ex.call_id == site.exemplar.id and ex.cue_start is not None
     listen = a.get(f"/coaching/plans/{plan.id}/items/{ex.id}")
     html = listen.get_data(as_text=True)
-    assert listen.status_code == 200 and f'data-cue-start="{ex.cue_start}"' in html
+    assert listen.status_code == 200 and f'data-start-at="{ex.cue_start}"' in html  # the player starts at the cue
     assert "老李" not in html  # the veteran's name stays with the staff
     audio = a.get(f"/coaching/plans/{plan.id}/items/{ex.id}/audio")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"

@@ -117,6 +117,7 @@ def scene(app, settings):
         "coaching.session_acknowledge": lambda: {},
         "knowledge.new": lambda: {"title": "x", "body": "y", "active": "y"},
         "knowledge.edit": lambda: {"title": "x", "body": "y", "active": "y"},
+        "review.workspace": lambda: {"version": "1", "action": "save", "summary": "changed"},
         "calibration.index": lambda: {
             "action": "save",
             "title": "校准",
