@@ -15,7 +15,8 @@ import factories
 from browser import login, shot
 
 
-def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_page, db):
+def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_page, app, db):
+    settings = app.extensions["qa_settings"]
     team = factories.create_team(db)
     trainer = factories.create_user(db, "trainer", display_name="培训师 王磊")
     veteran = factories.create_agent(db, team=team, name="老李", hire_date=date(2024, 1, 1))
@@ -25,6 +26,8 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_pag
         at = now - timedelta(days=day, hours=2)
         factories.create_evaluated_call(db, veteran, {"greeting": "pass" if day % 10 else "fail"}, started_at=at)
         factories.create_evaluated_call(db, newbie, {"greeting": "fail" if day % 3 else "pass"}, started_at=at)
+    # a veteran's call with audio and a transcript whose evaluation passes the greeting: the exemplar
+    exemplar = factories.create_scored_call(db, settings, veteran, started_at=now - timedelta(minutes=30))
     article = knowledge.create(
         db, knowledge.ArticleInput("标准开场白", "先问好，再报**工号**。", criteria=["greeting"]),
         actor=trainer, known_criteria=["greeting"],
@@ -39,6 +42,7 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_pag
     t.wait_for_selector("#new-plan-form")
     assert t.is_checked("#crit-greeting")
     t.check(f"#art-{article.id}")
+    t.check(f"#new-plan-form input[name=exemplars][data-call-id='{exemplar.id}']")
     shot(t, "coaching-new-plan")
     t.click("#create-plan")
     t.wait_for_selector("#plan-title")
@@ -58,4 +62,13 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_pag
     assert a.locator("#acknowledge-plan-button").count() == 0
     a.goto("/coaching/me")
     assert a.get_attribute(f"#my-plan-{plan_id}", "data-acknowledged") == "true"
+
+    # the agent listens to the exemplar: the shared player (static/player.js) starts at the evidence
+    a.goto(f"/coaching/plans/{plan_id}")
+    a.click("#items a[href*='/items/']")
+    a.wait_for_selector("#player-bar")
+    cue = float(a.get_attribute("#player-bar", "data-start-at"))
+    a.wait_for_function("window.qaPlayer && window.qaPlayer.readyState >= 1")
+    a.wait_for_function(f"Math.abs(window.qaPlayer.currentTime - {cue}) < 0.5")
+    assert a.locator("#transcript .seg").count() > 0
     assert t.js_errors == [] and a.js_errors == []
