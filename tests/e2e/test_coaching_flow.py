@@ -50,6 +50,7 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_pag
     assert t.get_attribute("#plan-title", "data-plan-state") == "active"
     assert "标准开场白" in t.locator("#items").inner_text()
     assert t.locator("#acknowledge-plan-button").count() == 0  # only the agent acknowledges
+    shot(t, "coaching-plan-trainer")
 
     a = new_page()
     login(a, newbie.user.username)
@@ -62,6 +63,7 @@ def test_trainer_creates_a_plan_from_a_gap_and_the_agent_acknowledges_it(new_pag
     assert a.locator("#acknowledge-plan-button").count() == 0
     a.goto("/coaching/me")
     assert a.get_attribute(f"#my-plan-{plan_id}", "data-acknowledged") == "true"
+    shot(a, "coaching-agent-view")
 
     # the agent listens to the exemplar: the shared player (static/player.js) starts at the evidence
     a.goto(f"/coaching/plans/{plan_id}")
