@@ -1,7 +1,7 @@
 """API token expiry and last use
 
 Revision ID: b7e3c9a1d4f2
-Revises: 7c4b1e9a2d63
+Revises: a7c3e9d14b62
 Create Date: 2026-11-29 20:10:00.000000
 
 Tokens issued before this revision had no expiry: they get one 90 days (the QA_API_TOKEN_DAYS default)
@@ -16,7 +16,7 @@ from alembic import op
 import qa_app.db.base
 
 revision = "b7e3c9a1d4f2"
-down_revision = "7c4b1e9a2d63"
+down_revision = "a7c3e9d14b62"
 branch_labels = None
 depends_on = None
 

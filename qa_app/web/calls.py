@@ -226,11 +226,12 @@ def progress_label(job: dict | None) -> str:
 AUDIO_AUDIT_SESSION = timedelta(minutes=30)
 
 
-def record_listen(call: Call, *, download: bool = False) -> None:
+def record_listen(call: Call, *, download: bool = False, **detail: object) -> None:
     """Audit an audio response (the original recording and the playback copies alike) before it is
     sent, whatever its Range (``bytes=-N`` and ``bytes=1-`` fetch a whole file too): a download, or a
     play — the first of a user's requests for the call within AUDIO_AUDIT_SESSION is recorded, not each
-    range the player fetches afterwards. Every route that serves call audio calls this."""
+    range the player fetches afterwards. Every route that serves call audio calls this. ``detail`` goes
+    into the audit event (e.g. ``via="coaching_plan:7"`` for an exemplar heard from a coaching plan)."""
     db = get_db()
     if audit.record_once(
         db,
@@ -239,6 +240,7 @@ def record_listen(call: Call, *, download: bool = False) -> None:
         target=f"call:{call.id}",
         within=AUDIO_AUDIT_SESSION,
         ip=request.remote_addr or "",
+        **detail,
     ):
         db.commit()
 
@@ -246,22 +248,21 @@ def record_listen(call: Call, *, download: bool = False) -> None:
 @bp.route("/<int:call_id>/audio")
 @allow(*ALL_ROLES)
 def audio(call_id: int):
-    db = get_db()
-    settings = get_settings()
-    call = calls.get_visible_call(db, current_user, call_id)
-    path = calls.audio_file(settings, call)
-    download = request.args.get("download") == "1"
-    record_listen(call, download=download)
-    mimetypes = {
-        "wav": "audio/wav",
-        "flac": "audio/flac",
-        "mp3": "audio/mpeg",
-        "ogg": "audio/ogg",
-        "m4a": "audio/mp4",
-    }
+    call = calls.get_visible_call(get_db(), current_user, call_id)
+    return send_audio(call, download=request.args.get("download") == "1")
+
+
+AUDIO_MIMETYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
+
+
+def send_audio(call: Call, *, download: bool = False, **detail: object):  # noqa: ANN201
+    """The stored recording of a call the user may hear (the caller checked), with Range support, the
+    listen audited (``record_listen``)."""
+    path = calls.audio_file(get_settings(), call)
+    record_listen(call, download=download, **detail)
     resp = send_file(
         path,
-        mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
+        mimetype=AUDIO_MIMETYPES.get(call.audio_format, "application/octet-stream"),
         conditional=True,
         as_attachment=download,
         download_name=f"call-{call.id}.{call.audio_format}",

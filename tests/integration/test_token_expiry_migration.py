@@ -12,7 +12,7 @@ from factories import migrate
 
 def test_existing_tokens_get_an_expiry(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    migrate(url, "7c4b1e9a2d63")  # the revision before b7e3c9a1d4f2
+    migrate(url, "a7c3e9d14b62")  # the revision before b7e3c9a1d4f2
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
