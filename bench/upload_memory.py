@@ -41,16 +41,18 @@ TARGET_MB = 300
 SETUP = """
 from qa_app import create_app
 from qa_app.db.session import transaction
-from qa_app.services import accounts
+from qa_app.services import authentication
+from qa_app.services import organisation
+from qa_app.services import users
 from datetime import date
 app = create_app()
 with transaction(app.extensions["qa_sessionmaker"]) as db:
-    user = accounts.create_user(db, username="bench", display_name="bench", password="Bench-pass-2026",
+    user = users.create_user(db, username="bench", display_name="bench", password="Bench-pass-2026",
                                 role="qa_reviewer", actor=None)
-    team = accounts.create_team(db, name="bench", lead_user_id=None, actor=None)
-    accounts.create_agent(db, employee_no="B0001", name="bench", team_id=team.id,
+    team = organisation.create_team(db, name="bench", lead_user_id=None, actor=None)
+    organisation.create_agent(db, employee_no="B0001", name="bench", team_id=team.id,
                           hire_date=date(2025, 1, 1), user_id=None, actor=None)
-    print(accounts.issue_api_token(db, user, actor=user))
+    print(authentication.issue_api_token(db, user, actor=user))
 """
 
 

@@ -59,12 +59,12 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.password_option()
     def create_user(username: str, role: str, name: str, password: str) -> None:
         """Create a login account."""
-        from qa_app.services import accounts
+        from qa_app.services import users
         from qa_app.services.errors import ServiceError
 
         try:
             with transaction(_factory()) as db:
-                accounts.create_user(
+                users.create_user(
                     db,
                     username=username,
                     display_name=name or username,

@@ -32,7 +32,7 @@ from qa_app.app import create_app
 from qa_app.cli import alembic_config
 from qa_app.db.models import Agent, Call, Role, Team, User
 from qa_app.demo.synth import tone
-from qa_app.services import accounts, calls
+from qa_app.services import authentication, calls
 from qa_app.settings import Settings
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
@@ -329,7 +329,7 @@ def intake_site(settings: Settings, template: Path | None) -> Intake:
     db = app.extensions["qa_sessionmaker"]()
     uploader = create_user(db, "qa_reviewer")
     agent = create_agent(db)
-    token = accounts.issue_api_token(db, uploader, actor=uploader)
+    token = authentication.issue_api_token(db, uploader, actor=uploader)
     db.commit()
     db.close()
     # the web client reads the English UI (the test cases name English words of the messages)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, jsonify, request
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
-from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
+from qa_app.services import audit, authentication, calls, feedback, organisation, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, api_token
 from qa_app.web.errors import api_error, status_of
@@ -20,7 +20,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 
-def _unauthorized(check: accounts.TokenCheck) -> NoReturn:
+def _unauthorized(check: authentication.TokenCheck) -> NoReturn:
     """401 with a plain reason in the client's language (and RFC 6750's WWW-Authenticate)."""
     if check.problem == "expired":
         when = check.expired_at.date().isoformat() if check.expired_at else "—"
@@ -47,11 +47,11 @@ def _token_user(roles: set[str] | frozenset[str]) -> User:
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     db = get_db()
-    check = accounts.check_api_token(db, token)
+    check = authentication.check_api_token(db, token)
     if check.user is None:
         _unauthorized(check)
     user = check.user
-    accounts.touch_api_token(db, user)
+    authentication.touch_api_token(db, user)
     db.commit()
     if user.role not in roles:
         audit.record(db, "authz_denied", user=user, target=request.path[:120], ip=request.remote_addr or "")
@@ -93,7 +93,7 @@ def create_call():
     for name in ("employee_no", "started_at"):
         if not form.get(name):
             raise Invalid("api.missing_field", field=name, name=name)
-    agent = accounts.agent_by_employee_no(db, form["employee_no"])
+    agent = organisation.agent_by_employee_no(db, form["employee_no"])
     started = timeparse.parse_datetime(form["started_at"], settings.timezone)
     meta = calls.CallMeta(
         agent_id=agent.id,

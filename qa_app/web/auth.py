@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from qa_app.app import LOCALES, get_db, get_settings
 from qa_app.db.models import User
-from qa_app.services import accounts, audit
+from qa_app.services import audit, authentication, users
 from qa_app.web.access import ALL_ROLES, allow, public
 
 bp = Blueprint("auth", __name__)
@@ -52,7 +52,7 @@ def login():
     if form.validate_on_submit():
         s = get_settings()
         db = get_db()
-        result = accounts.authenticate(
+        result = authentication.authenticate(
             db,
             form.username.data.strip(),
             form.password.data,
@@ -89,7 +89,7 @@ def login():
 def logout():
     db = get_db()
     user = db.get(User, current_user.id)
-    accounts.end_sessions(db, user)
+    users.end_sessions(db, user)
     audit.record(db, "logout", user=user, ip=request.remote_addr or "")
     db.commit()
     logout_user()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CoachingPlan, PlanState, Role, Team, User
-from qa_app.services import accounts, coaching, coaching_insights, knowledge
+from qa_app.services import coaching, coaching_insights, knowledge, organisation
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
 from qa_app.services.errors import Conflict, Invalid, NotFound
@@ -555,7 +555,7 @@ def session_acknowledge(session_id: int):
 def me():
     db = get_db()
     ctx = _ctx()
-    agent = accounts.agent_for_user(db, current_user)
+    agent = organisation.agent_for_user(db, current_user)
     plans = coaching.plans_for_agent(db, agent.id) if agent else []
     return render_template(
         "coaching/me.html",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
 from qa_app.db.models import Call
-from qa_app.services import accounts, calls, feedback
+from qa_app.services import calls, feedback, organisation
 from qa_app.web.access import ALL_ROLES, allow
 
 bp = Blueprint("main", __name__)
@@ -29,7 +29,7 @@ def index():
     by_status = dict(db.execute(select(visible.c.status, func.count()).group_by(visible.c.status)).all())
     avg_score = db.scalar(select(func.avg(visible.c.auto_score)))
     recent = list(db.scalars(calls.visible_calls(db, current_user).order_by(Call.started_at.desc()).limit(8)))
-    cohorts = accounts.cohort_counts(db, today=date.today(), new_hire_days=get_settings().new_hire_days)
+    cohorts = organisation.cohort_counts(db, today=date.today(), new_hire_days=get_settings().new_hire_days)
     return render_template(
         "main/index.html",
         by_status=by_status,
@@ -51,7 +51,7 @@ def _agent_home(db: Session):
         "main/agent_home.html",
         home=home,
         spark=_sparkline(home.trend),
-        agent=accounts.agent_for_user(db, current_user),
+        agent=organisation.agent_for_user(db, current_user),
         now=utcnow(),
     )
 

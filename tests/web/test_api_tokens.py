@@ -9,7 +9,7 @@ import pytest
 
 from qa_app.db.base import utcnow
 from qa_app.db.models import User
-from qa_app.services import accounts
+from qa_app.services import authentication
 
 import factories
 from factories import logged_in_client, post_form
@@ -21,7 +21,7 @@ def reviewer(db):
 
 
 def _token(db, user, **kw) -> str:
-    token = accounts.issue_api_token(db, user, actor=user, **kw)
+    token = authentication.issue_api_token(db, user, actor=user, **kw)
     db.commit()
     return token
 

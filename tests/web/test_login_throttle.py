@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from qa_app.db.models import AuditEvent
-from qa_app.services import accounts
+from qa_app.services import authentication
 
 import factories
 from factories import DEFAULT_PASSWORD, csrf_token, logged_in_client
@@ -46,14 +46,14 @@ def test_failures_from_one_address_do_not_lock_the_owner_out(app, victim):
 
 
 def test_an_address_trying_many_accounts_is_throttled(app, victim):
-    for i in range(MAX * accounts.IP_FACTOR):
+    for i in range(MAX * authentication.IP_FACTOR):
         assert _login(app, f"guess{i}", "x" * 12, "198.51.100.7").status_code == 401
     assert _login(app, victim.username, DEFAULT_PASSWORD, "198.51.100.7").status_code == 429
     assert _login(app, victim.username, DEFAULT_PASSWORD, "198.51.100.8").status_code == 302
 
 
 def test_one_account_from_many_addresses_gets_growing_delays_not_a_lock(app, db, victim):
-    for i in range(MAX * accounts.USER_FACTOR):
+    for i in range(MAX * authentication.USER_FACTOR):
         assert _login(app, victim.username, "wrong-password-1", f"192.0.2.{i + 1}").status_code == 401
     resp = _login(app, victim.username, DEFAULT_PASSWORD, "192.0.2.200")
     assert resp.status_code == 429 and resp.headers["Retry-After"] == "2"
@@ -68,7 +68,7 @@ def test_one_account_from_many_addresses_gets_growing_delays_not_a_lock(app, db,
 
 def test_the_owners_usual_address_is_not_delayed(app, victim):
     assert _login(app, victim.username, DEFAULT_PASSWORD, "10.0.0.23").status_code == 302
-    for i in range(MAX * accounts.USER_FACTOR + 3):
+    for i in range(MAX * authentication.USER_FACTOR + 3):
         _login(app, victim.username, "wrong-password-1", f"192.0.2.{i + 1}")
     assert _login(app, victim.username, DEFAULT_PASSWORD, "192.0.2.250").status_code == 429
     assert _login(app, victim.username, DEFAULT_PASSWORD, "10.0.0.23").status_code == 302
@@ -76,8 +76,8 @@ def test_the_owners_usual_address_is_not_delayed(app, victim):
 
 def test_delays_grow_and_are_capped_by_the_window():
     window = timedelta(minutes=15)
-    assert accounts._user_delay(MAX * accounts.USER_FACTOR - 1, MAX, window) is None
-    delays = [accounts._user_delay(MAX * accounts.USER_FACTOR + k, MAX, window) for k in range(12)]
+    assert authentication._user_delay(MAX * authentication.USER_FACTOR - 1, MAX, window) is None
+    delays = [authentication._user_delay(MAX * authentication.USER_FACTOR + k, MAX, window) for k in range(12)]
     assert [d.total_seconds() for d in delays[:4]] == [2, 4, 8, 16]
     assert delays[-1] == window
 
@@ -85,9 +85,9 @@ def test_delays_grow_and_are_capped_by_the_window():
 def test_admins_see_who_is_throttled(app, db, victim):
     for _ in range(MAX):
         _login(app, victim.username, "wrong-password-1", "203.0.113.9")
-    for i in range(MAX * accounts.USER_FACTOR):
+    for i in range(MAX * authentication.USER_FACTOR):
         _login(app, victim.username, "wrong-password-1", f"192.0.2.{i + 1}")
-    for i in range(MAX * accounts.IP_FACTOR):
+    for i in range(MAX * authentication.IP_FACTOR):
         _login(app, f"guess{i}", "x" * 12, "198.51.100.7")
     admin = logged_in_client(app, factories.create_user(db, "admin").username, lang="en")
     page = admin.get("/admin/users").get_data(as_text=True)
@@ -97,7 +97,7 @@ def test_admins_see_who_is_throttled(app, db, victim):
     # 5 failures from .9, then 5 more from new addresses before the delays refused the rest
     assert "this account from new addresses" in section and "6 addresses" in section
     assert victim.username in section
-    assert f"{MAX * accounts.USER_FACTOR} failed logins" in page  # the badge in the users table
+    assert f"{MAX * authentication.USER_FACTOR} failed logins" in page  # the badge in the users table
 
 
 def test_admin_page_without_throttles(app, db):
