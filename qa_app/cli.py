@@ -202,6 +202,32 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         transcript = transcribe_file(audio, out, language=language, channels=channels, config=config)
         click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
 
+    @app.cli.command("agreement")
+    @click.argument("ratings", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list (one object per criterion)")
+    def agreement_cmd(ratings: str, as_json: bool) -> None:
+        """Inter-rater agreement per criterion from a CSV of unit,rater,criterion,value (see README)."""
+        from scoring.agreement import AgreementError, criterion_agreement, read_ratings_csv
+
+        try:
+            raw = sys.stdin.buffer.read() if ratings == "-" else Path(ratings).read_bytes()
+            results = criterion_agreement(read_ratings_csv(raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{ratings}: not UTF-8 text") from exc
+        except AgreementError as exc:
+            raise click.ClickException(f"{ratings}: {exc}") from exc
+        if as_json:
+            click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{'criterion':<24} {'level':<9} {'alpha':>7} {'agree%':>7} {'units':>6} {'raters':>6}")
+        for r in results:
+            alpha = "-" if r.alpha is None else f"{r.alpha:.3f}"
+            agree = "-" if r.percent_agreement is None else f"{100 * r.percent_agreement:.1f}"
+            note = f"  ({r.note})" if r.note else ""
+            click.echo(
+                f"{r.criterion:<24} {r.level:<9} {alpha:>7} {agree:>7} {r.n_units:>6} {r.n_raters:>6}{note}"
+            )
+
     @app.cli.command("score")
     @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
