@@ -188,6 +188,21 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
         )
 
+    @app.cli.command("reindex-transcripts")
+    @click.option("--batch", default=200, show_default=True, help="transcripts per transaction")
+    def reindex_transcripts(batch: int) -> None:
+        """(Re)build the transcript search index from the stored transcripts (idempotent)."""
+        from qa_app.services import search
+
+        total, after = 0, 0
+        while True:
+            with transaction(_factory()) as db:
+                n, last = search.reindex(db, after_id=after, limit=max(1, batch))
+            if last is None:
+                break
+            total, after = total + n, last
+        click.echo(f"indexed {total} transcript(s)")
+
     @app.cli.command("transcribe")
     @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))

@@ -1,0 +1,242 @@
+"""Transcript search: what was said, by whom, in the calls the user may see.
+
+The index is ``transcript_segments`` (one row per segment: call, position, party, start time, redacted
+text), fed by :func:`index_transcript` each time a transcript is stored and by :func:`reindex` for rows
+stored before the index existed (``flask --app wsgi reindex-transcripts``).
+
+Matching (each whitespace-separated term must occur in the same segment, as a substring):
+
+* SQLite: terms of 3+ characters go to the FTS5 ``trigram`` index (``transcript_segments_fts``, a phrase
+  query per term); terms of 1-2 characters, which have no trigram, are a ``LIKE`` on the segment text;
+* PostgreSQL: ``ILIKE`` per term, served by the ``pg_trgm`` GIN index for terms of 3+ characters.
+
+Both are case-insensitive for Latin letters. Queries are NFKC-normalised (full-width forms) and
+converted to Simplified Chinese like the transcripts. Redacted numbers are stored as runs of ``*``
+(transcription/redact.py); ``*`` is removed from every query term, so neither the mask nor the original
+digits can be searched for. Visibility is exactly the calls list's (``calls.visible_calls``): agents get
+hits from their own calls only. Hits come newest call first, then in transcript order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, column, delete, insert, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from qa_app.db.models import Agent, Call, Team, TranscriptRecord, TranscriptSegment, User
+from qa_app.db.models.transcript_segment import FTS_TABLE
+from qa_app.services import calls
+from transcription.redact import MASK
+from transcription.text import to_simplified
+from transcription.types import Transcript
+
+PARTIES = ("agent", "customer")
+MAX_TERMS = 5
+MAX_TERM_CHARS = 50
+TRIGRAM = 3  # shortest term the trigram indexes can serve
+SNIPPET_CHARS = 120
+_MASKS = {MASK, "＊", "∗"}
+_fts = table(FTS_TABLE, column("rowid"))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    party: str | None = None  # agent | customer
+    date_from: datetime | None = None  # inclusive
+    date_to: datetime | None = None  # exclusive
+    team_id: int | None = None
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    call_id: int
+    seg_no: int
+    party: str
+    start: float
+    started_at: datetime
+    employee_no: str
+    agent_name: str
+    team_name: str
+    snippet: str  # the segment text, cut around the first match when long
+    highlights: tuple[tuple[int, int], ...]  # [start, end) character ranges of ``snippet`` to mark
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """``snippet`` as (text, marked) pieces, for templates that escape each piece."""
+        out, pos = [], 0
+        for a, b in self.highlights:
+            if a > pos:
+                out.append((self.snippet[pos:a], False))
+            out.append((self.snippet[a:b], True))
+            pos = b
+        if pos < len(self.snippet):
+            out.append((self.snippet[pos:], False))
+        return out
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    terms: list[str]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+# --- query text ---------------------------------------------------------------------------------------
+
+
+def parse_terms(text: str | None) -> list[str]:
+    """The search terms of a query: NFKC + Simplified Chinese, split on whitespace, redaction masks
+    removed, empty and repeated terms dropped, at most MAX_TERMS of at most MAX_TERM_CHARS each."""
+    norm = to_simplified(unicodedata.normalize("NFKC", text or ""))
+    terms: list[str] = []
+    for raw in norm.split():
+        term = "".join(ch for ch in raw if ch not in _MASKS)[:MAX_TERM_CHARS]
+        if term and term.casefold() not in {t.casefold() for t in terms}:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts_phrase(terms: Iterable[str]) -> str:
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _term_conditions(dialect: str, terms: list[str]) -> list[ColumnElement[bool]]:
+    seg = TranscriptSegment
+    if dialect == "postgresql":
+        return [seg.text.ilike(_like_pattern(t), escape="\\") for t in terms]
+    conds: list[ColumnElement[bool]] = []
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    if long_terms and dialect == "sqlite":
+        match = literal_column(FTS_TABLE).op("MATCH")(_fts_phrase(long_terms))
+        conds.append(seg.id.in_(select(_fts.c.rowid).where(match)))
+    for t in terms:
+        if len(t) < TRIGRAM or dialect != "sqlite":
+            conds.append(seg.text.like(_like_pattern(t), escape="\\"))
+    return conds
+
+
+# --- highlighting -------------------------------------------------------------------------------------
+
+
+def _ranges(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    found = sorted(
+        (m.start(), m.end())
+        for t in terms
+        for m in re.finditer(re.escape(t), text, re.IGNORECASE)
+        if m.end() > m.start()
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in found:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The text (cut to ``width`` characters around the first match, with … at cut ends) and the
+    ranges of the snippet that match a term."""
+    ranges = _ranges(text, terms)
+    if len(text) <= width:
+        return text, tuple(ranges)
+    first = ranges[0][0] if ranges else 0
+    lo = max(0, min(first - width // 3, len(text) - width))
+    hi = lo + width
+    prefix = "…" if lo > 0 else ""
+    suffix = "…" if hi < len(text) else ""
+    shift = len(prefix) - lo
+    clipped = tuple(
+        (max(a, lo) + shift, min(b, hi) + shift) for a, b in ranges if b > lo and a < hi
+    )
+    return prefix + text[lo:hi] + suffix, clipped
+
+
+# --- search -------------------------------------------------------------------------------------------
+
+
+def search(db: Session, user: User, query: SearchQuery, *, page: int = 1, per_page: int = 20) -> SearchPage:
+    """One page of hits (newest call first); ``has_next`` instead of a total (counting every match of a
+    common phrase would cost more than the page)."""
+    terms = parse_terms(query.text)
+    page = max(1, page)
+    if not terms:
+        return SearchPage([], terms, page, per_page, False)
+    seg = TranscriptSegment
+    stmt = (
+        calls.visible_calls(db, user)  # the same visibility as the calls list
+        .join(seg, seg.call_id == Call.id)
+        .join(Agent, Agent.id == Call.agent_id)
+        .join(Team, Team.id == Call.team_id)
+        .with_only_columns(
+            seg.call_id,
+            seg.seg_no,
+            seg.party,
+            seg.start,
+            seg.text,
+            Call.started_at,
+            Agent.employee_no,
+            Agent.name,
+            Team.name,
+        )
+    )
+    for cond in _term_conditions(db.get_bind().dialect.name, terms):
+        stmt = stmt.where(cond)
+    if query.party in PARTIES:
+        stmt = stmt.where(seg.party == query.party)
+    if query.date_from is not None:
+        stmt = stmt.where(Call.started_at >= query.date_from)
+    if query.date_to is not None:
+        stmt = stmt.where(Call.started_at < query.date_to)
+    if query.team_id:
+        stmt = stmt.where(Call.team_id == query.team_id)
+    if query.agent_id:
+        stmt = stmt.where(Call.agent_id == query.agent_id)
+    stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc(), seg.seg_no).offset((page - 1) * per_page)
+    rows = db.execute(stmt.limit(per_page + 1)).all()
+    hits = []
+    for row in rows[:per_page]:
+        text, marks = snippet(row[4], terms)
+        hits.append(Hit(row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8], text, marks))
+    return SearchPage(hits, terms, page, per_page, len(rows) > per_page)
+
+
+# --- the index ----------------------------------------------------------------------------------------
+
+
+def index_transcript(db: Session, call_id: int, transcript: Transcript) -> int:
+    """Replace the call's rows in the search index with the transcript's segments (flushes; the caller
+    commits). The text is the stored, redacted text. Returns the number of segments indexed."""
+    db.execute(delete(TranscriptSegment).where(TranscriptSegment.call_id == call_id))
+    rows = [
+        {"call_id": call_id, "seg_no": i, "party": s.role, "start": float(s.start), "text": s.text}
+        for i, s in enumerate(transcript.segments)
+        if s.text.strip()
+    ]
+    if rows:
+        db.execute(insert(TranscriptSegment), rows)
+    db.flush()
+    return len(rows)
+
+
+def reindex(db: Session, *, after_id: int = 0, limit: int = 200) -> tuple[int, int | None]:
+    """Index the next ``limit`` stored transcripts with an id above ``after_id``; returns (transcripts
+    indexed, last id or None when none were left). Idempotent; the caller commits between batches."""
+    records = db.scalars(
+        select(TranscriptRecord).where(TranscriptRecord.id > after_id).order_by(TranscriptRecord.id).limit(limit)
+    ).all()
+    for rec in records:
+        index_transcript(db, rec.call_id, Transcript.from_dict(rec.data))
+    return len(records), (records[-1].id if records else None)
