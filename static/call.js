@@ -1,5 +1,5 @@
 // Call page: click a transcript line or a piece of evidence to seek; highlight the line being played;
-// poll processing status while a job is pending.
+// poll processing status while a job is pending; ?t=<seconds> cues the player at that moment.
 (function () {
   "use strict";
   const player = document.getElementById("player");
@@ -42,6 +42,20 @@
         if (r.top < br.top || r.bottom > br.bottom) current.scrollIntoView({ block: "nearest" });
       }
     });
+  }
+  // ?t=<seconds> (a link from transcript search): mark and show that line, cue the player there.
+  const t0 = parseFloat(new URLSearchParams(window.location.search).get("t"));
+  if (isFinite(t0) && t0 >= 0) {
+    const hit = segs.find(function (s) { return Math.floor(parseFloat(s.dataset.start)) === Math.floor(t0); }) ||
+      segs.find(function (s) { return t0 >= parseFloat(s.dataset.start) && t0 < parseFloat(s.dataset.end); });
+    if (hit) {
+      hit.classList.add("cited");
+      hit.scrollIntoView({ block: "center" });
+    }
+    if (player) {
+      const cue = function () { player.currentTime = hit ? parseFloat(hit.dataset.start) : t0; };
+      if (player.readyState >= 1) cue(); else player.addEventListener("loadedmetadata", cue, { once: true });
+    }
   }
   const progress = document.getElementById("progress");
   if (progress && !progress.classList.contains("d-none")) {

@@ -77,6 +77,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "search.index": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
