@@ -15,20 +15,23 @@ down_revision = "2680a5153df1"
 branch_labels = None
 depends_on = None
 
+# The FTS5 index gets each text with two trailing spaces: then every occurrence of a 1-2 character term
+# starts some trigram, and the instance vocabulary (a term-range scan) finds the segments of short terms.
 SQLITE_UP = (
     "CREATE VIRTUAL TABLE transcript_segments_fts USING fts5(text, content='transcript_segments', "
     "content_rowid='id', tokenize='trigram')",
+    "CREATE VIRTUAL TABLE transcript_segments_fts_vocab USING fts5vocab(transcript_segments_fts, instance)",
     """CREATE TRIGGER transcript_segments_fts_ai AFTER INSERT ON transcript_segments BEGIN
-        INSERT INTO transcript_segments_fts(rowid, text) VALUES (new.id, new.text);
+        INSERT INTO transcript_segments_fts(rowid, text) VALUES (new.id, new.text || '  ');
     END""",
     """CREATE TRIGGER transcript_segments_fts_ad AFTER DELETE ON transcript_segments BEGIN
         INSERT INTO transcript_segments_fts(transcript_segments_fts, rowid, text)
-        VALUES ('delete', old.id, old.text);
+        VALUES ('delete', old.id, old.text || '  ');
     END""",
     """CREATE TRIGGER transcript_segments_fts_au AFTER UPDATE ON transcript_segments BEGIN
         INSERT INTO transcript_segments_fts(transcript_segments_fts, rowid, text)
-        VALUES ('delete', old.id, old.text);
-        INSERT INTO transcript_segments_fts(rowid, text) VALUES (new.id, new.text);
+        VALUES ('delete', old.id, old.text || '  ');
+        INSERT INTO transcript_segments_fts(rowid, text) VALUES (new.id, new.text || '  ');
     END""",
 )
 
@@ -65,6 +68,17 @@ def upgrade() -> None:
             f"CREATE INDEX ix_transcript_segments_text_trgm ON transcript_segments "
             f"USING gin (text {schema}.gin_trgm_ops)"
         )
+        # pg_trgm has nothing for 2-character terms: an index of each text's (lower-cased) bigrams.
+        op.execute(
+            """CREATE FUNCTION qa_bigrams(t text) RETURNS text[]
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                SELECT coalesce(array_agg(DISTINCT lower(substr(t, i, 2))), '{}')
+                FROM generate_series(1, length(t) - 1) AS i
+            $$"""
+        )
+        op.execute(
+            "CREATE INDEX ix_transcript_segments_text_bigrams ON transcript_segments USING gin (qa_bigrams(text))"
+        )
 
 
 def downgrade() -> None:
@@ -72,9 +86,12 @@ def downgrade() -> None:
     if dialect == "sqlite":
         for trigger in ("transcript_segments_fts_ai", "transcript_segments_fts_ad", "transcript_segments_fts_au"):
             op.execute("DROP TRIGGER IF EXISTS " + trigger)
+        op.execute("DROP TABLE IF EXISTS transcript_segments_fts_vocab")
         op.execute("DROP TABLE IF EXISTS transcript_segments_fts")
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_transcript_segments_text_trgm")  # the extension stays
+        op.execute("DROP INDEX IF EXISTS ix_transcript_segments_text_bigrams")
+        op.execute("DROP FUNCTION IF EXISTS qa_bigrams(text)")
     with op.batch_alter_table("transcript_segments", schema=None) as batch_op:
         batch_op.drop_index("ix_transcript_segments_call")
     op.drop_table("transcript_segments")

@@ -6,9 +6,13 @@ stored before the index existed (``flask --app wsgi reindex-transcripts``).
 
 Matching (each whitespace-separated term must occur in the same segment, as a substring):
 
-* SQLite: terms of 3+ characters go to the FTS5 ``trigram`` index (``transcript_segments_fts``, a phrase
-  query per term); terms of 1-2 characters, which have no trigram, are a ``LIKE`` on the segment text;
-* PostgreSQL: ``ILIKE`` per term, served by the ``pg_trgm`` GIN index for terms of 3+ characters.
+* SQLite: the FTS5 ``trigram`` index (``transcript_segments_fts``): a phrase query for terms of 3+
+  characters, the trigrams a 1-2 character term starts for shorter ones; terms so common that sorting
+  all their matches would cost more are found with ``LIKE`` on the newest calls' segments instead
+  (see ``_term_conditions``; bench/search.py measures it);
+* PostgreSQL: ``ILIKE`` per term, served by the ``pg_trgm`` GIN index for terms of 3+ characters and by
+  a GIN index of each text's bigrams (``qa_bigrams``) for rare 2-character terms; 1-character terms
+  have no index there.
 
 Both are case-insensitive for Latin letters. Queries are NFKC-normalised (full-width forms) and
 converted to Simplified Chinese like the transcripts. Redacted numbers are stored as runs of ``*``
@@ -25,11 +29,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, column, delete, insert, literal_column, select, table
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, Call, Team, TranscriptRecord, TranscriptSegment, User
-from qa_app.db.models.transcript_segment import FTS_TABLE
+from qa_app.db.models.transcript_segment import FTS_TABLE, FTS_VOCAB
 from qa_app.services import calls
 from transcription.redact import MASK
 from transcription.text import to_simplified
@@ -39,9 +56,12 @@ PARTIES = ("agent", "customer")
 MAX_TERMS = 5
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # shortest term the trigram indexes can serve
+FTS_MAX_CANDIDATES = 5000  # SQLite: above this many FTS matches, find the newest hits with LIKE instead
 SNIPPET_CHARS = 120
 _MASKS = {MASK, "＊", "∗"}
 _fts = table(FTS_TABLE, column("rowid"))
+_vocab = table(FTS_VOCAB, column("term"), column("doc"))
+_TOP = "\U0010ffff"  # the highest code point: [t, t + _TOP) is every trigram starting with t
 
 
 @dataclass(frozen=True)
@@ -112,18 +132,65 @@ def _fts_phrase(terms: Iterable[str]) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def _term_conditions(dialect: str, terms: list[str]) -> list[ColumnElement[bool]]:
+def _capped_count(db: Session, rows: Select) -> int:
+    return db.scalar(select(func.count()).select_from(rows.limit(FTS_MAX_CANDIDATES + 1).subquery())) or 0
+
+
+def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
+    """WHERE conditions for the terms, or None when the index already says nothing matches.
+
+    PostgreSQL: one ILIKE per term (the pg_trgm GIN index serves terms of 3+ characters).
+
+    SQLite: every term must also match a LIKE on the segment text; the index narrows the rows first.
+    Terms of 3+ characters are one FTS5 phrase query; a 1-2 character term is looked up in the FTS5
+    instance vocabulary as the trigrams it starts (each indexed text ends with two spaces, so every
+    occurrence starts one). The counts are cut off at FTS_MAX_CANDIDATES: the most selective lookup
+    gives the candidate segments; when every one exceeds the limit the terms are common, and a LIKE over
+    the newest calls' segments fills a page sooner than sorting every match by call date."""
     seg = TranscriptSegment
+    dialect = db.get_bind().dialect.name
     if dialect == "postgresql":
-        return [seg.text.ilike(_like_pattern(t), escape="\\") for t in terms]
-    conds: list[ColumnElement[bool]] = []
+        return _pg_conditions(db, terms)
+    likes = [seg.text.like(_like_pattern(t), escape="\\") for t in terms]
+    if dialect != "sqlite":
+        return likes
+    lookups: list[Select] = []
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    if long_terms and dialect == "sqlite":
+    if long_terms:
         match = literal_column(FTS_TABLE).op("MATCH")(_fts_phrase(long_terms))
-        conds.append(seg.id.in_(select(_fts.c.rowid).where(match)))
+        lookups.append(select(_fts.c.rowid).where(match))
     for t in terms:
-        if len(t) < TRIGRAM or dialect != "sqlite":
-            conds.append(seg.text.like(_like_pattern(t), escape="\\"))
+        if len(t) < TRIGRAM:
+            lo = t.lower()
+            lookups.append(select(_vocab.c.doc).where(_vocab.c.term >= lo, _vocab.c.term < lo + _TOP))
+    best_count, best = None, None
+    for rows in lookups:
+        n = _capped_count(db, rows)
+        if n == 0:
+            return None
+        if best_count is None or n < best_count:
+            best_count, best = n, rows
+    if best is None or (best_count or 0) > FTS_MAX_CANDIDATES:
+        return likes
+    return [seg.id.in_(best), *likes]
+
+
+def _pg_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
+    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters). A 2-character term
+    is looked up in the bigram index first (count cut off at FTS_MAX_CANDIDATES): none -> no hits; few
+    -> the bigram condition joins the query (the planner then starts from that index); many -> plain
+    ILIKE, which the planner answers by walking the newest calls."""
+    seg = TranscriptSegment
+    conds: list[ColumnElement[bool]] = [seg.text.ilike(_like_pattern(t), escape="\\") for t in terms]
+    for t in terms:
+        if len(t) == 2:
+            grams = bindparam("bigram", [t.lower()], type_=ARRAY(Text), unique=True)
+            has = func.qa_bigrams(seg.text, type_=ARRAY(Text)).op("@>")(grams)
+            n = _capped_count(db, select(seg.id).where(has))
+            if n == 0:
+                return None
+            if n <= FTS_MAX_CANDIDATES:
+                conds.append(has)
     return conds
 
 
@@ -192,8 +259,10 @@ def search(db: Session, user: User, query: SearchQuery, *, page: int = 1, per_pa
             Team.name,
         )
     )
-    for cond in _term_conditions(db.get_bind().dialect.name, terms):
-        stmt = stmt.where(cond)
+    conds = _term_conditions(db, terms)
+    if conds is None:
+        return SearchPage([], terms, page, per_page, False)
+    stmt = stmt.where(*conds)
     if query.party in PARTIES:
         stmt = stmt.where(seg.party == query.party)
     if query.date_from is not None:

@@ -209,6 +209,8 @@ def test_postgres_search(pg_db):
     assert run(db, admin, "宽带故障") == [(call_a.id, 1)]
     assert run(db, admin, "退款") == [(call_b.id, 1), (call_a.id, 1)]
     assert run(db, admin, "abc退款") == [(call_b.id, 1)]  # ILIKE
+    assert run(db, admin, "AB") == [(call_b.id, 1)]  # 2 characters: the bigram index, case-insensitive
+    assert run(db, admin, "鲸鱼") == [] and run(db, admin, "款") == [(call_b.id, 1), (call_a.id, 1)]
     assert run(db, admin, "退款", party="customer") == [(call_a.id, 1)]
     assert run(db, agent_a.user, "退款") == [(call_a.id, 1)]
     for q in ("13812345678", "138", "*", "%", "_"):
@@ -219,3 +221,42 @@ def test_postgres_search(pg_db):
         ).scalars()
     )
     assert "ix_transcript_segments_text_trgm" in plan or "Seq Scan" in plan  # tiny tables may seq-scan
+
+
+def test_common_phrases_switch_to_like_with_the_same_hits(db, world, monkeypatch):
+    admin = world["admin"]
+    want = {q: run(db, admin, q) for q in ("宽带故障", "宽带故障 原因", "退款 工作日", "您好，请问")}
+    monkeypatch.setattr(search, "FTS_MAX_CANDIDATES", 1)  # every phrase is "common" now
+    for q, hits in want.items():
+        assert run(db, admin, q) == hits, q
+    assert run(db, world["agent_b"].user, "宽带故障") == []
+
+
+def test_short_terms_at_the_end_of_a_segment_and_one_character_segments(db, world, settings):
+    call = factories.create_call(db, settings, world["agent_a"], started_at=T0 + timedelta(days=9))
+    processing.store_transcript(
+        db, call, transcript(("customer", "我要退款"), ("agent", "嗯"), ("customer", "OK好的"), ("agent", "鲸"))
+    )
+    db.commit()
+    admin = world["admin"]
+    c = call.id
+    assert run(db, admin, "退款")[0] == (c, 0)  # no punctuation after the term
+    assert run(db, admin, "款")[0] == (c, 0)
+    assert run(db, admin, "嗯") == [(c, 1)]  # a one-character segment
+    assert run(db, admin, "鲸") == [(c, 3)]
+    assert run(db, admin, "ok") == [(c, 2)]  # case-insensitive
+    assert run(db, admin, "k好") == [(c, 2)]
+    assert run(db, admin, "鲸鱼") == []
+    assert run(db, admin, "嗯 好的") == []  # both terms in one segment
+
+
+def test_rows_changed_in_place_stay_searchable(db, world):
+    """The update trigger keeps the FTS index (and its padding) in step with the table."""
+    db.execute(
+        text("UPDATE transcript_segments SET text = '改成了发票问题' WHERE call_id = :c AND seg_no = 3"),
+        {"c": world["a"].id},
+    )
+    db.commit()
+    assert run(db, world["admin"], "发票问题") == [(world["a"].id, 3)]
+    assert run(db, world["admin"], "发票") == [(world["a"].id, 3)]
+    assert run(db, world["admin"], "我要退款") == []

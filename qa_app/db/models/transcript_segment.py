@@ -4,8 +4,10 @@ Fed by ``qa_app.services.search.index_transcript`` whenever a transcript is stor
 structures on top of this table are dialect-specific and live only in the migration (20261129_c7e3a91f5d20):
 
 * SQLite: ``transcript_segments_fts``, an external-content FTS5 table with the ``trigram`` tokenizer over
-  ``text`` (plus its shadow tables), kept in sync by three triggers;
-* PostgreSQL: ``ix_transcript_segments_text_trgm``, a GIN ``pg_trgm`` index on ``text``.
+  ``text`` + two spaces (plus its shadow tables), kept in sync by three triggers, and
+  ``transcript_segments_fts_vocab``, its ``fts5vocab`` instance table (finds 1-2 character terms);
+* PostgreSQL: ``ix_transcript_segments_text_trgm``, a GIN ``pg_trgm`` index on ``text``, and
+  ``ix_transcript_segments_text_bigrams``, a GIN index on ``qa_bigrams(text)`` (2-character terms).
 
 They are not in the SQLAlchemy metadata; :func:`is_search_index_object` tells Alembic (and the schema
 drift test) to leave them alone.
@@ -19,12 +21,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from qa_app.db.base import Base
 
 FTS_TABLE = "transcript_segments_fts"
+FTS_VOCAB = "transcript_segments_fts_vocab"
 TRGM_INDEX = "ix_transcript_segments_text_trgm"
+BIGRAM_INDEX = "ix_transcript_segments_text_bigrams"
 
 
 def is_search_index_object(name: str | None) -> bool:
     """True for the dialect-specific search structures created by the migration, not by the models."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name == TRGM_INDEX)
+    return bool(name) and (name.startswith(FTS_TABLE) or name in (TRGM_INDEX, BIGRAM_INDEX))
 
 
 class TranscriptSegment(Base):
