@@ -68,10 +68,11 @@ def upgrade() -> None:
             f"CREATE INDEX ix_transcript_segments_text_trgm ON transcript_segments "
             f"USING gin (text {schema}.gin_trgm_ops)"
         )
-        # pg_trgm has nothing for 2-character terms: an index of each text's (lower-cased) bigrams.
+        # pg_trgm has nothing for 2-character terms: an index of each text's (lower-cased) bigrams. The high
+        # COST tells the planner to use the index rather than call the function row by row.
         op.execute(
             """CREATE FUNCTION qa_bigrams(t text) RETURNS text[]
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
                 SELECT coalesce(array_agg(DISTINCT lower(substr(t, i, 2))), '{}')
                 FROM generate_series(1, length(t) - 1) AS i
             $$"""

@@ -32,8 +32,10 @@ from datetime import datetime
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Integer,
     Select,
     Text,
+    any_,
     bindparam,
     column,
     delete,
@@ -43,10 +45,11 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, Call, Team, TranscriptRecord, TranscriptSegment, User
-from qa_app.db.models.transcript_segment import FTS_TABLE, FTS_VOCAB
+from qa_app.db.models.transcript_segment import BIGRAM_INDEX, FTS_TABLE, FTS_VOCAB
 from qa_app.services import calls
 from transcription.redact import MASK
 from transcription.text import to_simplified
@@ -56,7 +59,8 @@ PARTIES = ("agent", "customer")
 MAX_TERMS = 5
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # shortest term the trigram indexes can serve
-FTS_MAX_CANDIDATES = 5000  # SQLite: above this many FTS matches, find the newest hits with LIKE instead
+FTS_MAX_CANDIDATES = 5000  # above this many index matches, find the newest hits with LIKE instead
+PG_WALK_ABOVE = 1500  # PostgreSQL: a bigram the statistics count in more segments goes straight to ILIKE
 SNIPPET_CHARS = 120
 _MASKS = {MASK, "＊", "∗"}
 _fts = table(FTS_TABLE, column("rowid"))
@@ -175,22 +179,47 @@ def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]]
     return [seg.id.in_(best), *likes]
 
 
+_PG_BIGRAM_ESTIMATE = sql_text(
+    """SELECT u.f * c.reltuples
+    FROM pg_stats s
+    CROSS JOIN unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
+    CROSS JOIN pg_class c
+    WHERE s.schemaname = current_schema() AND s.tablename = :index AND u.e = :gram
+      AND c.oid = CAST(:table AS regclass)"""
+)
+
+
+def _pg_bigram_estimate(db: Session, gram: str) -> float:
+    """How many segments contain ``gram`` by the planner's statistics of the bigram index (its most
+    common elements); 0 when it is not among them (rare, or no statistics yet)."""
+    est = db.scalar(
+        _PG_BIGRAM_ESTIMATE, {"index": BIGRAM_INDEX, "gram": gram, "table": TranscriptSegment.__tablename__}
+    )
+    return float(est or 0)
+
+
 def _pg_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
-    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters). A 2-character term
-    is looked up in the bigram index first (count cut off at FTS_MAX_CANDIDATES): none -> no hits; few
-    -> the bigram condition joins the query (the planner then starts from that index); many -> plain
-    ILIKE, which the planner answers by walking the newest calls."""
+    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters). A 2-character term the
+    statistics do not call common first fetches the ids of its segments from the bigram index, cut off at
+    FTS_MAX_CANDIDATES: none -> no hits; up to the limit -> the query is narrowed to those ids; common or
+    more -> plain ILIKE, which the planner answers by walking the newest calls. (The bigram condition itself never goes into the main
+    query: the planner would evaluate qa_bigrams() row by row on a walk.)"""
     seg = TranscriptSegment
-    conds: list[ColumnElement[bool]] = [seg.text.ilike(_like_pattern(t), escape="\\") for t in terms]
+    conds: list[ColumnElement[bool]] = []
+    narrowed: list[int] | None = None
     for t in terms:
-        if len(t) == 2:
+        if len(t) == 2 and _pg_bigram_estimate(db, t.lower()) <= PG_WALK_ABOVE:
             grams = bindparam("bigram", [t.lower()], type_=ARRAY(Text), unique=True)
             has = func.qa_bigrams(seg.text, type_=ARRAY(Text)).op("@>")(grams)
-            n = _capped_count(db, select(seg.id).where(has))
-            if n == 0:
+            ids = list(db.scalars(select(seg.id).where(has).limit(FTS_MAX_CANDIDATES + 1)))
+            if not ids:
                 return None
-            if n <= FTS_MAX_CANDIDATES:
-                conds.append(has)
+            if len(ids) <= FTS_MAX_CANDIDATES and (narrowed is None or len(ids) < len(narrowed)):
+                narrowed = ids
+        conds.append(seg.text.ilike(_like_pattern(t), escape="\\"))
+    if narrowed is not None:
+        # the 2-character ILIKEs stay: cheap on these rows, and exact where lower() and ILIKE differ
+        conds.insert(0, seg.id == any_(bindparam("ids", narrowed, type_=ARRAY(Integer), unique=True)))
     return conds
 
 
