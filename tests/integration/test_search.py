@@ -196,7 +196,7 @@ def pg_db(pg_url, tmp_path, migrated_template):
     factories.dispose(app)
 
 
-def test_postgres_search(pg_db):
+def test_postgres_search(pg_db, monkeypatch):
     db, s = pg_db
     agent_a, agent_b = factories.create_agent(db), factories.create_agent(db)
     call_a = factories.create_call(db, s, agent_a, started_at=T0)
@@ -215,6 +215,11 @@ def test_postgres_search(pg_db):
     assert run(db, agent_a.user, "退款") == [(call_a.id, 1)]
     for q in ("13812345678", "138", "*", "%", "_"):
         assert run(db, admin, q) == [], q
+    db.execute(text("ANALYZE transcript_segments"))
+    assert run(db, admin, "退款") == [(call_b.id, 1), (call_a.id, 1)]  # with planner statistics
+    monkeypatch.setattr(search, "PG_WALK_ABOVE", -1)  # every bigram "common": plain ILIKE
+    assert run(db, admin, "退款") == [(call_b.id, 1), (call_a.id, 1)]
+    assert run(db, admin, "鲸鱼") == []
     plan = "\n".join(
         db.execute(
             text("EXPLAIN SELECT id FROM transcript_segments WHERE text ILIKE '%宽带故障%'")
