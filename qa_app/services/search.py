@@ -143,7 +143,7 @@ def _capped_count(db: Session, rows: Select) -> int:
 def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
     """WHERE conditions for the terms, or None when the index already says nothing matches.
 
-    PostgreSQL: one ILIKE per term (the pg_trgm GIN index serves terms of 3+ characters).
+    PostgreSQL: see :func:`_pg_conditions`.
 
     SQLite: every term must also match a LIKE on the segment text; the index narrows the rows first.
     Terms of 3+ characters are one FTS5 phrase query; a 1-2 character term is looked up in the FTS5
@@ -199,11 +199,13 @@ def _pg_bigram_estimate(db: Session, gram: str) -> float:
 
 
 def _pg_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
-    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters). A 2-character term the
-    statistics do not call common first fetches the ids of its segments from the bigram index, cut off at
-    FTS_MAX_CANDIDATES: none -> no hits; up to the limit -> the query is narrowed to those ids; common or
-    more -> plain ILIKE, which the planner answers by walking the newest calls. (The bigram condition itself never goes into the main
-    query: the planner would evaluate qa_bigrams() row by row on a walk.)"""
+    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters).
+
+    A 2-character term that the planner statistics do not call common (PG_WALK_ABOVE) first fetches the
+    ids of its segments from the bigram index, cut off at FTS_MAX_CANDIDATES: none -> no hits; up to the
+    limit -> the query is narrowed to those ids; common or more -> plain ILIKE, which the planner answers
+    by walking the newest calls. The bigram condition itself never goes into the main query: on a walk
+    the planner would call qa_bigrams() row by row."""
     seg = TranscriptSegment
     conds: list[ColumnElement[bool]] = []
     narrowed: list[int] | None = None
