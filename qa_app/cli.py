@@ -73,7 +73,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                     actor=None,
                 )
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         click.echo(f"created {role} {username}")
 
     @app.cli.command("seed-demo")
@@ -103,6 +103,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
         from qa_app.db.models import Call
         from qa_app.services import importer, processing
+        from rubrics.messages import render
 
         settings = _settings()
         try:
@@ -119,7 +120,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         for line, call_id in report.duplicates:
             click.echo(f"line {line}: already imported (call {call_id})")
         for line, reason in report.errors:
-            click.echo(f"line {line}: ERROR {reason}", err=True)
+            click.echo(f"line {line}: ERROR {render(reason, 'en')}", err=True)
         click.echo(
             f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
             f"{len(report.errors)} rejected"
@@ -133,12 +134,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
     def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
         """Process transcription and scoring jobs."""
-        import os
-
-        # CTranslate2 and torch each bring an OpenMP runtime; spinning waiters make them starve each other.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+        _settings().prepare_worker_process()
         from qa_app.jobs import scheduler as sched_mod
         from qa_app.jobs import worker
 
@@ -148,7 +144,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         sched = None
         if scheduler and not once:
-            sched = sched_mod.build(_factory())
+            sched = sched_mod.build(_factory(), _settings(), worker=worker.worker_id())
             sched.start()
         try:
             n = worker.run(_factory(), _settings(), once=once, poll=poll, stop=stop)
@@ -163,7 +159,9 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         from qa_app.jobs import scheduler as sched_mod
 
         logging.basicConfig(level=logging.INFO)
-        sched_mod.build(_factory(), blocking=True).start()
+        from qa_app.jobs.worker import worker_id
+
+        sched_mod.build(_factory(), _settings(), blocking=True, worker=worker_id()).start()
 
     @app.cli.command("rescore")
     @click.option("--from", "date_from", required=True, help="YYYY-MM-DD (inclusive)")
@@ -179,7 +177,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         try:
             start, end = timeparse.day_range(date_from, date_to, _settings().timezone)
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         with transaction(_factory()) as db:
             job_id = processing.request_rescore_range(
                 db, start, end, actor=None, rubric_version_id=rubric_version
@@ -203,6 +201,47 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             total, after = total + n, last
         click.echo(f"indexed {total} transcript(s)")
 
+    @app.cli.command("run-sampling")
+    @click.option("--plan", "plan_id", type=int, default=None, help="plan id (default: every active plan)")
+    @click.option(
+        "--period", default=None, help="2026-11-29 | 2026-W48 | 2026-11 (default: each plan's last complete period)"
+    )
+    def run_sampling(plan_id: int | None, period: str | None) -> None:
+        """Run sampling plans now: choose calls and assign them to reviewers (nothing is assigned twice)."""
+        from qa_app.db.models import SamplingPlan
+        from qa_app.services import sampling
+        from qa_app.services.errors import ServiceError
+
+        settings = _settings()
+        with transaction(_factory()) as db:
+            if plan_id is not None:
+                try:
+                    plans = [sampling.get_plan(db, plan_id)]
+                except ServiceError as exc:
+                    raise click.ClickException(exc.render("en")) from exc
+            else:
+                plans = [p for p in sampling.list_plans(db) if p.active]
+            if not plans:
+                raise click.ClickException("no active sampling plan; create one on the Sampling page")
+            ids = [p.id for p in plans]
+        failed = False
+        for pid in ids:
+            try:
+                with transaction(_factory()) as db:
+                    plan = db.get(SamplingPlan, pid)
+                    key = period or sampling.last_complete_period(plan, settings)
+                    run = sampling.run_now(db, plan, period=key, settings=settings)
+                    c = run.counts
+                    click.echo(
+                        f"plan {plan.id} {plan.name} {key}: {c['assigned']} assigned of {c['picked']} picked "
+                        f"from {c['candidates']} candidates; {c['unassigned']} left for a later run"
+                    )
+            except ServiceError as exc:
+                failed = True
+                click.echo(f"plan {pid}: ERROR {exc.render('en')}", err=True)
+        if failed:
+            sys.exit(1)
+
     @app.cli.command("transcribe")
     @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -211,10 +250,10 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     def transcribe_cmd(audio: Path, out: Path, language: str, channels: str) -> None:
         """Run the full speech pipeline on one file (no database) and write the transcript JSON."""
         from transcription.cli import transcribe_file
-        from transcription.config import SpeechConfig
 
-        config = SpeechConfig.from_mapping(dict(_settings().speech_env))
-        transcript = transcribe_file(audio, out, language=language, channels=channels, config=config)
+        transcript = transcribe_file(
+            audio, out, language=language, channels=channels, config=_settings().speech
+        )
         click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
 
     @app.cli.command("agreement")
@@ -247,15 +286,45 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
     @click.option("--rubric", default=None, help="a rubric YAML path or a shipped rubric name")
-    def score_cmd(transcript: Path, as_json: bool, rubric: str | None) -> None:
+    @click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of the verdict notes"
+    )
+    def score_cmd(transcript: Path, as_json: bool, rubric: str | None, lang: str) -> None:
         """Score a transcript JSON against a rubric (no database) and print the scorecard."""
         from scoring.cli import score_file
 
-        card = score_file(transcript, rubric)
+        card = score_file(transcript, rubric, lang=lang)
         if as_json:
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
-                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")
+                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")
+
+    @app.cli.command("gap-report")
+    @click.argument("verdicts", type=click.Path(path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list, one object per criterion")
+    @click.option(
+        "--min-sample",
+        type=click.IntRange(min=1),
+        default=10,
+        show_default=True,
+        help="non-N/A verdicts each cohort needs on a criterion before a rate and gap are shown",
+    )
+    def gap_report_cmd(verdicts: Path, as_json: bool, min_sample: int) -> None:
+        """New-hire vs veteran pass-rate gap per criterion from a CSV (agent,cohort,criterion,result,date)."""
+        from coaching import gap_report
+
+        try:
+            rows = gap_report.gap_report(
+                gap_report.parse_verdicts_csv(gap_report.decode(verdicts.read_bytes())), min_sample=min_sample
+            )
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {verdicts}: {exc.strerror or exc}") from exc
+        except gap_report.GapReportInputError as exc:
+            raise click.ClickException(f"{verdicts}: bad input\n{exc}") from exc
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            click.echo(gap_report.format_table(rows, min_sample=min_sample))

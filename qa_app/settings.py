@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from transcription.config import SpeechConfig
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +40,7 @@ class Settings:
     max_upload_mb: int = 200
     max_audio_minutes: float = 120.0
     new_hire_days: int = 90
+    dispute_window_days: int = 7  # an agent may dispute a released evaluation for this many days
     login_max_failures: int = 5
     login_window_minutes: int = 15
     secure_cookies: bool = False
@@ -45,12 +48,13 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
+    duty_tick_seconds: float = 60.0  # how often a scheduler checks for duties due (each fires once per period)
     page_size: int = 50
     timezone: str = "Asia/Shanghai"
-    speech_backend: str = ""  # "module:callable" taking the QA_* speech env; empty = the real pipeline
+    speech_backend: str = ""  # "module:callable" taking the SpeechConfig; empty = the real pipeline
     scoring_backend: str = ""  # "module:callable" returning a scorer; empty = scoring.engine with snownlp
     mute_redacted_audio: bool = False
-    speech_env: dict[str, str] = field(default_factory=dict)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)  # parsed QA_ASR_* / QA_DIARIZATION_* ...
     testing: bool = False
 
     @classmethod
@@ -68,6 +72,7 @@ class Settings:
             max_upload_mb=int(e.get("QA_MAX_UPLOAD_MB", 200)),
             max_audio_minutes=float(e.get("QA_MAX_AUDIO_MINUTES", 120)),
             new_hire_days=int(e.get("QA_NEW_HIRE_DAYS", 90)),
+            dispute_window_days=int(e.get("QA_DISPUTE_WINDOW_DAYS", 7)),
             login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
             login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),
             secure_cookies=_bool(e.get("QA_SECURE_COOKIES"), False),
@@ -75,26 +80,25 @@ class Settings:
             job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),
             job_max_attempts=int(e.get("QA_JOB_MAX_ATTEMPTS", 4)),
             job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
+            duty_tick_seconds=float(e.get("QA_DUTY_TICK_SECONDS", 60)),
             timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),
             scoring_backend=e.get("QA_SCORING_BACKEND", ""),
             mute_redacted_audio=_bool(e.get("QA_MUTE_REDACTED_AUDIO"), False),
-            speech_env={
-                k: v
-                for k, v in e.items()
-                if k.startswith(
-                    (
-                        "QA_ASR_",
-                        "QA_DIARIZATION",
-                        "QA_HF_",
-                        "QA_NUM_SPEAKERS",
-                        "QA_MIN_SPEAKERS",
-                        "QA_MAX_SPEAKERS",
-                        "QA_MODEL_DIR",
-                    )
-                )
-            },
+            speech=SpeechConfig.from_mapping(e),
         )
+
+    @staticmethod
+    def prepare_worker_process() -> None:
+        """Environment the speech libraries read at import time, set before they load (worker only):
+        CTranslate2 and torch each bring an OpenMP runtime whose spinning waiters starve each other;
+        no model hub; no pyannote telemetry."""
+        for key, value in (
+            ("OMP_WAIT_POLICY", "PASSIVE"),
+            ("HF_HUB_OFFLINE", "1"),
+            ("PYANNOTE_METRICS_ENABLED", "0"),
+        ):
+            os.environ.setdefault(key, value)
 
     def with_overrides(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]

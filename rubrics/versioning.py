@@ -32,8 +32,3 @@ def publish(draft: Rubric) -> Rubric:
     if issues:
         raise RubricValidationError(issues)
     return dataclasses.replace(draft, status="published")
-
-
-def ensure_same_content(a: Rubric, b: Rubric) -> bool:
-    """True when two rubric versions score identically (same content hash)."""
-    return a.content_hash == b.content_hash

@@ -54,10 +54,6 @@ def normalize(text: str) -> str:
     return _SPACE_AROUND_CJK_RE.sub("", t)
 
 
-def count_cjk(text: str) -> int:
-    return len(_CJK_CHAR_RE.findall(text))
-
-
 def count_latin_words(text: str) -> int:
     return len(_LATIN_WORD_RE.findall(text.lower()))
 

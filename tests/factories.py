@@ -289,3 +289,50 @@ def _with_search_path(url: str, schema: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
     query.append(("options", f"-csearch_path={schema}"))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def create_scored_call(db: Session, settings: Settings, agent: Agent, *, transcript=None, **kw) -> Call:
+    """A call taken through the real transcript and scoring stages (fake speech, lexicon scorer): it has
+    a transcript, an automated scorecard and the machine's evaluation."""
+    from qa_app.db.models import CallStatus
+    from qa_app.services import processing, rubrics
+
+    from fakes import lexicon_scorer, make_transcript
+
+    call = create_call(db, settings, agent, **kw)
+    rubrics.ensure_default(db)
+    processing.store_transcript(db, call, transcript or make_transcript())
+    processing.score_call(db, call, lexicon_scorer())
+    call.status = CallStatus.READY
+    db.commit()
+    return call
+
+
+def create_sampling_plan(db: Session, name: str | None = None, **kw):
+    """A weekly sampling plan (1 random call per agent unless ``kw`` says otherwise)."""
+    from qa_app.services import sampling
+    from scoring.sampling import Rules
+
+    data = {"name": name or f"抽检计划{_n()}", "period": "week", "random_per_agent": 1, "rules": Rules(), **kw}
+    plan = sampling.create_plan(db, sampling.PlanInput(**data), actor=None)
+    db.commit()
+    return plan
+
+
+def create_assignment(db: Session, call: Call, reviewer: User, plan=None, *, due_in_days: float = 3, **kw):  # noqa: ANN001
+    """A review assignment of ``call`` in ``reviewer``'s queue (as a sampling run would make it)."""
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import ReviewAssignment
+
+    row = ReviewAssignment(
+        call_id=call.id,
+        reviewer_id=reviewer.id,
+        plan_id=plan.id if plan is not None else None,
+        period=kw.pop("period", "2026-W47"),
+        reasons=kw.pop("reasons", ["random"]),
+        due_at=utcnow() + timedelta(days=due_in_days),
+        **kw,
+    )
+    db.add(row)
+    db.commit()
+    return row

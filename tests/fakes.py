@@ -10,6 +10,7 @@ import os
 import time
 from pathlib import Path
 
+from transcription.config import SpeechConfig
 from transcription.pipeline import PipelineResult
 from transcription.types import Segment, Transcript
 
@@ -37,8 +38,8 @@ def make_transcript(call_id: str | None = None) -> Transcript:
 class FakeSpeech:
     """Returns a fixed transcript; QA_FAKE_SPEECH_SLEEP makes it slow, QA_FAKE_SPEECH_FAIL makes it raise."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
+    def __init__(self, config: SpeechConfig | None = None) -> None:
+        self.config = config
         self.calls = 0
 
     def run_detailed(
@@ -62,8 +63,8 @@ class FakeSpeech:
         return PipelineResult(make_transcript(), [], None, {"total": total})
 
 
-def fake_speech(env: dict[str, str]) -> FakeSpeech:
-    return FakeSpeech(env)
+def fake_speech(config: SpeechConfig) -> FakeSpeech:
+    return FakeSpeech(config)
 
 
 def lexicon_scorer():

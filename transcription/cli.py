@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from transcription.config import ConfigError, SpeechConfig
+from transcription.config import ConfigError, SpeechConfig, from_environ
 from transcription.errors import SpeechError
 from transcription.roles import LAYOUTS
 from transcription.types import Transcript
@@ -30,7 +30,7 @@ def transcribe_file(
     """Run the full pipeline on ``path``; write the contract JSON to ``out_json`` if given."""
     from transcription.pipeline import SpeechPipeline
 
-    cfg = config or SpeechConfig.from_mapping(dict(os.environ))
+    cfg = config or from_environ()
     pipeline = SpeechPipeline(cfg)
     result = pipeline.run_detailed(
         path,
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r{stage:8s} {fraction:4.0%}", end="", file=sys.stderr, flush=True)
 
     try:
-        cfg = SpeechConfig.from_mapping(dict(os.environ))
+        cfg = from_environ()
         from transcription.pipeline import SpeechPipeline
 
         result = SpeechPipeline(cfg).run_detailed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -130,3 +131,30 @@ class SpeechConfig:
             min_speakers=min_s,
             max_speakers=max_s,
         )
+
+
+def from_environ() -> SpeechConfig:
+    """The configuration from this process's QA_* environment variables (standalone tools)."""
+    return SpeechConfig.from_mapping(dict(os.environ))
+
+
+def default_model_dir() -> Path:
+    """QA_MODEL_DIR, or models/ in the repository."""
+    return Path(os.environ.get("QA_MODEL_DIR") or DEFAULT_MODEL_DIR)
+
+
+def set_runtime_env(*, offline: bool = True) -> None:
+    """Environment the speech libraries read at import time (set before they load):
+
+    * ``OMP_WAIT_POLICY=PASSIVE``: torch and CTranslate2 each ship a libgomp; with the default active
+      wait their idle threads spin on the same 2 cores (far_3.wav, 21.8 s, on a loaded machine:
+      diarization 2-11 s -> 1.6-2.2 s per run);
+    * ``HF_HUB_OFFLINE=1`` unless a hub model was configured: no run-time downloads;
+    * ``PYANNOTE_METRICS_ENABLED=0``: pyannote 4 sends usage telemetry by default;
+    * ``TOKENIZERS_PARALLELISM=false``.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if offline:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -25,7 +25,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from transcription.config import DEFAULT_MODEL_DIR, DIARIZATION_DIRNAME, WHISPER_DIRNAME
+from transcription.config import DIARIZATION_DIRNAME, WHISPER_DIRNAME, default_model_dir
 
 WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 PIPELINE_CONFIG = """\
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m transcription.models_build", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--out", type=Path, default=Path(os.environ.get("QA_MODEL_DIR") or DEFAULT_MODEL_DIR))
+    parser.add_argument("--out", type=Path, default=default_model_dir())
     parser.add_argument("--force", action="store_true", help="rebuild even if the files verify")
     args = parser.parse_args(argv)
     out: Path = args.out.expanduser().resolve()

@@ -13,7 +13,6 @@ and torch's inter-op pool at 1; bench/speech.py measures the effect.
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,11 +26,10 @@ from transcription.errors import BadAudioError, SpeechError
 from transcription.merge import SpeakerTurn, assign_speakers, merge_channels, renumber, split_on_pauses
 from transcription.redact import RedactionSpan, redact_transcript
 from transcription.roles import LEFT, RIGHT, Layout, RoleDecision, assign_roles
-from transcription.types import Segment, Transcript
+from transcription.types import Transcript
 
 SAMPLE_RATE = 16000
 Progress = Callable[[str, float], None]
-STAGES: tuple[str, ...] = ("decode", "asr", "diarize", "merge", "roles", "redact")
 
 
 @dataclass(slots=True)
@@ -83,8 +81,10 @@ class SpeechPipeline:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> SpeechPipeline:
-        """Build from QA_* environment variables (``os.environ`` by default)."""
-        return cls(SpeechConfig.from_mapping(dict(os.environ) if env is None else env))
+        """Build from QA_* environment variables (this process's by default)."""
+        from transcription.config import from_environ
+
+        return cls(from_environ() if env is None else SpeechConfig.from_mapping(env))
 
     # -- models ---------------------------------------------------------------
     def _limit_torch_threads(self) -> None:
@@ -288,7 +288,3 @@ class SpeechPipeline:
     ) -> Transcript:
         """Transcribe one call: redacted Transcript with roles and model ids."""
         return self.run_detailed(audio_path, channels, layout, language, progress, call_id).transcript
-
-
-def segments_text(segments: tuple[Segment, ...]) -> str:
-    return "".join(s.text for s in segments)

@@ -69,7 +69,6 @@ AGENT_KEYS: tuple[str, ...] = tuple(f"agent{i:02d}" for i in range(1, 9))
 # Staged silences.  The default rubric flags dead air over 10 s (announced holds excluded), so
 # dead air is staged well above that and announced holds well below it.
 DEAD_AIR_PAUSE = 12.0
-HOLD_PAUSE = 3.5
 VETERAN_AGENTS: tuple[str, ...] = AGENT_KEYS[:4]
 NEW_HIRE_AGENTS: tuple[str, ...] = AGENT_KEYS[4:]
 

@@ -1,7 +1,15 @@
 """Speech and scoring backends for the worker, chosen by configuration.
 
+The worker depends on two small protocols, not on the concrete pipeline:
+
+* ``SpeechBackend.run_detailed(audio, ...) -> PipelineResult`` — the real one is
+  ``transcription.pipeline.SpeechPipeline``;
+* ``Scorer(transcript, rubric) -> Scorecard`` — the real one is ``scoring.engine.score`` with the
+  calibrated snownlp sentiment.
+
 QA_SPEECH_BACKEND / QA_SCORING_BACKEND name a ``module:callable`` factory (a plug-in point, e.g. a
-remote GPU service, or a lightweight double in tests); empty means the real local pipeline.
+remote GPU service, or a lightweight double in tests): the speech factory is called with the parsed
+``SpeechConfig``, the scoring factory with no argument. Empty means the real local pipeline.
 """
 
 from __future__ import annotations
@@ -9,32 +17,63 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from qa_app.settings import Settings
+from rubrics import Rubric
+from scoring.model import Scorecard
+from transcription.config import SpeechConfig
+from transcription.pipeline import PipelineResult
+from transcription.types import Transcript
+
+ProgressFn = Callable[[str, float], None]
 
 
-def _load(spec: str) -> Callable[..., Any]:
+@runtime_checkable
+class SpeechBackend(Protocol):
+    def run_detailed(
+        self,
+        audio_path: str | Path,
+        channels: str = "mono",
+        layout: str | None = None,
+        language: str | None = None,
+        progress: ProgressFn | None = None,
+        call_id: str | None = None,
+    ) -> PipelineResult: ...
+
+
+class Scorer(Protocol):
+    def __call__(self, transcript: Transcript, rubric: Rubric) -> Scorecard: ...
+
+
+SpeechFactory = Callable[[SpeechConfig], SpeechBackend]
+ScorerFactory = Callable[[], Scorer]
+
+
+def _load(spec: str) -> object:
     module, _, attr = spec.partition(":")
-    obj: Any = importlib.import_module(module)
+    obj: object = importlib.import_module(module)
     for part in attr.split("."):
         obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{spec} is not callable")
     return obj
 
 
-def default_speech(env: dict[str, str]) -> Any:
+def default_speech(config: SpeechConfig) -> SpeechBackend:
     from transcription.pipeline import SpeechPipeline
 
-    return SpeechPipeline.from_env(env)
+    return SpeechPipeline(config)
 
 
-def default_scorer() -> Callable[..., Any]:
+def default_scorer() -> Scorer:
     from scoring import sentiment
     from scoring.engine import score
 
     analyzer = sentiment.create("calibrated")
 
-    def _score(transcript: Any, rubric: Any) -> Any:
+    def _score(transcript: Transcript, rubric: Rubric) -> Scorecard:
         return score(transcript, rubric, sentiment=analyzer)
 
     return _score
@@ -43,21 +82,27 @@ def default_scorer() -> Callable[..., Any]:
 @dataclass
 class Backends:
     settings: Settings
-    _speech: Any = None
-    _scorer: Any = None
+    _speech: SpeechBackend | None = None
+    _scorer: Scorer | None = None
 
     @property
-    def speech(self) -> Any:
+    def speech(self) -> SpeechBackend:
         if self._speech is None:
-            factory = _load(self.settings.speech_backend) if self.settings.speech_backend else default_speech
-            self._speech = factory(dict(self.settings.speech_env))
+            factory: SpeechFactory = (
+                _load(self.settings.speech_backend)  # type: ignore[assignment]
+                if self.settings.speech_backend
+                else default_speech
+            )
+            self._speech = factory(self.settings.speech)
         return self._speech
 
     @property
-    def scorer(self) -> Callable[..., Any]:
+    def scorer(self) -> Scorer:
         if self._scorer is None:
-            factory = (
-                _load(self.settings.scoring_backend) if self.settings.scoring_backend else default_scorer
+            factory: ScorerFactory = (
+                _load(self.settings.scoring_backend)  # type: ignore[assignment]
+                if self.settings.scoring_backend
+                else default_scorer
             )
             self._scorer = factory()
         return self._scorer

@@ -1,8 +1,9 @@
-"""The worker: claims jobs, runs their stages, heartbeats its lease, records failures.
+"""The worker: claims jobs, dispatches each to the handler registered for its kind, heartbeats its
+lease, records failures.
 
 Run with ``flask --app wsgi worker``. Any number of workers may run against one database; a worker
-killed mid-job loses nothing: its lease expires, another worker (or its restart) claims the job and
-skips the stages already stored.
+killed mid-job loses nothing: its lease expires, another worker (or its restart) claims the job and the
+handler skips the steps already stored.
 """
 
 from __future__ import annotations
@@ -15,24 +16,17 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from qa_app.db.models import Call, Job, JobState
+from qa_app.db.models import Job, JobState
 from qa_app.db.session import transaction
+from qa_app.jobs import registry
 from qa_app.jobs.backends import Backends
-from qa_app.services import jobs, processing
+from qa_app.jobs.registry import Deferred, JobContext, LostLease
+from qa_app.services import jobs
 from qa_app.settings import Settings
-from transcription.audio import AudioError, mute_file
-from transcription.errors import BadAudioError
 
 log = logging.getLogger("qa_app.worker")
 
-
-class LostLease(Exception):
-    """Another worker took the job over (our lease expired); stop without writing."""
-
-
-def _permanent(exc: BaseException) -> bool:
-    """Failures a retry cannot fix: the job is dead-lettered at once."""
-    return isinstance(exc, jobs.PermanentError | AudioError | BadAudioError | FileNotFoundError)
+__all__ = ["Deferred", "Heartbeat", "LostLease", "process_job", "run", "worker_id"]
 
 
 class Heartbeat:
@@ -59,7 +53,7 @@ class Heartbeat:
         self.beat()
 
     def progress(self, stage: str, fraction: float) -> None:
-        """Progress callback for the speech pipeline (cheap; the thread writes it)."""
+        """Progress callback for long steps (cheap; the thread writes it)."""
         self.stage = stage
         self.progress_value = fraction
 
@@ -79,85 +73,77 @@ class Heartbeat:
                 log.exception("heartbeat failed for job %s", self.job_id)
 
 
-def _owned(db: Session, job_id: int, worker: str) -> Job:
-    job = db.get(Job, job_id)
-    if job is None or not jobs.still_owned(db, job, worker):
-        raise LostLease(f"job {job_id} is no longer ours")
-    return job
+def _record_failure(
+    factory: sessionmaker[Session],
+    job_id: int,
+    worker: str,
+    error: str,
+    *,
+    backoff_seconds: int,
+    permanent: bool,
+) -> str:
+    """Record a failure of a job we own (retry later or dead-letter) and tell its kind."""
+    with transaction(factory) as db:
+        job = db.get(Job, job_id)
+        if job is None or not jobs.still_owned(db, job, worker):
+            return "lost"
+        dead = jobs.fail(db, job, error, backoff_seconds=backoff_seconds, permanent=permanent)
+        kind = registry.get(job.kind)
+        if kind is not None and kind.on_failure is not None:
+            kind.on_failure(db, job, error, dead)
+        return job.state
 
 
 def process_job(
     factory: sessionmaker[Session], job_id: int, worker: str, backends: Backends, settings: Settings
 ) -> str:
     """Run one claimed job to the end (or to a recorded failure). Returns its final state."""
-    try:
-        with transaction(factory) as db:
-            job = _owned(db, job_id, worker)
-            if job.attempts > job.max_attempts:
-                processing.fail(
-                    db, job, job.last_error or "too many attempts", backoff_seconds=0, permanent=True
-                )
-                return job.state
-            if job.kind == processing.RESCORE_RANGE:
-                processing.expand_rescore_range(db, job)
-                processing.finish(db, job, None)
-                return job.state
-            call = processing.start(db, job)
-            kind, done = job.kind, list(job.payload.get("done", []))
-            audio = settings.data_dir / call.audio_path
-            layout, language = call.channel_layout, call.language
-            rubric_version_id = job.payload.get("rubric_version_id")
-    except LostLease:
-        return "lost"
-    except jobs.PermanentError as exc:
-        with transaction(factory) as db:
-            processing.fail(db, db.get(Job, job_id), str(exc), backoff_seconds=0, permanent=True)
-        return JobState.DEAD
+    with transaction(factory) as db:
+        job = db.get(Job, job_id)
+        if job is None or not jobs.still_owned(db, job, worker):
+            return "lost"
+        name, attempts, max_attempts, last_error = job.kind, job.attempts, job.max_attempts, job.last_error
+    kind = registry.get(name)
+    if kind is None:
+        return _record_failure(
+            factory, job_id, worker, f"unknown job kind {name!r}: no handler is registered for it",
+            backoff_seconds=0, permanent=True,
+        )
+    if attempts > max_attempts:
+        return _record_failure(
+            factory, job_id, worker, last_error or "too many attempts", backoff_seconds=0, permanent=True
+        )
     try:
         with Heartbeat(factory, job_id, worker, settings.job_lease_seconds) as hb:
-            if kind == processing.PROCESS and "transcribe" not in done:
-                hb.set("transcribe", 0.0)
-                result = backends.speech.run_detailed(
-                    audio,
-                    channels="mono" if layout == "mono" else "stereo",
-                    layout=layout,
-                    language=None if language == "auto" else language,
-                    progress=hb.progress,
-                )
-                if hb.lost:
-                    raise LostLease(f"job {job_id} lease lost during transcription")
-                transcript = result.transcript
-                if settings.mute_redacted_audio and result.redactions:
-                    mute_file(audio, [(s.start, s.end) for s in result.redactions])
-                with transaction(factory) as db:
-                    job = _owned(db, job_id, worker)
-                    processing.store_transcript(db, db.get(Call, job.call_id), transcript)
-                    job.payload = {**job.payload, "done": [*done, "transcribe"]}
-                    job.stage, job.progress = "score", 0.9
-            hb.set("score", 0.9)
-            with transaction(factory) as db:
-                job = _owned(db, job_id, worker)
-                call = db.get(Call, job.call_id)
-                processing.score_call(db, call, backends.scorer, rubric_version_id=rubric_version_id)
-                processing.finish(db, job, call)
-                return job.state
+            ctx = JobContext(factory, job_id, name, worker, backends, settings, hb)
+            kind.handler(ctx)
+            if hb.lost:
+                raise LostLease(f"job {job_id} lease lost")
+            if not ctx.finished:
+                with ctx.step() as (db, job):
+                    ctx.finish(db, job)
+            return JobState.DONE
     except LostLease:
         log.warning("job %s: lease lost, leaving it to its new owner", job_id)
         return "lost"
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
+    except Deferred as wait:
         with transaction(factory) as db:
             job = db.get(Job, job_id)
             if job is None or not jobs.still_owned(db, job, worker):
                 return "lost"
-            processing.fail(
-                db,
-                job,
-                f"{type(exc).__name__}: {exc}",
-                backoff_seconds=settings.job_backoff_seconds,
-                permanent=_permanent(exc),
-            )
-            return job.state
+            jobs.defer(db, job, wait.seconds, wait.reason)
+        log.info("job %s (%s) deferred %gs: %s", job_id, name, wait.seconds, wait.reason)
+        return JobState.QUEUED
+    except Exception as exc:
+        log.exception("job %s (%s) failed", job_id, name)
+        return _record_failure(
+            factory,
+            job_id,
+            worker,
+            f"{type(exc).__name__}: {exc}",
+            backoff_seconds=settings.job_backoff_seconds,
+            permanent=isinstance(exc, (jobs.PermanentError, *kind.permanent)),
+        )
 
 
 def worker_id() -> str:
@@ -176,6 +162,7 @@ def run(
 ) -> int:
     """Claim and process jobs until ``stop`` is set (or the queue is empty with ``once``). Returns jobs run."""
     backends = backends or Backends(settings)
+    registry.load()
     wid = worker_id()
     stop = stop or threading.Event()
     count = 0

@@ -35,6 +35,15 @@ ACTIONS = (
     "rubric_published",
     "rubric_draft_saved",
     "rescore_requested",
+    "release_rule_changed",
+    "evaluation_submitted",
+    "evaluation_acknowledged",
+    "dispute_raised",
+    "dispute_ruled",
+    "sampling_plan_created",
+    "sampling_plan_updated",
+    "sampling_run_requested",
+    "review_assignment_skipped",
 )
 
 

@@ -10,32 +10,71 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qa_app.db.base import utcnow
-from qa_app.db.models import Job, JobState
+from qa_app.db.models import ACTIVE_STATES, Job, JobState
 
-ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)
+ACTIVE = ACTIVE_STATES
 
 
 class PermanentError(Exception):
     """A failure that retrying cannot fix (bad audio, missing rubric): dead-letter at once."""
 
 
+def subject_key(kind: str, subject_type: str | None, subject_id: int | None) -> str | None:
+    """The default de-duplication key: one pending job of a kind per subject."""
+    if subject_type is None or subject_id is None:
+        return None
+    return f"{kind}:{subject_type}:{subject_id}"
+
+
 def enqueue(
-    db: Session, kind: str, *, call_id: int | None, max_attempts: int, payload: dict | None = None
+    db: Session,
+    kind: str,
+    *,
+    subject: tuple[str, int] | None = None,
+    max_attempts: int,
+    payload: dict | None = None,
+    dedupe_key: str | None = None,
+    run_after: datetime | None = None,
 ) -> Job:
-    """Add a job unless the same kind is already pending for this call (then return that one)."""
-    if call_id is not None:
-        existing = db.scalar(
-            select(Job).where(Job.kind == kind, Job.call_id == call_id, Job.state.in_(ACTIVE))
-        )
+    """Add a job of ``kind`` about ``subject`` = (type, id), or return the pending one with the same
+    de-duplication key (default: kind + subject). The partial unique index on pending keys settles a
+    race between two enqueuers: the loser gets the winner's job."""
+    subject_type, subject_id = subject if subject is not None else (None, None)
+    key = dedupe_key or subject_key(kind, subject_type, subject_id)
+    if key is not None:
+        existing = pending(db, key)
         if existing is not None:
             return existing
-    job = Job(kind=kind, call_id=call_id, payload=dict(payload or {}), max_attempts=max_attempts)
-    db.add(job)
-    db.flush()
+    job = Job(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        dedupe_key=key,
+        payload=dict(payload or {}),
+        max_attempts=max_attempts,
+        run_after=run_after or utcnow(),
+    )
+    try:
+        with db.begin_nested():
+            db.add(job)
+            db.flush()
+    except IntegrityError:
+        if key is None:
+            raise
+        winner = pending(db, key)
+        if winner is None:
+            raise
+        return winner
     return job
+
+
+def pending(db: Session, dedupe_key: str) -> Job | None:
+    """The pending (queued, running or waiting to retry) job with this key, if any."""
+    return db.scalar(select(Job).where(Job.dedupe_key == dedupe_key, Job.state.in_(ACTIVE)))
 
 
 def _claimable(now: datetime):
@@ -124,6 +163,17 @@ def fail(db: Session, job: Job, error: str, *, backoff_seconds: int, permanent: 
     return False
 
 
+def defer(db: Session, job: Job, seconds: float, reason: str = "") -> None:
+    """Put a running job back in the queue to run after ``seconds`` without counting the attempt."""
+    job.state = JobState.QUEUED
+    job.attempts = max(0, job.attempts - 1)
+    job.lease_until = None
+    job.run_after = utcnow() + timedelta(seconds=seconds)
+    job.stage = "waiting"
+    job.last_error = reason[:4000] or None
+    db.flush()
+
+
 def dead_letter(db: Session, job: Job, error: str) -> None:
     job.state = JobState.DEAD
     job.last_error = error[:4000]
@@ -149,5 +199,14 @@ def requeue_expired(db: Session) -> list[Job]:
     return expired
 
 
+def latest_for(db: Session, subject_type: str, subject_id: int) -> Job | None:
+    return db.scalar(
+        select(Job)
+        .where(Job.subject_type == subject_type, Job.subject_id == subject_id)
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+
+
 def latest_for_call(db: Session, call_id: int) -> Job | None:
-    return db.scalar(select(Job).where(Job.call_id == call_id).order_by(Job.id.desc()).limit(1))
+    return latest_for(db, "call", call_id)

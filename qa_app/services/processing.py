@@ -23,7 +23,7 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, jobs, rubrics, search
+from qa_app.services import audit, evaluations, jobs, rubrics, search
 from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
@@ -32,12 +32,11 @@ from transcription.types import Transcript
 PROCESS = "process_call"
 SCORE = "score_call"
 RESCORE_RANGE = "rescore_range"  # expanded by the worker into one SCORE job per call
-STAGES = ("transcribe", "score")
 IN_CHUNK = 5000
 
 
 def enqueue_call(db: Session, call: Call, *, settings: Settings) -> Job:
-    job = jobs.enqueue(db, PROCESS, call_id=call.id, max_attempts=settings.job_max_attempts)
+    job = jobs.enqueue(db, PROCESS, subject=("call", call.id), max_attempts=settings.job_max_attempts)
     call.status = CallStatus.QUEUED
     call.failure_reason = None
     db.flush()
@@ -68,7 +67,7 @@ def request_rescore(
         jobs.enqueue(
             db,
             SCORE,
-            call_id=cid,
+            subject=("call", cid),
             max_attempts=max_attempts,
             payload={"rubric_version_id": rubric_version_id} if rubric_version_id else None,
         )
@@ -95,7 +94,6 @@ def request_rescore_range(
     job = jobs.enqueue(
         db,
         RESCORE_RANGE,
-        call_id=None,
         max_attempts=max_attempts,
         payload={"from": start.isoformat(), "to": end.isoformat(), "rubric_version_id": rubric_version_id},
     )
@@ -125,7 +123,7 @@ def expand_rescore_range(db: Session, job: Job) -> int:
         jobs.enqueue(
             db,
             SCORE,
-            call_id=cid,
+            subject=("call", cid),
             max_attempts=job.max_attempts,
             payload={"rubric_version_id": version} if version else None,
         )
@@ -208,18 +206,20 @@ def score_call(
     if version.is_default:
         call.auto_score = row.total
     db.flush()
+    evaluations.record_machine(db, call, row)
     return row
 
 
-def finish(db: Session, job: Job, call: Call | None) -> None:
-    if job.kind == PROCESS and call is not None:
+def mark_ready(db: Session, job: Job, call: Call) -> None:
+    """The call's processing is complete (its job is finished in the same transaction)."""
+    if job.kind == PROCESS:
         call.status = CallStatus.READY
         call.failure_reason = None
-    jobs.complete(db, job)
+        db.flush()
 
 
-def fail(db: Session, job: Job, error: str, *, backoff_seconds: int, permanent: bool) -> None:
-    dead = jobs.fail(db, job, error, backoff_seconds=backoff_seconds, permanent=permanent)
+def record_failure(db: Session, job: Job, error: str, *, dead: bool) -> None:
+    """A processing job failed (its retry or dead-letter is already recorded): show it on the call."""
     call = db.get(Call, job.call_id) if job.call_id else None
     if call is not None and job.kind == PROCESS:
         call.status = CallStatus.FAILED if dead else CallStatus.QUEUED
@@ -231,14 +231,14 @@ def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> J
     """A reviewer says agent and customer are the other way round: swap, store, re-score."""
     transcript = load_transcript(db, call.id)
     if transcript is None:
-        raise Invalid("通话尚未转写 / the call has no transcript yet")
+        raise Invalid("calls.no_transcript")
     flip = {"agent": "customer", "customer": "agent"}
     speakers = {spk: flip.get(role, role) for spk, role in transcript.speakers.items()}
     store_transcript(db, call, transcript.with_roles(speakers, confidence=1.0))
     rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
     rec.roles_swapped_by_id = actor.id
     audit.record(db, "roles_swapped", user=actor, target=f"call:{call.id}")
-    return jobs.enqueue(db, SCORE, call_id=call.id, max_attempts=settings.job_max_attempts)
+    return jobs.enqueue(db, SCORE, subject=("call", call.id), max_attempts=settings.job_max_attempts)
 
 
 # --- read models ----------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def call_view(db: Session, call: Call, settings: Settings) -> CallView:
     )
     titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
     pending = db.scalar(
-        select(func.count()).select_from(Job).where(Job.call_id == call.id, Job.state.in_(jobs.ACTIVE))
+        select(func.count()).select_from(Job).where(Job.for_call(call.id), Job.state.in_(jobs.ACTIVE))
     )
     return CallView(jobs.latest_for_call(db, call.id), rec.data if rec else None, card, titles, pending)
 

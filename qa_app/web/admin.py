@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,26 +14,14 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, form_error
+from qa_app.web.i18n import text
+from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.QA_REVIEWER.value, _l("QA reviewer")),
-    (Role.TRAINER.value, _l("Trainer / team lead")),
-    (Role.AGENT.value, _l("Agent")),
-]
-ROLE_CHOICES = choices(ROLE_LABELS)
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
+ROLE_CHOICES = choices(list(LABELS["role"].items()))
 
 
 def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
@@ -49,7 +36,7 @@ def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
         db.commit()
     except ServiceError as exc:
         db.rollback()
-        _form_error(form, exc)
+        form_error(form, exc)
         return 400
     flash(message(result), "success")
     return redirect(url_for(endpoint))
@@ -77,7 +64,7 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
+    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -86,7 +73,7 @@ def user_edit(user_id: int):
     db = get_db()
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("用户不存在 / user not found")
+        raise NotFound("accounts.user_not_found")
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.role.choices = ROLE_CHOICES
     status = _submit(
@@ -114,7 +101,7 @@ def user_token(user_id: int):
     db = get_db()
     user = db.get(User, user_id)
     if user is None or not EmptyForm().validate_on_submit():
-        raise NotFound("用户不存在 / user not found")
+        raise NotFound("accounts.user_not_found")
     token = accounts.issue_api_token(db, user, actor=current_user)
     db.commit()
     return render_template("admin/token.html", user=user, token=token)
@@ -156,16 +143,14 @@ def _toggle_active(model, obj_id: int, setter, back: str, missing: str):  # noqa
             db.commit()
         except ServiceError as exc:
             db.rollback()
-            flash(exc.message, "danger")
+            flash(text(exc.msg), "danger")
     return redirect(url_for(back))
 
 
 @bp.route("/teams/<int:team_id>/active", methods=["POST"])
 @allow(Role.ADMIN)
 def team_active(team_id: int):
-    return _toggle_active(
-        Team, team_id, accounts.set_team_active, "admin.teams", "班组不存在 / team not found"
-    )
+    return _toggle_active(Team, team_id, accounts.set_team_active, "admin.teams", "accounts.team_not_found")
 
 
 @bp.route("/agents", methods=["GET", "POST"])
@@ -213,7 +198,7 @@ def agents():
 @allow(Role.ADMIN)
 def agent_active(agent_id: int):
     return _toggle_active(
-        Agent, agent_id, accounts.set_agent_active, "admin.agents", "坐席不存在 / agent not found"
+        Agent, agent_id, accounts.set_agent_active, "admin.agents", "accounts.agent_not_found"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
@@ -9,10 +10,22 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from qa_app.services.errors import ServiceError
+from qa_app.web.i18n import text
+
 
 def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def form_error(form: FlaskForm, exc: ServiceError) -> None:
+    """Show a service error beside the field it names, or flash it when the form has no such field."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, text(exc.msg)]
+    else:
+        flash(text(exc.msg), "danger")
 
 
 LAYOUT_CHOICES = choices(

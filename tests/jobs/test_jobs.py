@@ -27,7 +27,7 @@ def env(app, db):
     call = factories.create_call(db, settings, agent)
     processing.enqueue_call(db, call, settings=settings)
     db.commit()
-    backends = Backends(settings, _speech=FakeSpeech({}), _scorer=lexicon_scorer())
+    backends = Backends(settings, _speech=FakeSpeech(), _scorer=lexicon_scorer())
     return settings, app.extensions["qa_sessionmaker"], call.id, backends
 
 
@@ -209,8 +209,9 @@ def test_rescore_is_explicit_and_logged(env, db):
 def test_scheduler_optimize_duty_runs(env):
     _, factory, _, _ = env
     scheduler.optimize(factory)  # SQLite: PRAGMA optimize refreshes planner statistics
-    jobs_scheduled = {j.id for j in scheduler.build(factory).get_jobs()}
-    assert jobs_scheduled == {"requeue_expired", "optimize_db"}
+    settings = env[0]
+    jobs_scheduled = {j.id for j in scheduler.build(factory, settings).get_jobs()}
+    assert jobs_scheduled == {"requeue_expired", "optimize_db", "duties"}
 
 
 def test_stored_rubric_that_no_longer_validates_fails_scoring_with_a_clear_reason(env):

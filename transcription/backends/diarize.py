@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +30,12 @@ def load_pipeline(name: str, hf_token: str | None = None, threads: int | None = 
 
     local = Path(name)
     is_local = local.is_dir() or local.is_absolute() or name.startswith(".")
-    ensure_speech_env(offline=is_local or hf_token is None)
-    if is_local and not (local / "config.yaml").is_file():
+    if is_local and not (local / "config.yaml").is_file():  # before importing pyannote (seconds)
         raise ModelNotFoundError(
             f"diarization pipeline not found at {local}: run scripts/install_speech.sh "
             "(or python -m transcription.models_build) to build the offline models"
         )
+    ensure_speech_env(offline=is_local or hf_token is None)
     import torch
     from pyannote.audio import Pipeline
 
@@ -101,9 +100,3 @@ def relabel(turns: list[Turn]) -> list[Turn]:
     for t in turns:
         names.setdefault(t.speaker, f"SPEAKER_{len(names):02d}")
     return [Turn(t.start, t.end, names[t.speaker]) for t in turns]
-
-
-def timed_diarize(pipeline: Any, samples: np.ndarray, **kwargs: Any) -> tuple[list[Turn], float]:
-    t0 = time.perf_counter()
-    turns = diarize(pipeline, samples, **kwargs)
-    return turns, time.perf_counter() - t0

@@ -2,8 +2,24 @@
 
 from qa_app.db.models.audit import AuditEvent
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
-from qa_app.db.models.job import Job, JobState
+from qa_app.db.models.dispute import Dispute, DisputeState
+from qa_app.db.models.evaluation import (
+    COMPLETED,
+    VISIBLE_TO_AGENT,
+    Evaluation,
+    EvaluationEvent,
+    EvalState,
+    Purpose,
+    RaterType,
+    ReleaseRule,
+    RubricSettings,
+)
+from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
+from qa_app.db.models.notification import Notification
+from qa_app.db.models.review_assignment import AssignmentState, ReviewAssignment
 from qa_app.db.models.rubric import RubricVersion
+from qa_app.db.models.sampling_plan import SamplingPeriod, SamplingPlan
+from qa_app.db.models.sampling_run import RUN_PENDING, RunState, RunTrigger, SamplingRun
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
 from qa_app.db.models.transcript import TranscriptRecord
@@ -11,6 +27,10 @@ from qa_app.db.models.transcript_segment import TranscriptSegment
 from qa_app.db.models.user import Role, User
 
 __all__ = [
-    "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "Job", "JobState", "Role", "Team",
+    "COMPLETED", "VISIBLE_TO_AGENT", "Dispute", "DisputeState", "Evaluation", "EvaluationEvent", "EvalState",
+    "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
+    "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "TranscriptSegment", "User",
+    "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
+    "SamplingPlan", "SamplingRun",
 ]
