@@ -229,18 +229,36 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def narrow(
+    stmt: Select,
+    *,
+    agent_id: int | None = None,
+    team_id: int | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> Select:
+    """A select of calls narrowed to an agent, a team and a start time in [date_from, date_to)."""
+    if agent_id:
+        stmt = stmt.where(Call.agent_id == agent_id)
+    if team_id:
+        stmt = stmt.where(Call.team_id == team_id)
+    if date_from:
+        stmt = stmt.where(Call.started_at >= date_from)
+    if date_to:
+        stmt = stmt.where(Call.started_at < date_to)
+    return stmt
+
+
 def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page:
-    stmt = visible_calls(db, user)
-    if flt.agent_id:
-        stmt = stmt.where(Call.agent_id == flt.agent_id)
-    if flt.team_id:
-        stmt = stmt.where(Call.team_id == flt.team_id)
+    stmt = narrow(
+        visible_calls(db, user),
+        agent_id=flt.agent_id,
+        team_id=flt.team_id,
+        date_from=flt.date_from,
+        date_to=flt.date_to,
+    )
     if flt.status:
         stmt = stmt.where(Call.status == flt.status)
-    if flt.date_from:
-        stmt = stmt.where(Call.started_at >= flt.date_from)
-    if flt.date_to:
-        stmt = stmt.where(Call.started_at < flt.date_to)
     if user.role != Role.AGENT:  # agents see their own calls only; these filters are for reviewers
         stmt = _review_filters(stmt, user, flt)
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -273,9 +273,15 @@ def search(db: Session, user: User, query: SearchQuery, *, page: int = 1, per_pa
     if not terms:
         return SearchPage([], terms, page, per_page, False)
     seg = TranscriptSegment
+    visible = calls.narrow(  # the same visibility and filters as the calls list
+        calls.visible_calls(db, user),
+        agent_id=query.agent_id,
+        team_id=query.team_id,
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
     stmt = (
-        calls.visible_calls(db, user)  # the same visibility as the calls list
-        .join(seg, seg.call_id == Call.id)
+        visible.join(seg, seg.call_id == Call.id)
         .join(Agent, Agent.id == Call.agent_id)
         .join(Team, Team.id == Call.team_id)
         .with_only_columns(
@@ -296,14 +302,6 @@ def search(db: Session, user: User, query: SearchQuery, *, page: int = 1, per_pa
     stmt = stmt.where(*conds)
     if query.party in PARTIES:
         stmt = stmt.where(seg.party == query.party)
-    if query.date_from is not None:
-        stmt = stmt.where(Call.started_at >= query.date_from)
-    if query.date_to is not None:
-        stmt = stmt.where(Call.started_at < query.date_to)
-    if query.team_id:
-        stmt = stmt.where(Call.team_id == query.team_id)
-    if query.agent_id:
-        stmt = stmt.where(Call.agent_id == query.agent_id)
     stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc(), seg.seg_no).offset((page - 1) * per_page)
     rows = db.execute(stmt.limit(per_page + 1)).all()
     hits = []
