@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from qa_app.db.models import TranscriptSegment
 from qa_app.services import processing
 from transcription.types import Segment, Transcript
 
@@ -102,6 +104,27 @@ def test_empty_query_shows_the_form_in_chinese_and_english(app, world):
     en = logged_in_client(app, world["qa"].username, lang="en")
     page = en.get("/search?q=").get_data(as_text=True)
     assert "Transcript search" in page and "Customer said" in page
+
+
+def test_search_page_in_one_language(app, db, world):
+    """English: no Chinese outside the transcripts and user data (names, teams); Chinese: no English UI
+    wording. The placeholder's example terms are search terms in the transcripts' language."""
+    from test_one_language import stray_chinese, visible
+
+    data = list(db.scalars(select(TranscriptSegment.text)))
+    data += [x for a in (world["agent_a"], world["agent_b"]) for x in (a.name, a.employee_no, a.team.name)]
+    data.append("中文")  # the language switch names its language in it
+    en = logged_in_client(app, world["qa"].username, lang="en")
+    html = en.get("/search?q=退款").get_data(as_text=True)
+    page = visible(html)
+    assert "What was said" in page and "Said by" in page
+    assert stray_chinese(page, data) == []
+    assert 'placeholder="e.g. 退款 or 宽带故障"' in html
+    zh = logged_in_client(app, world["qa"].username)
+    html = zh.get("/search?q=退款").get_data(as_text=True)
+    page = visible(html)
+    assert "说了什么" in page and "What was said" not in page and "Said by" not in page
+    assert 'placeholder="例如 退款 或 宽带故障"' in html
 
 
 def test_call_page_script_cues_the_player_at_t(app, world):
