@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,9 +29,10 @@ sys.path.insert(0, str(REPO))
 
 from alembic import command  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
+from staff import seed_staff  # noqa: E402
 
 from qa_app.cli import alembic_config  # noqa: E402
-from qa_app.db.models import Agent, Call, Role, Team, TranscriptRecord, TranscriptSegment, User  # noqa: E402
+from qa_app.db.models import Call, TranscriptRecord, TranscriptSegment, User  # noqa: E402
 from qa_app.db.session import make_engine, make_session_factory, optimize_database  # noqa: E402
 from qa_app.services import calls, search  # noqa: E402
 
@@ -125,24 +126,7 @@ def seed(engine, n_transcripts: int, n_segments: int) -> dict[str, object]:
     rnd = random.Random(11)
     factory = make_session_factory(engine)
     with factory() as db:
-        admin = User(username="admin", display_name="a", password_hash="x", role=Role.ADMIN)
-        agent_user = User(username="agent", display_name="b", password_hash="x", role=Role.AGENT)
-        db.add_all([admin, agent_user])
-        db.flush()
-        teams = [Team(name=f"班组{i}") for i in range(10)]
-        db.add_all(teams)
-        db.flush()
-        agents = [
-            Agent(
-                employee_no=f"{i:05d}",
-                name=f"坐席{i}",
-                team_id=teams[i % 10].id,
-                hire_date=date(2024, 1, 1),
-                user_id=agent_user.id if i == 0 else None,
-            )
-            for i in range(300)
-        ]
-        db.add_all(agents)
+        admin, agent_user, agents = seed_staff(db, team_name="班组{}", agent_name="坐席{}")
         db.commit()
         agent_ids = [(a.id, a.team_id) for a in agents]
         ids = {"admin": admin.id, "agent_user": agent_user.id, "agent": agents[5].id}
