@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qa_app.db.models import Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
-from qa_app.services import accounts, calls, processing, rubrics
+from qa_app.services import accounts, calls, demo_workflows, jobs, processing, rubrics
 from qa_app.settings import Settings
 
 DEMO_PASSWORD = "Demo#2026qa"
@@ -110,4 +110,6 @@ def seed(
             if intake.created:
                 processing.enqueue_call(db, intake.call, settings=settings)
                 result.calls += 1
+    # Once the worker has processed the calls, the demo's reviewers, agents and leads get to work.
+    jobs.enqueue(db, demo_workflows.JOB_KIND, max_attempts=3, dedupe_key=demo_workflows.JOB_KIND)
     return result
