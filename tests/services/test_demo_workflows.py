@@ -3,6 +3,8 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
@@ -20,9 +22,15 @@ def _world(db, settings):
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    for _ in range(4):
+    # in the current or the last complete week (the periods play() runs), however many calls earlier tests
+    # made (the factory's default start time goes back one hour per call made before)
+    now = datetime.now(UTC)
+    for i in range(4):
         agent = factories.create_agent(db, team=team)
-        calls += [factories.create_scored_call(db, settings, agent) for _ in range(2)]
+        calls += [
+            factories.create_scored_call(db, settings, agent, started_at=now - timedelta(minutes=10 * (2 * i + k + 1)))
+            for k in range(2)
+        ]
     return calls
 
 
