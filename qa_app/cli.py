@@ -95,6 +95,21 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             n = worker.run(_factory(), _settings(), once=True)
             click.echo(f"processed {n} job(s)")
 
+    @app.cli.command("seed-calibration-demo")
+    @click.option("--sessions", default=3, show_default=True, help="older ones are closed, the last is in discussion")
+    def seed_calibration_demo(sessions: int) -> None:
+        """Demo calibration sessions (3 reviewers + the machine over 6 scored calls each); run it once the
+        demo calls are scored."""
+        from qa_app.services import calibration
+
+        with transaction(_factory()) as db:
+            made = calibration.seed_demo(db, sessions=sessions)
+            summary = [(s.id, s.title, s.state, len(s.calls)) for s in made]
+        if not summary:
+            raise click.ClickException("not enough staff users or scored calls yet (process the demo calls first)")
+        for sid, title, state, n in summary:
+            click.echo(f"calibration session {sid}: {title} ({n} calls, {state}) -> /calibration/{sid}/results")
+
     @app.cli.command("import-calls")
     @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))

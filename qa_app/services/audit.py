@@ -44,6 +44,12 @@ ACTIONS = (
     "sampling_plan_updated",
     "sampling_run_requested",
     "review_assignment_skipped",
+    "calibration_created",
+    "calibration_updated",
+    "calibration_started",
+    "calibration_discussion",
+    "calibration_outcome_saved",
+    "calibration_closed",
 )
 
 

@@ -6,7 +6,8 @@ Runs once the demo calls are transcribed and scored (the ``demo_workflows`` job 
   (one overriding an automated verdict, with a reason) and left a fourth as a draft;
 * **agents** — one has acknowledged a review, one has disputed a criterion (open, waiting for a
   ruling), one has a released review still to read;
-* **trainers / leads** — the open dispute waits for 陈芳, the team lead.
+* **trainers / leads** — the open dispute waits for 陈芳, the team lead; three calibration sessions
+  (李静, 赵敏 and 王磊 blind, plus the machine) show agreement improving, the last one in discussion.
 
 Everything goes through the same use cases as the pages do (sampling runs, evaluations, disputes).
 """
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Call, CallStatus, User
-from qa_app.services import assignments, evaluations, sampling
+from qa_app.services import assignments, calibration, evaluations, sampling
 from qa_app.services.errors import ServiceError
 from qa_app.services.evaluations import ItemInput
 from qa_app.settings import Settings
@@ -38,6 +39,7 @@ class DemoStory:
     reviewed: list[int] = field(default_factory=list)  # evaluation ids
     draft_id: int | None = None
     dispute_id: int | None = None
+    calibrations: list[int] = field(default_factory=list)
 
 
 def calls_pending(db: Session) -> int:
@@ -106,6 +108,7 @@ def play(db: Session, settings: Settings) -> DemoStory:
     if len(queue) > 3:
         story.draft_id = evaluations.start_review(db, queue[3].call, qa_li).id
     _agents_respond(db, story, settings)
+    story.calibrations = [c.id for c in calibration.seed_demo(db, sessions=3)]
     db.flush()
     return story
 

@@ -72,7 +72,8 @@ class CommentInput:
 
 
 class AnswerErrors(Invalid):
-    """Some answers are not acceptable; ``errors`` maps each criterion id to its message."""
+    """Some answers are not acceptable; ``errors`` maps each answer's key to its message: the criterion
+    id (a calibration outcome, answering per call: its form field ``agreed-<call>-<criterion>``)."""
 
     def __init__(self, errors: dict[str, Message]) -> None:
         super().__init__("evaluations.answers_invalid", field=next(iter(errors)), n=len(errors))
@@ -190,6 +191,7 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
+            "note_message": c.get("note_message"),  # the note as a message: shown in the reader's language
         }
         for c in card.data.get("criteria", [])
     }
@@ -271,7 +273,8 @@ def start_review(
     items: dict[str, dict[str, Any]] = {}
     if machine is not None:
         for cid, it in machine.items.items():
-            base = {k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")}
+            keep = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+            base = {k: it.get(k) for k in keep}
             if purpose == Purpose.REVIEW:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
@@ -310,7 +313,17 @@ def _answer_error(c: Criterion, a: ItemInput) -> Message | None:
     return None
 
 
-def _points(c: Criterion, a: ItemInput) -> float | None:
+def answer_errors(crits: dict[str, Criterion], answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What is wrong with each answer (keyed by criterion id) to a rubric's criteria ``crits``: an unknown
+    criterion or an answer that does not fit its scale. Only the unacceptable answers are listed."""
+    errors = {
+        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
+        for cid, a in answers.items()
+    }
+    return {cid: e for cid, e in errors.items() if e is not None}
+
+
+def stored_points(c: Criterion, a: ItemInput) -> float | None:
     """The points an answer stores: none on pass/fail scales and for N/A."""
     return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
 
@@ -326,7 +339,7 @@ def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) 
         if error is not None:
             errors[cid] = error
             continue
-        points = _points(c, a)
+        points = stored_points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
@@ -517,11 +530,7 @@ def rule(
     accepted = {cid: a for cid, a in decisions.items() if cid in disputed and a is not None}
     rubric = _rubric(ev)
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
-    errors = {
-        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
-        for cid, a in accepted.items()
-    }
-    errors = {cid: e for cid, e in errors.items() if e is not None}
+    errors = answer_errors(crits, accepted)
     if errors:
         raise AnswerErrors(errors)
     now = utcnow()
@@ -548,7 +557,7 @@ def rule(
             new.items[cid] = {
                 **new.items.get(cid, {}),
                 "result": a.result,
-                "points": _points(crits[cid], a),
+                "points": stored_points(crits[cid], a),
                 "reason": reason.strip()[:500],
                 "ruling_dispute_id": d.id,
                 "overridden": True,
@@ -567,7 +576,11 @@ def rule(
     )
     d.ruling = {
         cid: (
-            {"accepted": True, "result": decisions[cid].result, "points": _points(crits[cid], decisions[cid])}
+            {
+                "accepted": True,
+                "result": decisions[cid].result,
+                "points": stored_points(crits[cid], decisions[cid]),
+            }
             if decisions.get(cid) is not None
             else {"accepted": False}
         )

@@ -44,6 +44,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "推翻机器判定需要填写理由",
         "overriding the automated verdict needs a reason",
     ),
+    # calibration sessions
+    "calibration.agents_excluded": ("坐席不能查看校准", "agents cannot see calibration sessions"),
+    "calibration.lead_only": (
+        "只有发起人或管理员可以管理该校准",
+        "only the session's lead or an admin can do this",
+    ),
+    "calibration.not_found": ("校准不存在", "calibration session not found"),
+    "calibration.results_hidden": (
+        "评分结束前只能看到自己的评分",
+        "the results are hidden until the scoring is over (blind scoring)",
+    ),
+    "calibration.title_required": ("请填写标题", "enter a title"),
+    "calibration.title_too_long": (
+        "标题过长（最多 {max} 字）",
+        "the title is too long ({max} characters at most)",
+    ),
+    "calibration.rubric_version_required": ("请选择已发布的质检标准", "choose a published rubric version"),
+    "calibration.due_date_past": ("截止日期不能早于今天", "the due date cannot be in the past"),
+    "calibration.calls_required": ("请至少选择一个通话", "choose at least one call"),
+    "calibration.too_many_calls": ("一次校准最多 {max} 个通话", "a session takes at most {max} calls"),
+    "calibration.calls_not_found": ("通话不存在：{calls}", "calls not found: {calls}"),
+    "calibration.calls_not_scored": (
+        "以下通话尚未按该质检标准完成自动评分：{calls}",
+        "these calls are not ready or not scored with this rubric version: {calls}",
+    ),
+    "calibration.raters_invalid": (
+        "评分人必须是在职的质检员、培训师或管理员",
+        "raters must be active QA reviewers, trainers or admins",
+    ),
+    "calibration.raters_required": ("请至少选择一名评分人", "choose at least one reviewer"),
+    "calibration.too_many_raters": ("最多 {max} 名评分人", "at most {max} raters"),
+    "calibration.two_raters_needed": (
+        "至少需要两名评分人（可把机器算作一名）",
+        "agreement needs two raters or more (the machine may be one)",
+    ),
+    "calibration.fixed_after_start": (
+        "评分开始后不能再修改通话和评分人",
+        "calls and raters are fixed once scoring has started",
+    ),
+    "calibration.changed": ("该校准已被他人修改，请刷新", "someone else changed this session; reload it"),
+    "calibration.already_started": ("评分已经开始", "scoring has already started"),
+    "calibration.rescored": (
+        "通话 #{call_id} 已按其他版本的质检标准重新评分，请移除",
+        "call #{call_id} was re-scored with another rubric version; remove it from the session",
+    ),
+    "calibration.discussion_needs_scoring": (
+        "只有评分中的校准可以进入讨论",
+        "only a session being scored can move to discussion",
+    ),
+    "calibration.nothing_submitted": ("还没有人提交评分", "nobody has submitted a score yet"),
+    "calibration.scores_missing": (
+        "还有 {n} 份评分未提交；确认后再进入讨论",
+        "{n} scores are not submitted yet; confirm to move on without them",
+    ),
+    "calibration.outcome_needs_discussion": (
+        "只有讨论中的校准可以记录结论",
+        "the outcome is recorded while the session is in discussion",
+    ),
+    "calibration.call_not_in_session": ("通话 #{call_id} 不在该校准中", "call #{call_id} is not in the session"),
+    "calibration.outcome_incomplete": (
+        "还有 {n} 个质检项没有一致结论",
+        "{n} criteria have no agreed answer yet",
+    ),
+    "calibration.score_not_found": ("评分不存在", "score not found"),
+    "calibration.scoring_not_started": ("评分尚未开始", "scoring has not started yet"),
+    "calibration.not_scoring": ("该校准不在评分阶段", "this session is not being scored"),
+    "calibration.score_submitted": (
+        "该评分已提交，不能再修改",
+        "this score was submitted and can no longer change",
+    ),
     # form / API field names used as {name:@field}
     "field.started_at": ("通话时间", "started_at"),
     "field.from": ("开始日期", "from"),

@@ -9,9 +9,11 @@ def register(app: Flask) -> None:
         admin,
         api,
         auth,
+        calibration,
         calls,
         disputes,
         feedback,
+        machine_report,
         main,
         notifications,
         queue,
@@ -34,6 +36,8 @@ def register(app: Flask) -> None:
         notifications.bp,
         sampling.bp,
         queue.bp,
+        calibration.bp,
+        machine_report.bp,
         search.bp,
     ):
         app.register_blueprint(bp)

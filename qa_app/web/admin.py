@@ -14,7 +14,7 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, form_error
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, submit_form
 from qa_app.web.i18n import text
 from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
@@ -24,31 +24,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_CHOICES = choices(list(LABELS["role"].items()))
 
 
-def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
-    """Run ``action(db)`` for a valid POST: commit, flash ``message(result)``, redirect to ``endpoint``.
-    A ServiceError is rolled back and shown on the form. Returns a redirect, or the status code with
-    which the caller re-renders the page (400 for a refused POST)."""
-    if not form.validate_on_submit():
-        return 400 if request.method == "POST" else 200
-    db = get_db()
-    try:
-        result = action(db)
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        form_error(form, exc)
-        return 400
-    flash(message(result), "success")
-    return redirect(url_for(endpoint))
-
-
 @bp.route("/users", methods=["GET", "POST"])
 @allow(Role.ADMIN)
 def users():
     db = get_db()
     form = UserForm()
     form.role.choices = ROLE_CHOICES
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_user(
             db,
@@ -76,7 +58,7 @@ def user_edit(user_id: int):
         raise NotFound("accounts.user_not_found")
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.role.choices = ROLE_CHOICES
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.update_user(
             db,
@@ -114,7 +96,7 @@ def teams():
     form = TeamForm()
     leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
     form.lead_user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in leads])
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_team(
             db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
@@ -167,7 +149,7 @@ def agents():
     form.user_id.choices = choices(
         [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
     )
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_agent(
             db,

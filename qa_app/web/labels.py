@@ -40,6 +40,7 @@ LABELS = {
         "rescore_range": _l("re-score a date range"),
         "sampling_run": _l("sampling run"),
         "sampling_due": _l("schedule sampling runs"),
+        "calibration_reminders": _l("calibration reminders"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -53,6 +54,12 @@ LABELS = {
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    "calibration_state": {
+        "open": _l("being set up"),
+        "scoring": _l("being scored"),
+        "discussion": _l("in discussion"),
+        "closed": _l("closed"),
+    },
     "eval_state": {
         "draft": _l("draft"),
         "submitted": _l("submitted"),
@@ -114,6 +121,12 @@ LABELS = {
         "sampling_plan_updated": _l("sampling plan updated"),
         "sampling_run_requested": _l("sampling run requested"),
         "review_assignment_skipped": _l("review assignment skipped"),
+        "calibration_created": _l("calibration session created"),
+        "calibration_updated": _l("calibration session changed"),
+        "calibration_started": _l("calibration scoring started"),
+        "calibration_discussion": _l("calibration moved to discussion"),
+        "calibration_outcome_saved": _l("calibration outcome saved"),
+        "calibration_closed": _l("calibration session closed"),
     },
     "sampling_reason": {
         "critical_failed": _l("critical item failed"),

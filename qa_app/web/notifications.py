@@ -48,6 +48,10 @@ TEXTS = {
         _l("You are invited to score calls blind in a calibration session."),
         _l("You are invited to score calls blind in a calibration session."),
     ),
+    "calibration_due": (
+        _l("Your scores for the calibration session “%(title)s” are due on %(due)s."),
+        _l("Your calibration scores are due."),
+    ),
     "coaching_plan_created": (
         _l("A coaching plan was created for you."),
         _l("A coaching plan was created for you."),

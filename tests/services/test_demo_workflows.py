@@ -3,10 +3,11 @@ acknowledged, another has disputed (open for the lead) — through the real use 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from qa_app.db.base import utcnow
 from qa_app.db.models import Dispute, DisputeState, EvalState, Evaluation, Job, JobState, ReviewAssignment
 from qa_app.db.session import transaction
 from qa_app.jobs import worker
@@ -17,18 +18,20 @@ import factories
 
 
 def _world(db, settings):
-    for name, role in (("admin", "admin"), ("qa_li", "qa_reviewer"), ("qa_zhao", "qa_reviewer")):
+    for name, role in (
+        ("admin", "admin"),
+        ("qa_li", "qa_reviewer"),
+        ("qa_zhao", "qa_reviewer"),
+        ("coach_wang", "trainer"),
+    ):
         factories.create_user(db, role, username=name)
     lead = factories.create_user(db, "trainer", username="lead_chen")
     team = factories.create_team(db, lead=lead)
     calls = []
-    # in the current or the last complete week (the periods play() runs), however many calls earlier tests
-    # made (the factory's default start time goes back one hour per call made before)
-    now = datetime.now(UTC)
-    for i in range(4):
+    for i in range(4):  # this week or last: the two periods the demo's weekly plan runs for
         agent = factories.create_agent(db, team=team)
         calls += [
-            factories.create_scored_call(db, settings, agent, started_at=now - timedelta(minutes=10 * (2 * i + k + 1)))
+            factories.create_scored_call(db, settings, agent, started_at=utcnow() - timedelta(hours=1 + 2 * i + k))
             for k in range(2)
         ]
     return calls
@@ -50,6 +53,7 @@ def test_play_sets_every_role_to_work(app, db):
     assert db.get(Evaluation, story.draft_id).state == EvalState.DRAFT
     open_left = db.scalar(select(func.count()).select_from(ReviewAssignment).where(ReviewAssignment.state == "open"))
     assert open_left >= 1, "reviewers still have work in their queues"
+    assert len(story.calibrations) == 3, "calibration sessions for the leads and reviewers"
     assert demo_workflows.play(db, settings).plan_id is None, "a second run changes nothing"
 
 

@@ -79,6 +79,18 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    "calibration.index": STAFF,
+    "calibration.edit": STAFF,
+    "calibration.detail": STAFF,
+    "calibration.start": STAFF,
+    "calibration.discussion": STAFF,
+    "calibration.score": STAFF,
+    "calibration.results": STAFF,
+    "calibration.outcome": STAFF,
+    "calibration.trends": STAFF,
+    "machine_report.index": STAFF,
+    "machine_report.export": STAFF,
+    "machine_report.overrides": STAFF,
     "feedback.evaluation": ALL,
     "feedback.acknowledge": frozenset({AGENT}),
     "feedback.dispute": frozenset({AGENT}),
@@ -137,6 +149,7 @@ class World:
             "code": "en",
             "plan_id": self.plan_id,
             "assignment_id": self.assignment_id,
+            "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
 
 

@@ -331,3 +331,42 @@ def test_sampling_and_queue_pages_in_one_language(app, db, settings):
         assert resp.status_code == 400 and want in page and unwanted not in page
         if lang == "en":
             assert stray_chinese(page, data) == []
+def test_calibration_and_machine_report_pages_in_one_language(app, db, scored):
+    from sqlalchemy import select
+
+    from qa_app.db.models import Evaluation
+    from qa_app.services import calibration
+
+    ids, data = scored
+    lead = factories.create_user(db, "trainer")
+    raters = [factories.create_user(db, "qa_reviewer") for _ in range(3)]
+    made = calibration.seed_demo(
+        db, lead=lead, raters=raters, expert=raters[-1], sessions=2, calls_per_session=3
+    )
+    db.commit()
+    assert len(made) == 2
+    data += [u.display_name for u in (lead, *raters)] + [s.title for s in made] + [made[0].discussion_notes]
+    scores = db.scalars(select(Evaluation).where(Evaluation.calibration_session_id.is_not(None))).all()
+    data += [it["comment"] for ev in scores for it in ev.items.values() if it.get("comment")]  # reviewers'
+    s = made[-1]
+    urls = ["/calibration/", "/calibration/trends", f"/calibration/{s.id}", f"/calibration/{s.id}/results"]
+    urls += [f"/calibration/{made[0].id}/results"]
+    urls += ["/reports/machine-vs-human", "/reports/machine-vs-human/overrides?criterion=greeting"]
+    en = logged_in_client(app, lead.username, lang="en")
+    zh = logged_in_client(app, lead.username)
+    score_url = f"/calibration/{s.id}/calls/{s.calls[0].call_id}/score"
+    rater_en = logged_in_client(app, raters[0].username, lang="en")
+    rater_zh = logged_in_client(app, raters[0].username)
+    for client_en, client_zh, url in [(en, zh, u) for u in urls] + [(rater_en, rater_zh, score_url)]:
+        resp = client_en.get(url)
+        assert resp.status_code == 200, url
+        assert stray_chinese(visible(resp.get_data(as_text=True)), data) == [], url
+        page = visible(client_zh.get(url).get_data(as_text=True))
+        assert stray_english(page, data) == [], url
+    # a service error on a calibration page, in the reader's language
+    resp = post_form(en, f"/calibration/{s.id}/discussion", token_from=f"/calibration/{s.id}")
+    page = visible(en.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "only a session being scored can move to discussion" in page and stray_chinese(page, data) == []
+    resp = post_form(zh, f"/calibration/{s.id}/discussion", token_from=f"/calibration/{s.id}")
+    page = visible(zh.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "只有评分中的校准可以进入讨论" in page and "only a session" not in page

@@ -1,6 +1,12 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
 from qa_app.db.models.audit import AuditEvent
+from qa_app.db.models.calibration import (
+    CalibrationCall,
+    CalibrationRater,
+    CalibrationSession,
+    CalibrationState,
+)
 from qa_app.db.models.call import Call, CallStatus, ChannelLayout
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
@@ -33,4 +39,5 @@ __all__ = [
     "TranscriptRecord", "TranscriptSegment", "User",
     "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
     "SamplingPlan", "SamplingRun",
+    "CalibrationCall", "CalibrationRater", "CalibrationSession", "CalibrationState",
 ]
