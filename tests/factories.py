@@ -16,6 +16,7 @@ import itertools
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -30,7 +32,7 @@ from qa_app.app import create_app
 from qa_app.cli import alembic_config
 from qa_app.db.models import Agent, Call, Role, Team, User
 from qa_app.demo.synth import tone
-from qa_app.services import calls
+from qa_app.services import accounts, calls
 from qa_app.settings import Settings
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
@@ -275,6 +277,65 @@ def data_files(settings: Settings) -> list[Path]:
     return sorted(p for p in settings.data_dir.rglob("*") if p.is_file())
 
 
+@dataclass
+class Intake:
+    """An app with an uploader (web client reading the English UI, and an API token) and one agent: the
+    harness of the upload tests, through the web form and POST /api/calls."""
+
+    app: Flask
+    settings: Settings
+    client: FlaskClient
+    token: str
+    agent: Agent
+
+    def count(self, model) -> int:  # noqa: ANN001
+        with self.app.extensions["qa_sessionmaker"]() as s:
+            return s.scalar(select(func.count()).select_from(model))
+
+    def calls(self) -> list[Call]:
+        with self.app.extensions["qa_sessionmaker"]() as s:
+            return list(s.scalars(select(Call).order_by(Call.id)))
+
+    def web(self, files: list[tuple[bytes, str]], *, agent_id: int | None = None, layout: str = "mono"):
+        data = {
+            "agent_id": str(agent_id if agent_id is not None else self.agent.id),
+            "started_at": "2026-11-20T09:30",
+            "direction": "inbound",
+            "channel_layout": layout,
+            "language": "zh",
+            "queue": "宽带",
+            "csrf_token": csrf_token(self.client),
+        }
+        return post_multipart(self.client, "/calls/upload", data, [("audio", b, name) for b, name in files])
+
+    def api(self, content: bytes, name: str, *, employee_no: str | None = None, layout: str = "mono"):
+        data = {
+            "employee_no": employee_no or self.agent.employee_no,
+            "started_at": "2026-11-20T09:30:00+08:00",
+            "channel_layout": layout,
+        }
+        return post_multipart(
+            self.app.test_client(),
+            "/api/calls",
+            data,
+            [("audio", content, name)],
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+
+
+def intake_site(settings: Settings, template: Path | None) -> Intake:
+    """An :class:`Intake` on a new app built from ``settings`` (dispose of ``.app`` afterwards)."""
+    app = build_app(settings, template)
+    db = app.extensions["qa_sessionmaker"]()
+    uploader = create_user(db, "qa_reviewer")
+    agent = create_agent(db)
+    token = accounts.issue_api_token(db, uploader, actor=uploader)
+    db.commit()
+    db.close()
+    # the web client reads the English UI (the test cases name English words of the messages)
+    return Intake(app, settings, logged_in_client(app, uploader.username, lang="en"), token, agent)
+
+
 def _pg_base_url() -> str | None:
     url = os.environ.get("QA_TEST_POSTGRES_URL", "").strip()
     if not url:
@@ -304,6 +365,88 @@ def create_scored_call(db: Session, settings: Settings, agent: Agent, *, transcr
     processing.store_transcript(db, call, transcript or make_transcript())
     processing.score_call(db, call, lexicon_scorer())
     call.status = CallStatus.READY
+    db.commit()
+    return call
+
+
+def create_evaluated_call(
+    db: Session,
+    agent: Agent,
+    results: dict[str, str],
+    *,
+    started_at: datetime | None = None,
+    queue: str = "",
+    duration: float = 60.0,
+    human: dict[str, str] | None = None,
+    reviewer: User | None = None,
+    role_confidence: float | None = 0.9,
+    text_chars: int | None = 300,
+    evidence: dict[str, tuple[float, float, str]] | None = None,
+) -> Call:
+    """A call row with a transcript record and its machine evaluation (``results``: criterion -> pass /
+    fail / na), plus a completed human review when ``human`` is given (it supersedes the machine's, as
+    evaluations.submit does). No audio file and no scoring run: fast enough for hundreds of calls in the
+    coaching statistics tests. ``text_chars=None`` stores no transcript."""
+    import uuid
+
+    from qa_app.db.models import CallStatus, EvalState, Evaluation, RaterType, TranscriptRecord
+    from qa_app.services import rubrics
+
+    version = rubrics.ensure_default(db)
+    call = Call(
+        agent_id=agent.id,
+        team_id=agent.team_id,
+        started_at=started_at or datetime.now(UTC) - timedelta(hours=_n()),
+        duration=duration,
+        queue=queue,
+        status=CallStatus.READY,
+        audio_sha256=uuid.uuid4().hex * 2,
+        audio_path="audio/missing.wav",
+        audio_format="wav",
+        source="demo",
+    )
+    db.add(call)
+    db.flush()
+    if text_chars is not None:
+        db.add(
+            TranscriptRecord(
+                call_id=call.id, language="zh", data={}, search_text="好" * text_chars, role_confidence=role_confidence
+            )
+        )
+
+    def items(answers: dict[str, str]) -> dict:
+        out = {}
+        for cid, result in answers.items():
+            ev = (evidence or {}).get(cid)
+            out[cid] = {
+                "result": result,
+                "points": None,
+                "machine_result": results.get(cid),
+                "evidence": [{"start": ev[0], "end": ev[1], "text": ev[2], "segment": 0}] if ev else [],
+            }
+        return out
+
+    db.add(
+        Evaluation(
+            call_id=call.id,
+            rubric_version_id=version.id,
+            rater_type=RaterType.MACHINE,
+            state=EvalState.SUBMITTED,
+            items=items(results),
+            superseded=human is not None,
+        )
+    )
+    if human is not None:
+        db.add(
+            Evaluation(
+                call_id=call.id,
+                rubric_version_id=version.id,
+                rater_type=RaterType.HUMAN,
+                rater_id=reviewer.id if reviewer else None,
+                state=EvalState.RELEASED,
+                items=items({**results, **human}),
+            )
+        )
     db.commit()
     return call
 

@@ -1,7 +1,7 @@
 """transcript search index: transcript_segments (+ FTS5 trigram on SQLite, pg_trgm GIN on PostgreSQL)
 
 Revision ID: c7e3a91f5d20
-Revises: 7c4b1e9a2d63
+Revises: b7e3c9a1d4f2
 Create Date: 2026-11-29 18:40:00
 
 Existing transcripts are indexed by ``flask --app wsgi reindex-transcripts`` (new ones as they are stored).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7e3a91f5d20"
-down_revision = "7c4b1e9a2d63"
+down_revision = "b7e3c9a1d4f2"
 branch_labels = None
 depends_on = None
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from qa_app.db.base import utcnow
 from qa_app.db.models import AuditEvent, User
 
 ACTIONS = (
@@ -40,6 +41,11 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "coaching_plan_created",
+    "coaching_plan_closed",
+    "coaching_session_held",
+    "knowledge_article_created",
+    "knowledge_article_edited",
     "sampling_plan_created",
     "sampling_plan_updated",
     "sampling_run_requested",
@@ -74,6 +80,33 @@ def record(
     db.add(event)
     db.flush()
     return event
+
+
+def record_once(
+    db: Session,
+    action: str,
+    *,
+    user: User,
+    target: str,
+    within: timedelta,
+    ip: str = "",
+    **detail: object,
+) -> AuditEvent | None:
+    """Record ``action`` unless ``user`` already has one on ``target`` within the last ``within``
+    (one record per playback session instead of one per byte range). Returns the new event or None."""
+    recent = db.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.at >= utcnow() - within,
+            AuditEvent.user_id == user.id,
+            AuditEvent.target == target,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return None
+    return record(db, action, user=user, target=target, ip=ip, **detail)
 
 
 def query(

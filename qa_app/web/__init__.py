@@ -11,17 +11,22 @@ def register(app: Flask) -> None:
         auth,
         calibration,
         calls,
+        coaching,
         disputes,
         feedback,
+        knowledge,
         machine_report,
         main,
         notifications,
+        playback,
         queue,
+        review,
         rubrics,
         sampling,
         search,
     )
     from qa_app.web.params import BoundedIntConverter
+    from qa_app.web.sessions import install as install_session_limits
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (
@@ -34,13 +39,18 @@ def register(app: Flask) -> None:
         feedback.bp,
         disputes.bp,
         notifications.bp,
+        playback.bp,
+        review.bp,
         sampling.bp,
         queue.bp,
         calibration.bp,
         machine_report.bp,
+        coaching.bp,
+        knowledge.bp,
         search.bp,
     ):
         app.register_blueprint(bp)
+    install_session_limits(app)  # before the access check: an expired session is anonymous there
     access.install(app)
     register_filters(app)
     register_security_headers(app)
@@ -82,7 +92,13 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["names"] = names
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | None) -> str:
+    def localtime(value: datetime | str | None) -> str:
+        """A time in the configured zone; also an ISO timestamp stored in JSON (empty when unreadable)."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return ""
         return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     @app.template_filter("mmss")

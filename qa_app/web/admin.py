@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from qa_app.app import get_db, get_settings
+from qa_app.db.base import utcnow
 from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
@@ -46,7 +47,18 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
+    settings = get_settings()
+    limits = {"max_failures": settings.login_max_failures, "window_minutes": settings.login_window_minutes}
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        form=form,
+        roles=LABELS["role"],
+        throttles=accounts.login_throttles(db, **limits),
+        failures=accounts.recent_login_failures(db, window_minutes=settings.login_window_minutes),
+        window_minutes=settings.login_window_minutes,
+        now=utcnow(),
+    ), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -74,7 +86,9 @@ def user_edit(user_id: int):
     )
     if not isinstance(status, int):
         return status
-    return render_template("admin/user_edit.html", user=user, form=form, token_form=EmptyForm()), status
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, token_form=EmptyForm(), now=utcnow()
+    ), status
 
 
 @bp.route("/users/<int:user_id>/token", methods=["POST"])
@@ -84,9 +98,12 @@ def user_token(user_id: int):
     user = db.get(User, user_id)
     if user is None or not EmptyForm().validate_on_submit():
         raise NotFound("accounts.user_not_found")
-    token = accounts.issue_api_token(db, user, actor=current_user)
+    token = accounts.issue_api_token(db, user, actor=current_user, days=get_settings().api_token_days)
     db.commit()
-    return render_template("admin/token.html", user=user, token=token)
+    resp = make_response(render_template("admin/token.html", user=user, token=token))
+    resp.headers["Cache-Control"] = "no-store"  # the token is shown once: never from a cache
+    resp.headers["Pragma"] = "no-cache"
+    return resp
 
 
 @bp.route("/teams", methods=["GET", "POST"])

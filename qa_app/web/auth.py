@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -63,14 +63,19 @@ def login():
         db.commit()
         if result.user is not None:
             session.clear()
-            login_user(result.user, remember=False)
-            session.permanent = True
+            login_user(result.user, remember=False)  # a browser-session cookie: see web/sessions.py
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
+            wait = result.retry_after
             flash(
-                _("Too many failed attempts. Try again in %(m)d minutes.", m=s.login_window_minutes), "danger"
+                _("Too many failed attempts. Try again in %(n)d seconds.", n=wait)
+                if wait < 60
+                else _("Too many failed attempts. Try again in %(m)d minutes.", m=-(-wait // 60)),
+                "danger",
             )
-            status = 429
+            resp = make_response(render_template("auth/login.html", form=form), 429)
+            resp.headers["Retry-After"] = str(wait)
+            return resp
         else:
             flash(_("Wrong username or password."), "danger")
             status = 401

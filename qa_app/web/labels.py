@@ -38,6 +38,8 @@ LABELS = {
         "process_call": _l("transcribe and score"),
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
+        "coaching_followup": _l("coaching follow-up"),
+        "prepare_playback": _l("prepare the playback copy"),
         "sampling_run": _l("sampling run"),
         "sampling_due": _l("schedule sampling runs"),
         "calibration_reminders": _l("calibration reminders"),
@@ -51,9 +53,25 @@ LABELS = {
         "roles": _l("agent/customer roles"),
         "redact": _l("redaction"),
         "score": _l("scoring"),
+        "encode": _l("encoding for playback"),
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    # how a criterion is checked automatically (rubrics.automation.PRIMITIVES), never shown as the raw name
+    "primitive": {
+        "phrase": _l("required phrases"),
+        "absence": _l("prohibited phrases"),
+        "complaint_risk": _l("complaint and escalation words"),
+        "ordering": _l("order of steps"),
+        "triggered": _l("response after a trigger"),
+        "dead_air": _l("silence length"),
+        "overtalk": _l("talking over the customer"),
+        "speech_rate": _l("speech rate"),
+        "response_latency": _l("reply speed"),
+        "talk_ratio": _l("share of talk time"),
+        "sentiment": _l("customer sentiment"),
+    },
+    "speaker_role": {"agent": _l("Agent"), "customer": _l("Customer"), "ivr": _l("IVR"), "unknown": _l("Unknown")},
     "calibration_state": {
         "open": _l("being set up"),
         "scoring": _l("being scored"),
@@ -117,6 +135,11 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "coaching_plan_created": _l("coaching plan created"),
+        "coaching_plan_closed": _l("coaching plan closed"),
+        "coaching_session_held": _l("coaching session held"),
+        "knowledge_article_created": _l("knowledge article created"),
+        "knowledge_article_edited": _l("knowledge article edited"),
         "sampling_plan_created": _l("sampling plan created"),
         "sampling_plan_updated": _l("sampling plan updated"),
         "sampling_run_requested": _l("sampling run requested"),
@@ -127,6 +150,29 @@ LABELS = {
         "calibration_discussion": _l("calibration moved to discussion"),
         "calibration_outcome_saved": _l("calibration outcome saved"),
         "calibration_closed": _l("calibration session closed"),
+    },
+    "coaching_plan_state": {
+        "active": _l("active"),
+        "met": _l("target met"),
+        "not_met": _l("target not met"),
+        "cancelled": _l("cancelled"),
+    },
+    "coaching_session_state": {
+        "scheduled": _l("scheduled"),
+        "held": _l("held"),
+        "cancelled": _l("cancelled"),
+    },
+    "coaching_item_kind": {
+        "article": _l("knowledge article"),
+        "exemplar_call": _l("exemplar call"),
+        "task": _l("task"),
+    },
+    "cohort": {"new_hire": _l("New hire"), "veteran": _l("Veteran")},
+    "effect_verdict": {
+        "improved": _l("improved more than the comparison"),
+        "worse": _l("fell behind the comparison"),
+        "no_evidence": _l("inconclusive (the interval includes 0)"),
+        "not_enough_data": _l("not enough data"),
     },
     "sampling_reason": {
         "critical_failed": _l("critical item failed"),
@@ -148,6 +194,11 @@ LABELS = {
     },
     "run_trigger": {"duty": _l("scheduled"), "manual": _l("by hand")},
     "assignment_state": {"open": _l("open"), "done": _l("done"), "skipped": _l("skipped")},
+    "throttle_scope": {  # accounts.Throttle.scope: what a login throttle refuses
+        "account_address": _l("this account from this address"),
+        "address": _l("every account from this address"),
+        "account": _l("this account from new addresses"),
+    },
 }
 
 

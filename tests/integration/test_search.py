@@ -167,8 +167,8 @@ def test_redacted_numbers_are_not_searchable(db, world, settings):
 
 def test_digits_are_found_exactly_where_redaction_left_them(db, world, settings):
     """The index holds the stored, redacted text: a run of digits is found if and only if redaction left it
-    visible. Known redaction gap (transcription/redact.py, owned by the hardening branch; still there when
-    this test was written): an 18-digit number that fails the ID checksum is masked only where a mobile
+    visible. Known redaction gap (transcription/redact.py, owned by the hardening work; still there after
+    hardening was merged): an 18-digit number that fails the ID checksum is masked only where a mobile
     number fits, so 编号110101199003074515 is stored as 编号110101***********5 and 110101 can be found."""
     call = factories.create_call(db, settings, world["agent_a"], started_at=T0 - timedelta(days=2))
     redacted, _spans = redact_transcript(transcript(("customer", "编号110101199003074515，请核对。")))

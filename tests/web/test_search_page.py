@@ -127,9 +127,15 @@ def test_search_page_in_one_language(app, db, world):
     assert 'placeholder="例如 退款 或 宽带故障"' in html
 
 
-def test_call_page_script_cues_the_player_at_t(app, world):
+def test_hit_links_open_the_call_page_at_that_time(app, world):
+    """A hit links to /calls/<id>?t=<s>: the call page hands the time to the player (data-start-at and a
+    media fragment), and static/player.js starts there."""
     client = logged_in_client(app, world["qa"].username)
-    resp = client.get(f"/calls/{world['a'].id}?t=42")
+    link = f"/calls/{world['a'].id}?t=42"
+    assert f'href="{link}"' in client.get("/search?q=退款").get_data(as_text=True)
+    resp = client.get(link)
     assert resp.status_code == 200
-    js = (Path(app.static_folder) / "call.js").read_text(encoding="utf-8")
-    assert 'URLSearchParams(window.location.search).get("t")' in js and "loadedmetadata" in js
+    page = resp.get_data(as_text=True)
+    assert 'data-start-at="42.0"' in page and "#t=42.0" in page
+    js = (Path(app.static_folder) / "player.js").read_text(encoding="utf-8")
+    assert "bar.dataset.startAt" in js
