@@ -23,6 +23,7 @@ hits from their own calls only. Hits come newest call first, then in transcript 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -90,6 +91,12 @@ class Hit:
     team_name: str
     snippet: str  # the segment text, cut around the first match when long
     highlights: tuple[tuple[int, int], ...]  # [start, end) character ranges of ``snippet`` to mark
+
+    @property
+    def cue(self) -> float:
+        """Where a link opens the call (``?t=``): the start rounded up to 0.1 s, so that it falls inside this
+        segment (the call page's player marks the line that contains the time)."""
+        return math.ceil(round(self.start * 10, 6)) / 10
 
     def pieces(self) -> list[tuple[str, bool]]:
         """``snippet`` as (text, marked) pieces, for templates that escape each piece."""

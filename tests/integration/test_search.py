@@ -117,6 +117,13 @@ def test_hit_fields_and_highlights(db, world):
     assert "".join(p for p, _ in hit.pieces()) == hit.snippet == "好的，我帮您查一下宽带故障的原因，请稍等。"
 
 
+def test_a_hits_cue_falls_inside_its_segment():
+    """Links open the call at the start rounded up to 0.1 s: cut down (42.6 -> 42) it would fall in the line
+    before, which the call page's player would mark and play."""
+    cues = [search.Hit(1, 0, "agent", s, T0, "", "", "", "", ()).cue for s in (9.53, 42.6, 10.0, 0.0, 7.21)]
+    assert cues == [9.6, 42.6, 10.0, 0.0, 7.3]
+
+
 def test_snippet_cuts_long_text_around_the_match():
     long = "甲" * 300 + "宽带故障" + "乙" * 300
     text, marks = search.snippet(long, ["宽带故障"], width=60)

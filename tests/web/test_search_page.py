@@ -47,7 +47,7 @@ def world(app, db, settings):
 
 
 def _links(page: str) -> list[str]:
-    return re.findall(r'href="(/calls/\d+\?t=\d+)"', page)
+    return re.findall(r'href="(/calls/\d+\?t=[\d.]+)"', page)
 
 
 def test_staff_search_highlights_escapes_and_links(app, world):
@@ -56,7 +56,7 @@ def test_staff_search_highlights_escapes_and_links(app, world):
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
     a, b = world["a"].id, world["b"].id
-    assert _links(page) == [f"/calls/{b}?t=7", f"/calls/{b}?t=7", f"/calls/{a}?t=42", f"/calls/{a}?t=42"]
+    assert _links(page) == [f"/calls/{b}?t=7.2", f"/calls/{b}?t=7.2", f"/calls/{a}?t=42.6", f"/calls/{a}?t=42.6"]
     assert "<mark>退款</mark>什么时候到账" in page
     assert "<script>alert(1)</script>" not in page
     assert html.escape("<script>alert(1)</script>", quote=False) in page or "&lt;script&gt;" in page
@@ -78,7 +78,7 @@ def test_agent_never_gets_another_agents_hits(app, world):
         page = client.get(url).get_data(as_text=True)
         assert f"/calls/{b}" not in page, url
         assert "李四" not in page and world["agent_b"].employee_no not in page, url
-    assert _links(client.get("/search?q=退款").get_data(as_text=True)) == [f"/calls/{a}?t=42"] * 2
+    assert _links(client.get("/search?q=退款").get_data(as_text=True)) == [f"/calls/{a}?t=42.6"] * 2
     page = client.get("/search?q=到账").get_data(as_text=True)
     assert "没有找到" in page
     assert 'name="agent"' not in page  # no agent/team pickers for agents
@@ -89,9 +89,9 @@ def test_filters_and_odd_parameters(app, world):
     a, b = world["a"].id, world["b"].id
     assert _links(client.get("/search?q=退款&party=agent").get_data(as_text=True)) == []
     page = client.get(f"/search?q=退款&party=customer&agent={world['agent_a'].id}").get_data(as_text=True)
-    assert _links(page) == [f"/calls/{a}?t=42"] * 2
+    assert _links(page) == [f"/calls/{a}?t=42.6"] * 2
     page = client.get("/search?q=退款&from=2026-11-03&to=2026-11-03").get_data(as_text=True)
-    assert set(_links(page)) == {f"/calls/{b}?t=7"}
+    assert set(_links(page)) == {f"/calls/{b}?t=7.2"}
     for odd in ("party=x", "from=yesterday", "agent=-1", "team=abc", "page=0", "page=999999999999", "q=" + "退" * 5000):
         resp = client.get("/search?q=退款&" + odd)
         assert resp.status_code == 200, odd
@@ -131,11 +131,11 @@ def test_hit_links_open_the_call_page_at_that_time(app, world):
     """A hit links to /calls/<id>?t=<s>: the call page hands the time to the player (data-start-at and a
     media fragment), and static/player.js starts there."""
     client = logged_in_client(app, world["qa"].username)
-    link = f"/calls/{world['a'].id}?t=42"
+    link = f"/calls/{world['a'].id}?t=42.6"  # the hit's start (42.6 s), not cut to 42: that is the line before
     assert f'href="{link}"' in client.get("/search?q=退款").get_data(as_text=True)
     resp = client.get(link)
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
-    assert 'data-start-at="42.0"' in page and "#t=42.0" in page
+    assert 'data-start-at="42.6"' in page and "#t=42.6" in page
     js = (Path(app.static_folder) / "player.js").read_text(encoding="utf-8")
     assert "bar.dataset.startAt" in js
