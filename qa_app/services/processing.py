@@ -24,7 +24,7 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, evaluations, jobs, rubrics
+from qa_app.services import audit, evaluations, jobs, rubrics, search
 from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
@@ -167,6 +167,7 @@ def store_transcript(db: Session, call: Call, transcript: Transcript) -> Transcr
         rec.language, rec.data, rec.search_text = transcript.language, data, text
         rec.role_confidence = transcript.role_confidence
     db.flush()
+    search.index_transcript(db, call.id, transcript)
     return rec
 
 

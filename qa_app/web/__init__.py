@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         review,
         rubrics,
         sampling,
+        search,
     )
     from qa_app.web.params import BoundedIntConverter
     from qa_app.web.sessions import install as install_session_limits
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
         machine_report.bp,
         coaching.bp,
         knowledge.bp,
+        search.bp,
     ):
         app.register_blueprint(bp)
     install_session_limits(app)  # before the access check: an expired session is anonymous there

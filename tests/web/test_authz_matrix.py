@@ -143,6 +143,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "queue.mine": STAFF,
     "queue.skip": STAFF,
     "queue.health": LEADS,
+    "search.index": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
