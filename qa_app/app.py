@@ -8,14 +8,12 @@ from pathlib import Path
 
 from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from qa_app import fs
 from qa_app.db.session import make_engine, make_session_factory
 from qa_app.extensions import babel, csrf, login_manager
 from qa_app.settings import REPO_ROOT, Settings
-
-LOCALES = ("zh", "en")
+from qa_app.web.context import LOCALES, get_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -53,21 +51,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_commands(app)
     logging.getLogger("qa_app").setLevel(logging.INFO)
     return app
-
-
-def get_db() -> Session:
-    """The request's session (created on first use, closed at teardown)."""
-    from flask import current_app
-
-    if "db" not in g:
-        g.db = current_app.extensions["qa_sessionmaker"]()
-    return g.db
-
-
-def get_settings() -> Settings:
-    from flask import current_app
-
-    return current_app.extensions["qa_settings"]
 
 
 def _select_locale() -> str:

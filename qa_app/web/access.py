@@ -55,8 +55,8 @@ def api_token(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _deny(status: int) -> None:
-    from qa_app.app import get_db
     from qa_app.services import audit
+    from qa_app.web.context import get_db
 
     if current_user.is_authenticated:
         db = get_db()

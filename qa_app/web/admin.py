@@ -8,7 +8,6 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
 from qa_app.db.models import Agent, Role, Team, User
 from qa_app.services import audit, authentication, organisation
@@ -16,6 +15,7 @@ from qa_app.services import jobs as jobs_service
 from qa_app.services import users as user_service
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, submit_form
 from qa_app.web.i18n import text
 from qa_app.web.labels import LABELS

@@ -6,12 +6,12 @@ from typing import NoReturn
 
 from flask import Blueprint, abort, jsonify, request
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
 from qa_app.services import audit, authentication, calls, feedback, organisation, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, api_token
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.errors import api_error, status_of
 from qa_app.web.i18n import api_lang
 from rubrics.messages import msg, render

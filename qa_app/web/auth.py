@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from qa_app.app import LOCALES, get_db, get_settings
 from qa_app.db.models import User
 from qa_app.services import audit, authentication, users
 from qa_app.web.access import ALL_ROLES, allow, public
+from qa_app.web.context import LOCALES, get_db, get_settings
 
 bp = Blueprint("auth", __name__)
 

@@ -29,12 +29,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CalibrationState, EvalState, RubricVersion, Team
 from qa_app.services import calibration, processing, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from qa_app.web.access import STAFF, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.errors import status_of
 from qa_app.web.forms import EmptyForm, choices, submit_form
 from qa_app.web.i18n import text, ui_lang

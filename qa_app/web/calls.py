@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, Call, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
 from qa_app.services import audit, calls, evaluations, feedback, processing
 from qa_app.services import rubrics as rubric_service
@@ -19,6 +18,7 @@ from qa_app.services.errors import ServiceError
 from qa_app.web import feedback as feedback_views
 from qa_app.web import scorecards
 from qa_app.web.access import ALL_ROLES, STAFF, allow, can
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import UploadForm, choices
 from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CoachingPlan, PlanState, Role, Team, User
 from qa_app.services import coaching, coaching_insights, knowledge, organisation
 from qa_app.services.coaching import PlanInput
@@ -32,6 +31,7 @@ from qa_app.web.coaching_forms import (
     SessionForm,
     SessionRecordForm,
 )
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import EmptyForm, choices, submit_form
 from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label

@@ -15,13 +15,13 @@ from flask_wtf import FlaskForm
 from wtforms import FloatField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Dispute, Evaluation
 from qa_app.services import evaluations, feedback
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.services.evaluations import AnswerErrors, ItemInput
 from qa_app.services.feedback import ItemRow
 from qa_app.web.access import ALL_ROLES, STAFF, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import choices
 from qa_app.web.i18n import text
 from qa_app.web.labels import label

@@ -15,11 +15,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, Evaluation, ReleaseRule, Role, User
 from qa_app.services import evaluations, feedback
 from qa_app.services.errors import Invalid, NotFound, ServiceError
 from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import choices
 from qa_app.web.i18n import text
 

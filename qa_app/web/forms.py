@@ -13,8 +13,8 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from qa_app.app import get_db
 from qa_app.services.errors import ServiceError
+from qa_app.web.context import get_db
 from qa_app.web.i18n import text
 
 

@@ -13,11 +13,11 @@ from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from qa_app.app import get_db
 from qa_app.services import knowledge
 from qa_app.services.coaching_insights import rubric_info
 from qa_app.web.access import ALL_ROLES, LEADS, allow, can
 from qa_app.web.coaching_forms import ArticleForm
+from qa_app.web.context import get_db
 from qa_app.web.forms import choices, submit_form
 from qa_app.web.i18n import ui_lang
 from qa_app.web.params import int_arg

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
 
-from qa_app.app import get_db, get_settings
 from qa_app.services import machine_report
 from qa_app.web import exports
 from qa_app.web.access import STAFF, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.i18n import ui_lang
 from qa_app.web.params import date_arg
 

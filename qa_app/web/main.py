@@ -10,11 +10,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
 from qa_app.db.models import Call
 from qa_app.services import calls, feedback, organisation
 from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.context import get_db, get_settings
 
 bp = Blueprint("main", __name__)
 

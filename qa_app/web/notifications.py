@@ -14,11 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from qa_app.app import get_db
 from qa_app.db.models import Notification
 from qa_app.services import notifications
 from qa_app.services.errors import NotFound
 from qa_app.web.access import ALL_ROLES, allow
+from qa_app.web.context import get_db
 from qa_app.web.forms import EmptyForm
 from qa_app.web.labels import label
 

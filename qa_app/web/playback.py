@@ -6,10 +6,10 @@ from flask import Blueprint, abort, jsonify, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.app import get_db, get_settings
 from qa_app.services import calls, playback
 from qa_app.web.access import ALL_ROLES, allow
 from qa_app.web.calls import record_listen
+from qa_app.web.context import get_db, get_settings
 from transcription.audio import AudioError
 
 bp = Blueprint("playback", __name__)

@@ -10,12 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from qa_app.app import get_db
 from qa_app.db.base import utcnow
 from qa_app.db.models import User
 from qa_app.services import assignments, processing
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import LEADS, STAFF, allow
+from qa_app.web.context import get_db
 from qa_app.web.i18n import text
 from qa_app.web.params import int_arg
 

@@ -32,7 +32,6 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, RaterType, User
 from qa_app.services import calls, evaluations, processing, rubrics
 from qa_app.services.errors import Conflict, Invalid
@@ -40,6 +39,7 @@ from qa_app.services.evaluations import AnswerErrors, CommentInput, ItemInput
 from qa_app.web import scorecards
 from qa_app.web.access import STAFF, allow
 from qa_app.web.calls import time_arg
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.i18n import text, ui_lang
 from rubrics import Criterion, Rubric
 from rubrics.messages import Message

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import rubrics as rubric_domain
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import Role
 from qa_app.services import processing, timeparse
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
 from qa_app.web.access import STAFF, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.errors import status_of
 from qa_app.web.forms import EmptyForm, RubricYamlForm
 from qa_app.web.i18n import text as message_text

@@ -12,11 +12,11 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from qa_app.app import get_db, get_settings
 from qa_app.db.models import SamplingPlan, Team
 from qa_app.services import assignments, sampling
 from qa_app.services.errors import ServiceError
 from qa_app.web.access import LEADS, allow
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.forms import choices, form_error
 from qa_app.web.labels import LABELS, label
 from scoring.sampling import REASONS, Rules, RulesError

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from qa_app.app import get_db, get_settings
 from qa_app.services import search
 from qa_app.web.access import ALL_ROLES, allow
 from qa_app.web.calls import filter_pickers, period_args
+from qa_app.web.context import get_db, get_settings
 from qa_app.web.params import int_arg
 
 bp = Blueprint("search", __name__)
