@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +30,13 @@ LANGUAGES = ("zh", "en", "auto")
 LAYOUTS = tuple(x.value for x in ChannelLayout)
 _CHUNK = 1024 * 1024
 
+# Optional contact-center KPI fields: the same names in the upload form, the API and the CSV manifest
+# (a contract: README "Getting calls in").
+KPI_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds", "csat", "nps", "resolved")
+SECONDS_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds")
+MAX_KPI_SECONDS = 86_400  # a day: anything longer is a unit mistake (milliseconds), not a call
+RESOLVED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
 
 @dataclass(frozen=True)
 class CallMeta:
@@ -39,6 +48,80 @@ class CallMeta:
     channel_layout: str = "mono"
     language: str = "zh"
     external_id: str | None = None
+    wait_seconds: float | None = None  # time to answer
+    hold_seconds: float | None = None
+    wrap_seconds: float | None = None  # after-call work
+    csat: int | None = None  # 1..5
+    nps: int | None = None  # 0..10
+    resolved: bool | None = None  # the agent's disposition
+
+
+def _range_message(name: str) -> str:
+    return {
+        "wait_seconds": f"等待时长应为 0–{MAX_KPI_SECONDS} 秒 / wait_seconds must be 0–{MAX_KPI_SECONDS} seconds",
+        "hold_seconds": f"保持时长应为 0–{MAX_KPI_SECONDS} 秒 / hold_seconds must be 0–{MAX_KPI_SECONDS} seconds",
+        "wrap_seconds": f"话后处理时长应为 0–{MAX_KPI_SECONDS} 秒 / wrap_seconds must be 0–{MAX_KPI_SECONDS} seconds",
+        "csat": "满意度 (CSAT) 应为 1–5 的整数 / csat must be a whole number 1–5",
+        "nps": "推荐值 (NPS) 应为 0–10 的整数 / nps must be a whole number 0–10",
+        "resolved": "是否解决应为 yes/no/true/false/1/0 / resolved must be yes, no, true, false, 1 or 0",
+    }[name]
+
+
+def parse_kpi_fields(values: Mapping[str, str | None]) -> dict[str, float | int | bool | None]:
+    """The optional KPI fields of a form, API request or manifest row, from their text.
+
+    Empty or absent means "not known" (None). A bad value raises Invalid naming the field; the ranges are
+    those of ``_check_kpis``. Returns the keyword arguments for CallMeta.
+    """
+    out: dict[str, float | int | bool | None] = {}
+    for name in KPI_FIELDS:
+        raw = (values.get(name) or "").strip()
+        if not raw:
+            out[name] = None
+            continue
+        bad = Invalid(f"{name}: {raw[:40]!r} — {_range_message(name)}", field=name)
+        if name == "resolved":
+            if raw.lower() not in RESOLVED_VALUES:
+                raise bad
+            out[name] = RESOLVED_VALUES[raw.lower()]
+        elif name in SECONDS_FIELDS:
+            try:
+                out[name] = float(raw)
+            except ValueError:
+                raise bad from None
+        else:  # a whole number; "4.0" as spreadsheets write it is 4
+            try:
+                number = float(raw)
+            except ValueError:
+                raise bad from None
+            if not (math.isfinite(number) and number.is_integer()):
+                raise bad
+            out[name] = int(number)
+        try:
+            _check_kpis({name: out[name]})
+        except Invalid:
+            raise bad from None
+    return out
+
+
+def _check_kpis(values: Mapping[str, object]) -> None:
+    """Range checks of the typed KPI fields (None = unknown is always fine)."""
+    for name in SECONDS_FIELDS:
+        v = values.get(name)
+        if v is not None and (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not math.isfinite(v)
+            or not 0 <= v <= MAX_KPI_SECONDS
+        ):
+            raise Invalid(f"{name}: {v!r} — {_range_message(name)}", field=name)
+    for name, lo, hi in (("csat", 1, 5), ("nps", 0, 10)):
+        v = values.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+            raise Invalid(f"{name}: {v!r} — {_range_message(name)}", field=name)
+    v = values.get("resolved")
+    if v is not None and not isinstance(v, bool):
+        raise Invalid(f"resolved: {v!r} — {_range_message('resolved')}", field="resolved")
 
 
 @dataclass(frozen=True)
@@ -68,6 +151,7 @@ def _validate_meta(db: Session, meta: CallMeta) -> Agent:
         )
     if meta.started_at.tzinfo is None:
         raise Invalid("通话时间缺少时区 / start time needs a time zone", field="started_at")
+    _check_kpis({f.name: getattr(meta, f.name) for f in fields(meta) if f.name in KPI_FIELDS})
     agent = db.get(Agent, meta.agent_id)
     if agent is None:
         raise NotFound("坐席不存在 / agent not found", field="agent_id")
@@ -156,6 +240,12 @@ def ingest(
         original_filename=Path(filename).name[:255],
         source=source,
         uploaded_by_id=actor.id if actor else None,
+        wait_seconds=meta.wait_seconds,
+        hold_seconds=meta.hold_seconds,
+        wrap_seconds=meta.wrap_seconds,
+        csat=meta.csat,
+        nps=meta.nps,
+        resolved=meta.resolved,
     )
     try:
         with db.begin_nested():  # a concurrent upload of the same bytes may win the unique sha256
@@ -192,6 +282,8 @@ def get_visible_call(db: Session, user: User, call_id: int) -> Call:
 
 
 def audio_file(settings: Settings, call: Call) -> Path:
+    if not call.has_audio:
+        raise NotFound("该通话没有录音 / this call has no recording")
     path = (settings.data_dir / call.audio_path).resolve()
     if settings.data_dir.resolve() not in path.parents:
         raise NotFound("audio not found")

@@ -78,6 +78,11 @@ def upload():
             form.audio.errors.append(_("Choose at least one recording."))
             return render_template("calls/upload.html", form=form), 400
         started = form.started_at.data.replace(tzinfo=ZoneInfo(settings.timezone))
+        try:
+            kpis = calls.parse_kpi_fields({name: form[name].data for name in calls.KPI_FIELDS})
+        except ServiceError as exc:
+            form[exc.field].errors.append(exc.message)
+            return render_template("calls/upload.html", form=form), 400
         created, problems = [], []
         for f in files:
             meta = calls.CallMeta(
@@ -88,6 +93,7 @@ def upload():
                 customer_ref=form.customer_ref.data or None,
                 channel_layout=form.channel_layout.data,
                 language=form.language.data,
+                **kpis,
             )
             try:
                 with db.begin_nested():

@@ -1,7 +1,7 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
 from qa_app.db.models.audit import AuditEvent
-from qa_app.db.models.call import Call, CallStatus, ChannelLayout
+from qa_app.db.models.call import DEMO_HISTORY, Call, CallStatus, ChannelLayout
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
     COMPLETED,
@@ -27,4 +27,5 @@ __all__ = [
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
+    "DEMO_HISTORY",
 ]
