@@ -1,0 +1,194 @@
+"""Criterion verdicts of evaluated calls as ``coaching.Verdict`` rows — where every coaching statistic
+(cohort gaps, heat maps, time to proficiency, follow-ups, the coaching effect) starts.
+
+What is loaded, for calls started in ``[since, until)``:
+
+* the **current** review evaluations only: machine evaluations not superseded, and completed human
+  reviews (submitted or later) not superseded. A human review supersedes the machine's when it is
+  submitted and a dispute ruling supersedes the review it rules on, so what is left is what counts;
+  ``coaching.effective`` then puts a human verdict over a machine one on the same call and criterion.
+  Calibration scores never count.
+* one ``Verdict`` per answered criterion (pass / fail / N/A), ``at`` = the call's start (aware UTC),
+  ``cohort`` = the agent's cohort **on the day of the call** (``Agent.cohort(call day, new_hire_days)``):
+  a veteran's first weeks are new-hire calls, which is what the new-hire vs veteran model compares.
+* ``reliable`` from :func:`is_unreliable` on the call's transcript (machine verdicts on a bad transcript
+  are dropped by ``coaching.effective``; human ones are kept).
+* points scales carry ``points``/``max_points`` (shifted so the scale starts at 0) for the mean-score
+  metric; pass/fail criteria carry none.
+
+Only the columns needed are read: each criterion's result (and points for point scales) is extracted in
+SQL from the evaluation's JSON, so evidence and comments never leave the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from coaching import Verdict
+from coaching.periods import local_date
+from qa_app.db.models import (
+    COMPLETED,
+    Agent,
+    Call,
+    Evaluation,
+    Purpose,
+    RaterType,
+    RubricVersion,
+    TranscriptRecord,
+)
+from qa_app.services import rubrics
+from rubrics import Scale
+
+__all__ = [
+    "MIN_CHARS_PER_SECOND",
+    "MIN_ROLE_CONFIDENCE",
+    "current_evaluation_condition",
+    "is_unreliable",
+    "load_verdicts",
+]
+
+MIN_ROLE_CONFIDENCE = 0.6
+"""Below this the agent/customer labelling is a guess: agent criteria may have been scored on the
+customer's words. A reviewer's role swap stores confidence 1.0."""
+MIN_CHARS_PER_SECOND = 0.5
+"""Mandarin calls run at ~3–5 transcribed characters a second over both speakers; under 0.5 the
+recognizer heard next to nothing (silence, music, a wrong channel) and the verdicts read an empty call."""
+MIN_SECONDS_FOR_TEXT_CHECK = 30.0  # a 10-second wrong number may legitimately say almost nothing
+
+
+def is_unreliable(role_confidence: float | None, text_chars: int | None, duration: float | None) -> bool:
+    """True when the machine's verdicts on this transcript should not count: the speaker roles are a
+    guess (``role_confidence < 0.6``) or there is almost no text for the call's length (fewer than 0.5
+    characters per second on a call of 30 s or more). Unknown values (no transcript, e.g. the demo
+    history) are not evidence of a bad transcript."""
+    if role_confidence is not None and role_confidence < MIN_ROLE_CONFIDENCE:
+        return True
+    if text_chars is not None and duration is not None and duration >= MIN_SECONDS_FOR_TEXT_CHECK:
+        return text_chars < MIN_CHARS_PER_SECOND * duration
+    return False
+
+
+def current_evaluation_condition() -> ColumnElement[bool]:
+    """SQL: a review evaluation that counts now (machine not superseded, or a completed, not superseded
+    human review). Join it to ``Call`` on ``Evaluation.call_id``."""
+    return and_(
+        Evaluation.purpose == Purpose.REVIEW,
+        Evaluation.superseded.is_(False),
+        or_(Evaluation.rater_type == RaterType.MACHINE, Evaluation.state.in_(COMPLETED)),
+    )
+
+
+@dataclass(frozen=True)
+class _Criterion:
+    id: str
+    scales: dict[int, Scale]  # rubric version id -> scale of this criterion in that version
+
+
+def _criteria(db: Session, wanted: Collection[str] | None) -> list[_Criterion]:
+    """Every criterion of every stored rubric version (a handful of rows, parsed once and cached)."""
+    found: dict[str, dict[int, Scale]] = {}
+    for version in db.scalars(select(RubricVersion).order_by(RubricVersion.id)):
+        for c in rubrics.to_domain(version, strict=False).criteria():
+            if wanted is None or c.id in wanted:
+                found.setdefault(c.id, {})[version.id] = c.scale
+    return [_Criterion(cid, scales) for cid, scales in sorted(found.items())]
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def load_verdicts(
+    db: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    agent_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+    criteria: Collection[str] | None = None,
+    new_hire_days: int = 90,
+    tz: str = "Asia/Shanghai",
+) -> list[Verdict]:
+    """The verdicts of calls started in ``[since, until)`` (see the module docstring), oldest decision
+    first so that ``coaching.effective`` keeps the latest. ``agent_ids`` / ``team_ids`` narrow to those
+    agents / the calls taken in those teams (an empty collection means nothing); ``criteria`` to those
+    criterion ids. Pass ``settings.new_hire_days`` and ``settings.timezone``."""
+    if (agent_ids is not None and not agent_ids) or (team_ids is not None and not team_ids):
+        return []
+    crits = _criteria(db, criteria)
+    if not crits:
+        return []
+    result_cols = [Evaluation.items[(c.id, "result")].as_string() for c in crits]
+    point_crits = [c for c in crits if any(s.kind != "pass_fail" for s in c.scales.values())]
+    point_cols = [Evaluation.items[(c.id, "points")].as_float() for c in point_crits]
+    stmt = (
+        select(
+            Evaluation.call_id,
+            Evaluation.rater_type,
+            Evaluation.rubric_version_id,
+            Call.agent_id,
+            Call.started_at,
+            Call.duration,
+            TranscriptRecord.role_confidence,
+            func.length(TranscriptRecord.search_text),
+            *result_cols,
+            *point_cols,
+        )
+        .join(Call, Call.id == Evaluation.call_id)
+        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
+        .where(Call.started_at >= since, Call.started_at < until, current_evaluation_condition())
+        .order_by(Evaluation.rubric_version_id, Evaluation.id)
+    )
+    if team_ids is not None:
+        stmt = stmt.where(Call.team_id.in_(sorted(team_ids)))
+    rows = []
+    if agent_ids is not None:
+        for chunk in _chunks(sorted(agent_ids)):  # PostgreSQL takes at most 65535 bound parameters
+            rows.extend(db.execute(stmt.where(Call.agent_id.in_(chunk))).all())
+        rows.sort(key=lambda r: r.started_at)  # keep chunks apart only by call, never reorder a call's rows
+    else:
+        rows = db.execute(stmt).all()
+
+    agents = {a.id: a for a in db.scalars(select(Agent).where(Agent.id.in_({r.agent_id for r in rows})))}
+    out: list[Verdict] = []
+    n_fixed = 8
+    for r in rows:
+        cohort = agents[r.agent_id].cohort(local_date(r.started_at, tz), new_hire_days)
+        reliable = not is_unreliable(r[6], r[7], r.duration)
+        source = "human" if r.rater_type == RaterType.HUMAN else "machine"
+        points = dict(zip((c.id for c in point_crits), r[n_fixed + len(crits) :], strict=True))
+        for c, result in zip(crits, r[n_fixed : n_fixed + len(crits)], strict=True):
+            if result not in ("pass", "fail", "na"):
+                continue  # not in this rubric version, or not answered
+            pts = max_pts = None
+            scale = c.scales.get(r.rubric_version_id)
+            if (
+                scale is not None
+                and scale.kind != "pass_fail"
+                and result != "na"
+                and points.get(c.id) is not None
+            ):
+                lo, hi = scale.minimum, scale.maximum
+                if hi > lo:
+                    pts, max_pts = min(max(points[c.id], lo), hi) - lo, float(hi - lo)
+            out.append(
+                Verdict(
+                    agent_id=r.agent_id,
+                    cohort=cohort,
+                    criterion=c.id,
+                    result=result,
+                    at=r.started_at,
+                    call_id=r.call_id,
+                    source=source,
+                    reliable=reliable,
+                    points=pts,
+                    max_points=max_pts,
+                )
+            )
+    return out
