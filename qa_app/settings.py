@@ -54,7 +54,9 @@ class Settings:
     max_upload_mb: int = 200
     max_audio_minutes: float = 120.0
     new_hire_days: int = 90
-    service_level_seconds: float = 20.0  # KPI: a call answered within this many seconds meets the service level
+    service_level_seconds: float = (
+        20.0  # KPI: a call answered within this many seconds meets the service level
+    )
     fcr_window_hours: float = 24.0  # KPI: a repeat call from the same customer within this window is not FCR
     login_max_failures: int = 5
     login_window_minutes: int = 15
@@ -63,7 +65,9 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
-    duty_tick_seconds: float = 60.0  # how often a scheduler checks for duties due (each fires once per period)
+    duty_tick_seconds: float = (
+        60.0  # how often a scheduler checks for duties due (each fires once per period)
+    )
     page_size: int = 50
     timezone: str = "Asia/Shanghai"
     speech_backend: str = ""  # "module:callable" taking the SpeechConfig; empty = the real pipeline

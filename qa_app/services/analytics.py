@@ -571,18 +571,38 @@ def cohort_headline(
 ) -> CohortHeadline:
     """Active agents in the scope by cohort today, and the ``top`` largest new-hire gaps of the last
     ``weeks`` weeks that have enough data (largest first)."""
-    cutoff = today - timedelta(days=settings.new_hire_days)
-    stmt = (
-        select(Agent.hire_date > cutoff, func.count()).where(Agent.active).group_by(Agent.hire_date > cutoff)
-    )
+    counts = headcount(db, scope, today=today, new_hire_days=settings.new_hire_days)
+    since, until = day_range(today - timedelta(weeks=weeks) + timedelta(days=1), today, settings.timezone)
+    rows = scope_verdicts(db, scope, since, until, settings=settings)
+    gaps = [g for g in cohort_gaps(rows) if g.enough_data]
+    return CohortHeadline(counts[NEW_HIRE], counts[VETERAN], gaps[:top], weeks)
+
+
+def headcount(db: Session, scope: Scope, *, today: date, new_hire_days: int) -> dict[str, int]:
+    """Active agents of the scope by cohort on ``today``."""
+    cutoff = today - timedelta(days=new_hire_days)
+    is_new = Agent.hire_date > cutoff
+    stmt = select(is_new, func.count()).where(Agent.active).group_by(is_new)
+    if scope.agent_ids is not None:
+        stmt = stmt.where(Agent.id.in_(sorted(scope.agent_ids) or [-1]))
     if scope.team_ids is not None:
         stmt = stmt.where(Agent.team_id.in_(sorted(scope.team_ids) or [-1]))
     counts = {bool(k): n for k, n in db.execute(stmt)}
-    since, until = day_range(today - timedelta(weeks=weeks) + timedelta(days=1), today, settings.timezone)
-    gaps = [
-        g for g in cohort_gaps(scope_verdicts(db, scope, since, until, settings=settings)) if g.enough_data
-    ]
-    return CohortHeadline(counts.get(True, 0), counts.get(False, 0), gaps[:top], weeks)
+    return {NEW_HIRE: counts.get(True, 0), VETERAN: counts.get(False, 0)}
+
+
+def criterion_titles(db: Session, lang: str) -> dict[str, str]:
+    """Criterion id -> title in ``lang`` (zh / en): the default rubric's criteria in its order first, then
+    those only found in other stored versions."""
+    out: dict[str, str] = {}
+    default = rubrics.default_version(db)
+    others = db.scalars(
+        select(RubricVersion).where(RubricVersion.id != default.id).order_by(RubricVersion.id)
+    )
+    for version in [default, *others]:
+        for cid, t in rubrics.criterion_titles(version).items():
+            out.setdefault(cid, t["en" if lang == "en" else "zh"] or cid)
+    return out
 
 
 def demo_history_calls(db: Session, scope: Scope, since: datetime, until: datetime) -> int:

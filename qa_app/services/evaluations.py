@@ -93,7 +93,9 @@ def _retotal(ev: Evaluation, rubric: Rubric | None = None) -> None:
     ev.items = {cid: {**it, "earned": points.get(cid)} for cid, it in ev.items.items()}
 
 
-def _event(db: Session, ev: Evaluation, action: str, actor: User | None, state_from: str | None, note: str = ""):
+def _event(
+    db: Session, ev: Evaluation, action: str, actor: User | None, state_from: str | None, note: str = ""
+):
     db.add(
         EvaluationEvent(
             evaluation_id=ev.id,
@@ -132,9 +134,7 @@ def leads_for(db: Session, call: Call) -> list[int]:
     lead = db.scalar(select(Team.lead_user_id).where(Team.id == call.team_id))
     if lead:
         return [lead]
-    return list(
-        db.scalars(select(User.id).where(User.active, User.role.in_((Role.TRAINER, Role.ADMIN))))
-    )
+    return list(db.scalars(select(User.id).where(User.active, User.role.in_((Role.TRAINER, Role.ADMIN)))))
 
 
 # --- machine evaluations -------------------------------------------------------------------------------
@@ -266,7 +266,9 @@ def start_review(
     items: dict[str, dict[str, Any]] = {}
     if machine is not None:
         for cid, it in machine.items.items():
-            base = {k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")}
+            base = {
+                k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")
+            }
             if purpose == Purpose.REVIEW:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
@@ -314,8 +316,11 @@ def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) 
                 continue
             if not c.scale.minimum <= points <= c.scale.maximum:
                 errors.append(
-                    (cid, f"分数应在 {c.scale.minimum}–{c.scale.maximum} / points must be "
-                     f"{c.scale.minimum}–{c.scale.maximum}")
+                    (
+                        cid,
+                        f"分数应在 {c.scale.minimum}–{c.scale.maximum} / points must be "
+                        f"{c.scale.minimum}–{c.scale.maximum}",
+                    )
                 )
                 continue
         elif c.scale.kind == "pass_fail":
@@ -430,7 +435,11 @@ def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | 
 
 
 def _own(db: Session, ev: Evaluation, agent: User) -> None:
-    if ev.purpose != Purpose.REVIEW or ev.state not in VISIBLE_TO_AGENT or agent_user_id(db, ev.call) != agent.id:
+    if (
+        ev.purpose != Purpose.REVIEW
+        or ev.state not in VISIBLE_TO_AGENT
+        or agent_user_id(db, ev.call) != agent.id
+    ):
         raise NotFound("评估不存在 / evaluation not found")
 
 
@@ -477,7 +486,10 @@ def dispute(
     _event(db, ev, "disputed", agent, EvalState.RELEASED, reason)
     _flush(db)
     notifications.notify(
-        db, leads_for(db, ev.call), "dispute_raised", params={"call_id": ev.call_id, "dispute_id": d.id},
+        db,
+        leads_for(db, ev.call),
+        "dispute_raised",
+        params={"call_id": ev.call_id, "dispute_id": d.id},
         url=f"/disputes/{d.id}",
     )
     audit.record(db, "dispute_raised", user=agent, target=f"dispute:{d.id}", evaluation=ev.id)
@@ -564,7 +576,10 @@ def rule(
     uid = agent_user_id(db, ev.call)
     if uid:
         notifications.notify(
-            db, [uid], "dispute_ruled", params={"call_id": ev.call_id, "outcome": d.state},
+            db,
+            [uid],
+            "dispute_ruled",
+            params={"call_id": ev.call_id, "outcome": d.state},
             url=f"/calls/{ev.call_id}",
         )
     audit.record(db, "dispute_ruled", user=lead, target=f"dispute:{d.id}", outcome=d.state)
@@ -596,9 +611,7 @@ def visible(user: User) -> Select[tuple[Evaluation]]:
                 Evaluation.state.in_(VISIBLE_TO_AGENT),
             )
         )
-    return stmt.where(
-        (Evaluation.purpose == Purpose.REVIEW) | (Evaluation.rater_id == user.id)
-    )
+    return stmt.where((Evaluation.purpose == Purpose.REVIEW) | (Evaluation.rater_id == user.id))
 
 
 def for_call(db: Session, call: Call, user: User) -> list[Evaluation]:
@@ -637,7 +650,9 @@ def reviewed_condition():
 
 def history(db: Session, ev: Evaluation) -> list[EvaluationEvent]:
     return list(
-        db.scalars(select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id).order_by(EvaluationEvent.id))
+        db.scalars(
+            select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id).order_by(EvaluationEvent.id)
+        )
     )
 
 

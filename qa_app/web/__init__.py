@@ -4,11 +4,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from qa_app.web import access, admin, api, auth, calls, main, rubrics
+    from qa_app.web import access, admin, api, auth, calls, dashboards, main, rubrics
     from qa_app.web.params import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    for bp in (auth.bp, main.bp, calls.bp, admin.bp, api.bp, rubrics.bp):
+    for bp in (auth.bp, main.bp, calls.bp, admin.bp, api.bp, rubrics.bp, dashboards.bp):
         app.register_blueprint(bp)
     access.install(app)
     register_filters(app)

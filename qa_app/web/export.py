@@ -136,4 +136,3 @@ def send(table: Table, fmt: str, name: str) -> Response:
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
-

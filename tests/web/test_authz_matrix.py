@@ -77,6 +77,16 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    # dashboards: agents see only their own data (tests/web/test_dashboards.py); each page also serves its
+    # tables as /dashboards/<page>.<csv|xlsx>, the same endpoint (both rules are requested here)
+    "dashboards.index": ALL,
+    "dashboards.trends": ALL,
+    "dashboards.criteria": ALL,
+    "dashboards.cohorts": STAFF,
+    "dashboards.proficiency": STAFF,
+    "dashboards.coverage": ALL,
+    "dashboards.complaints": ALL,
+    "dashboards.kpis": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -106,6 +116,7 @@ class World:
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
             "code": "en",
+            "fmt": "xlsx",
         }
 
 
