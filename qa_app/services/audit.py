@@ -40,6 +40,7 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "demo_history_seeded",
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qa_app.db.models import Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
-from qa_app.services import accounts, calls, processing, rubrics
+from qa_app.services import accounts, calls, demo_history, processing, rubrics
 from qa_app.settings import Settings
 
 DEMO_PASSWORD = "Demo#2026qa"
@@ -42,18 +42,33 @@ TEAMS = ("宽带服务一组 Broadband 1", "综合业务二组 General 2")
 class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     calls: int = 0
+    history: demo_history.HistoryResult | None = None
 
     def summary(self) -> str:
         lines = [f"Demo contact center created. Logins (password for all: {DEMO_PASSWORD}):"]
         lines += [f"  {role:<12} {user:<12} {name}" for user, role, name in self.logins]
         lines.append(f"{self.calls} demo calls queued for transcription and scoring.")
+        if self.history:
+            h = self.history
+            lines.append(
+                f"Demo history (marked 'demo history', no audio): {h.calls} evaluated calls, {h.reviews} human "
+                f"reviews, {h.agents} more agents, {h.first_day}..{h.last_day}."
+            )
         return "\n".join(lines)
 
 
 def seed(
-    db: Session, settings: Settings, *, force: bool = False, audio_dir: Path | None = None
+    db: Session,
+    settings: Settings,
+    *,
+    force: bool = False,
+    audio_dir: Path | None = None,
+    history: bool = True,
+    audio: bool = True,
+    today: date | None = None,
 ) -> DemoResult | None:
-    """Create the demo data once (None if the database already has users and not ``force``)."""
+    """Create the demo data once (None if the database already has users and not ``force``): people, six
+    months of evaluated demo history without audio (``history``) and the 18 synthesized calls (``audio``)."""
     if not force and (db.scalar(select(func.count()).select_from(User)) or 0) > 0:
         return None
     result = DemoResult()
@@ -69,7 +84,7 @@ def seed(
         accounts.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None),
     ]
     agents = {}
-    today = date.today()
+    today = today or date.today()
     for i, (key, (name, team_idx, tenure)) in enumerate(AGENTS.items(), start=1):
         user = accounts.create_user(
             db, username=key, display_name=f"坐席 {name}", password=DEMO_PASSWORD, role=Role.AGENT, actor=None
@@ -84,6 +99,17 @@ def seed(
             user_id=user.id,
             actor=None,
         )
+    if history:
+        result.history = demo_history.seed_history(
+            db,
+            settings,
+            teams=teams,
+            agents=agents,
+            reviewers=[staff["qa_li"], staff["qa_zhao"]],
+            today=today,
+        )
+    if not audio:
+        return result
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="qa-demo-") as tmp:
         folder = Path(audio_dir or tmp)

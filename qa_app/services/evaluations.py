@@ -158,11 +158,32 @@ def set_release_rule(db: Session, rubric_key: str, rule: str, *, actor: User) ->
 
 
 def _releasable(rule: str, card: AutoScorecard) -> bool:
+    return auto_released(rule, critical_failed=card.critical_failed, needs_review=card.needs_review)
+
+
+def auto_released(rule: str, *, critical_failed: bool, needs_review: int) -> bool:
+    """Whether the release rule sends an automated evaluation to the agent at once."""
     if rule == ReleaseRule.ALWAYS:
         return True
     if rule == ReleaseRule.CLEAN:
-        return not card.critical_failed and not card.needs_review
+        return not critical_failed and not needs_review
     return False
+
+
+def machine_items(criteria: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The items of the machine's evaluation from a scorecard's ``criteria`` (the scorecard contract)."""
+    return {
+        c["id"]: {
+            "result": c["result"],
+            "points": c.get("points"),
+            "machine_result": c["result"],
+            "machine_points": c.get("points"),
+            "needs_review": bool(c.get("needs_review")),
+            "evidence": c.get("evidence", []),
+            "note": c.get("note", ""),
+        }
+        for c in criteria
+    }
 
 
 def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
@@ -176,18 +197,7 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             Evaluation.superseded.is_(False),
         )
     ).all()
-    items = {
-        c["id"]: {
-            "result": c["result"],
-            "points": c.get("points"),
-            "machine_result": c["result"],
-            "machine_points": c.get("points"),
-            "needs_review": bool(c.get("needs_review")),
-            "evidence": c.get("evidence", []),
-            "note": c.get("note", ""),
-        }
-        for c in card.data.get("criteria", [])
-    }
+    items = machine_items(card.data.get("criteria", []))
     now = utcnow()
     ev = Evaluation(
         call_id=call.id,

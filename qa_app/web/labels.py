@@ -76,6 +76,7 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "demo_history_seeded": _l("demo history generated"),
     },
 }
 
