@@ -40,7 +40,7 @@
         silent: true,
         symbol: "none",
         lineStyle: { type: "dashed", color: "#212529" },
-        label: { formatter: spec.benchmark_label + " " + spec.benchmark + "%", position: "insideEndTop" },
+        label: { formatter: spec.benchmark_label + " " + spec.benchmark + "%", position: "insideStartTop" },
         data: [{ yAxis: spec.benchmark }],
       };
     }
@@ -49,7 +49,7 @@
       aria: { enabled: true },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return fmt(v); } },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 24, top: 56, bottom: spec.x_name ? 32 : 8, containLabel: true },
       xAxis: {
         type: "category",
         data: spec.x,
@@ -87,13 +87,14 @@
       yAxis: { type: "category", data: spec.y, inverse: true, splitArea: { show: true } },
       visualMap: {
         seriesIndex: 0,
-        min: 0,
+        dimension: 2, // the rate, not the count that follows it
+        min: spec.min || 0,
         max: 100,
         orient: "horizontal",
         left: "center",
         bottom: 0,
         itemHeight: 160,
-        text: ["100%", "0%"],
+        text: ["100%", (spec.min || 0) + "%"],
         inRange: { color: ["#d73027", "#fdae61", "#fee08b", "#a6d96a", "#1a9850"] },
       },
       series: [
@@ -143,8 +144,8 @@
             esc(spec.labels.ci) + ": " + fmt(spec.low[i]) + " … " + fmt(spec.high[i]);
         },
       },
-      grid: { left: 8, right: 24, top: 28, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: spec.labels.gap, nameLocation: "middle", nameGap: 24 },
+      grid: { left: 8, right: 24, top: 12, bottom: 36, containLabel: true },
+      xAxis: { type: "value", name: spec.labels.gap, nameLocation: "middle", nameGap: 26 },
       yAxis: { type: "category", data: spec.categories, inverse: true },
       series: [
         {

@@ -400,7 +400,13 @@ def seed_history(
             later = first["started_at"] + timedelta(hours=rng.uniform(24.5, 60))  # not a repeat for FCR
         else:
             continue
-        day = later.astimezone(gen.tz).date()
+        local = later.astimezone(gen.tz)
+        if not 8 <= local.hour < 21:  # the line is closed at night: the customer calls back next morning
+            local = datetime.combine(
+                local.date() + timedelta(days=local.hour >= 21), time(8, rng.randrange(0, 60)), gen.tz
+            )
+            later = local.astimezone(UTC)
+        day = local.date()
         on_duty = [p for p in profiles if p.agent.hire_date <= day]
         if later < end and on_duty:
             gen.call(rng.choice(on_duty), later, first["customer"])

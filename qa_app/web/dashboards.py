@@ -149,19 +149,20 @@ def _context(page: str) -> tuple[Ctx, list[str]]:
     )
     titles = analytics.criterion_titles(db, lang)
     form.criterion.choices = choices([("", _("All criteria")), *titles.items()])
-    errors: list[str] = []
-    if not form.validate():
-        errors += [f"{f.label.text}: {e}" for f in form for e in f.errors]
+    valid = form.validate()
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     weeks = 26 if page == "proficiency" else DEFAULT_WEEKS
     end = form.end.data or today
     start = form.start.data or end - timedelta(days=weeks * 7 - 1)
-    if start > end:
-        errors.append(_("The start date is after the end date."))
-    elif (end - start).days >= MAX_RANGE_DAYS:
-        errors.append(_("Choose at most two years."))
+    if valid and start > end:
+        form.end.errors.append(_("The start date is after the end date."))
+    elif valid and (end - start).days >= MAX_RANGE_DAYS:
+        form.start.errors.append(_("Choose at most two years."))
+    errors = [f"{f.label.text}: {e}" for f in form for e in f.errors]
     if errors:  # the page shows the errors and no figures; the form keeps what was typed
         start, end = today - timedelta(days=weeks * 7 - 1), today
+    else:  # show the range in effect in the date inputs
+        form.start.data, form.end.data = start, end
     since, until = analytics.day_range(start, end, settings.timezone)
     ctx = Ctx(
         page=page,
@@ -343,7 +344,8 @@ def _heatmap(ctx: Ctx) -> PageData:
     per_agent = analytics.heat_map(verdicts, min_sample=DEFAULT_MIN_SAMPLE)
     seen = {g.criterion for a in per_agent for g in a.gaps}
     criteria = [c for c in ctx.titles if c in seen] + sorted(seen - set(ctx.titles))
-    agents = [a for a in per_agent if a.agent_id in ctx.names.agents]
+    order = {a: i for i, a in enumerate(ctx.names.agents)}  # by employee no.
+    agents = sorted((a for a in per_agent if a.agent_id in order), key=lambda a: order[a.agent_id])
     cells, rows = [], []
     for yi, a in enumerate(agents):
         by_crit = {g.criterion: g for g in a.gaps}
@@ -373,6 +375,8 @@ def _heatmap(ctx: Ctx) -> PageData:
         "y": [_agent(ctx, a.agent_id) for a in agents],
         "cells": cells,
         "min_sample": DEFAULT_MIN_SAMPLE,
+        # colour scale from just under the lowest rate shown, so that 80% and 95% look different
+        "min": min((10 * int((c[2] - 5) // 10) for c in cells if c[2] is not None), default=0),
         "labels": {"rate": rate, "n": _("Scored calls"), "few": _("too few calls")},
         "title": table.title,
     }
@@ -478,7 +482,8 @@ def _proficiency(ctx: Ctx) -> PageData:
     weeks = max((len(c.points) for c in curves), default=0)
     x = [str(w) for w in range(weeks)]
     for c in curves:
-        months.append((c.hire_month, c.agents, c.weeks_to_proficiency, pct(c.benchmark)))
+        weeks_to = c.weeks_to_proficiency if c.weeks_to_proficiency is not None else _("not reached yet")
+        months.append((c.hire_month, c.agents, weeks_to, pct(c.benchmark)))
         for p in c.points:
             series.setdefault(c.hire_month, {})[str(p.week)] = pct(p.rate)
             points.append(
@@ -506,8 +511,7 @@ def _proficiency(ctx: Ctx) -> PageData:
             months,
             note=_(
                 "Agents hired on or after %(start)s (their whole tenure is in the range). Rolling 4-week pass "
-                "rate; the veteran level is the lower end of the veterans' 95%% interval. No week count: "
-                "not reached yet.",
+                "rate; the veteran level is the lower end of the veterans' 95%% interval.",
                 start=ctx.start.isoformat(),
             ),
         ),
@@ -723,7 +727,8 @@ def _kpis(ctx: Ctx) -> PageData:
         cols,
         rows,
         note=_(
-            "Empty cells: no call in the group carries that field. FCR: no call from the same customer within "
+            "No data: no call in the group carries that field (an empty cell in the downloads). FCR: no call "
+            "from the same customer within "
             "%(h)s h (calls without a customer reference are left out; calls whose window is still open are "
             "counted apart). Handle time = talk + hold + after-call work.",
             h=int(hours) if float(hours).is_integer() else hours,
