@@ -17,12 +17,13 @@ as in :mod:`qa_app.services.verdicts`.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -48,6 +49,7 @@ from qa_app.db.models import DEMO_HISTORY, Agent, Call, Evaluation, RaterType, R
 from qa_app.services import evaluations, rubrics, verdicts
 from qa_app.settings import Settings
 
+T = TypeVar("T")
 NEW_HIRE, VETERAN = "new_hire", "veteran"
 SENTIMENT_PRIMITIVE, COMPLAINT_PRIMITIVE = "sentiment", "complaint_risk"
 _CHUNK = 5000
@@ -529,9 +531,15 @@ def scope_verdicts(
     )
 
 
+_NO_REFERENCE = "\0no-reference"  # a cohort label no verdict carries
+
+
 def heat_map(rows: Iterable[Verdict], *, min_sample: int = DEFAULT_MIN_SAMPLE) -> list[AgentGaps]:
-    """Per agent and criterion: scored verdicts, passes and the pass rate (None below ``min_sample``)."""
-    return agent_gaps(rows, min_sample=min_sample)
+    """Per agent and criterion: scored verdicts, passes and the pass rate (None below ``min_sample``),
+    as ``coaching.agent_gaps`` computes them. The heat map shows no comparison, so the reference is a
+    cohort nobody is in: agent_gaps then skips pooling every other veteran for each agent and criterion
+    (quadratic in the number of verdicts — half a minute for a quarter of a 100k-call center)."""
+    return agent_gaps(rows, reference=_NO_REFERENCE, min_sample=min_sample)
 
 
 def cohort_gaps(rows: Iterable[Verdict], *, min_sample: int = DEFAULT_MIN_SAMPLE) -> list[Gap]:
@@ -570,12 +578,59 @@ def cohort_headline(
     db: Session, scope: Scope, *, settings: Settings, today: date, weeks: int = 8, top: int = 3
 ) -> CohortHeadline:
     """Active agents in the scope by cohort today, and the ``top`` largest new-hire gaps of the last
-    ``weeks`` weeks that have enough data (largest first)."""
+    ``weeks`` weeks that have enough data (largest first).
+
+    Shown on every visit of the home page: remembered (:func:`remember`) until the data changes."""
+    key = ("headline", scope, today, weeks, top, settings.new_hire_days)
+    return remember(
+        db, key, lambda: _headline(db, scope, settings=settings, today=today, weeks=weeks, top=top)
+    )
+
+
+def _headline(
+    db: Session, scope: Scope, *, settings: Settings, today: date, weeks: int, top: int
+) -> CohortHeadline:
     counts = headcount(db, scope, today=today, new_hire_days=settings.new_hire_days)
     since, until = day_range(today - timedelta(weeks=weeks) + timedelta(days=1), today, settings.timezone)
     rows = scope_verdicts(db, scope, since, until, settings=settings)
     gaps = [g for g in cohort_gaps(rows) if g.enough_data]
     return CohortHeadline(counts[NEW_HIRE], counts[VETERAN], gaps[:top], weeks)
+
+
+# --- a short-lived memory of computed results --------------------------------------------------------------
+
+
+CACHE_SECONDS = 600.0
+_CACHE: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+def data_stamp(db: Session) -> tuple[Any, ...]:
+    """Changes whenever a call, an evaluation or an agent changes in a way the dashboards can see."""
+    ev = db.execute(select(func.max(Evaluation.updated_at), func.count(Evaluation.id))).one()
+    calls = db.execute(select(func.max(Call.id), func.count(Call.id))).one()
+    agents = db.execute(
+        select(func.count(Agent.id), func.max(Agent.hire_date), func.sum(Agent.team_id)).where(Agent.active)
+    ).one()
+    return (*ev, *calls, *agents)
+
+
+def remember(db: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, or its result from the last ten minutes for the same key and unchanged data.
+
+    The statistics pages read hundreds of thousands of verdicts on a large center; viewing a page and
+    then downloading its table, or going back to it, should not do that twice. Per process, a few
+    hundred small results at most; the key includes the database and :func:`data_stamp`."""
+    full = (str(db.get_bind().url), data_stamp(db), *key)
+    now = time.monotonic()
+    hit = _CACHE.get(full)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = compute()
+    for k in [k for k, (t, _) in _CACHE.items() if now - t >= CACHE_SECONDS]:
+        del _CACHE[k]
+    if len(_CACHE) < 256:
+        _CACHE[full] = (now, value)
+    return value
 
 
 def headcount(db: Session, scope: Scope, *, today: date, new_hire_days: int) -> dict[str, int]:

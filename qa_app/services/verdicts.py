@@ -156,39 +156,32 @@ def load_verdicts(
         rows = db.execute(stmt).all()
 
     agents = {a.id: a for a in db.scalars(select(Agent).where(Agent.id.in_({r.agent_id for r in rows})))}
+    ids = [c.id for c in crits]
+    pointed = {c.id: c.scales for c in point_crits}
+    answered = frozenset(("pass", "fail", "na"))
+    n_fixed, n_crits = 8, len(crits)
     out: list[Verdict] = []
-    n_fixed = 8
+    append = out.append  # hundreds of thousands of rows for a quarter of a large center: keep the loop lean
+    cohorts: dict[tuple[int, object], str] = {}
     for r in rows:
-        cohort = agents[r.agent_id].cohort(local_date(r.started_at, tz), new_hire_days)
+        agent_id, at, call_id = r.agent_id, r.started_at, r.call_id
+        day = local_date(at, tz)
+        cohort = cohorts.get((agent_id, day))
+        if cohort is None:
+            cohort = cohorts[(agent_id, day)] = agents[agent_id].cohort(day, new_hire_days)
         reliable = not is_unreliable(r[6], r[7], r.duration)
         source = "human" if r.rater_type == RaterType.HUMAN else "machine"
-        points = dict(zip((c.id for c in point_crits), r[n_fixed + len(crits) :], strict=True))
-        for c, result in zip(crits, r[n_fixed : n_fixed + len(crits)], strict=True):
-            if result not in ("pass", "fail", "na"):
+        points = dict(zip(pointed, r[n_fixed + n_crits :], strict=True)) if pointed else None
+        for cid, result in zip(ids, r[n_fixed : n_fixed + n_crits], strict=True):
+            if result not in answered:
                 continue  # not in this rubric version, or not answered
+            if points is None or cid not in pointed or result == "na" or points[cid] is None:
+                append(Verdict(agent_id, cohort, cid, result, at, call_id, source, reliable))
+                continue
+            scale = pointed[cid].get(r.rubric_version_id)
             pts = max_pts = None
-            scale = c.scales.get(r.rubric_version_id)
-            if (
-                scale is not None
-                and scale.kind != "pass_fail"
-                and result != "na"
-                and points.get(c.id) is not None
-            ):
+            if scale is not None and scale.kind != "pass_fail" and scale.maximum > scale.minimum:
                 lo, hi = scale.minimum, scale.maximum
-                if hi > lo:
-                    pts, max_pts = min(max(points[c.id], lo), hi) - lo, float(hi - lo)
-            out.append(
-                Verdict(
-                    agent_id=r.agent_id,
-                    cohort=cohort,
-                    criterion=c.id,
-                    result=result,
-                    at=r.started_at,
-                    call_id=r.call_id,
-                    source=source,
-                    reliable=reliable,
-                    points=pts,
-                    max_points=max_pts,
-                )
-            )
+                pts, max_pts = min(max(points[cid], lo), hi) - lo, float(hi - lo)
+            append(Verdict(agent_id, cohort, cid, result, at, call_id, source, reliable, pts, max_pts))
     return out

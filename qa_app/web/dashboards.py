@@ -188,7 +188,17 @@ def _serve(page: str, build: Callable[[Ctx], PageData], fmt: str | None):
         if fmt:
             abort(400, description="; ".join(errors))
         return _render(ctx, PageData(), errors), 400
-    data = build(ctx)
+    key = (
+        page,
+        ctx.scope,
+        ctx.start,
+        ctx.end,
+        ctx.period,
+        ctx.form.by.data,
+        ctx.form.criterion.data,
+        ctx.lang,
+    )
+    data = analytics.remember(get_db(), key, lambda: build(ctx))
     if fmt:
         wanted = request.args.get("table") or (data.tables[0].key if data.tables else "")
         table = next((t for t in data.tables if t.key == wanted), None)

@@ -285,3 +285,13 @@ def test_score_trends_use_the_human_total_over_the_machine(db, settings, agent):
             Evaluation.call_id == call.id, Evaluation.rater_type == RaterType.MACHINE
         )
     )
+
+
+def test_home_headline_is_cached_until_an_evaluation_changes(db, settings, agent):
+    today = date(2026, 3, 3)
+    ingest(db, settings, agent, T0, scored=True)
+    first = analytics.cohort_headline(db, ALL, settings=settings, today=today)
+    assert analytics.cohort_headline(db, ALL, settings=settings, today=today) is first
+    ingest(db, settings, agent, T0 + timedelta(hours=1), scored=True)  # a new evaluation
+    assert analytics.cohort_headline(db, ALL, settings=settings, today=today) is not first
+    assert analytics.cohort_headline(db, ALL, settings=settings, today=today, weeks=4) is not first
