@@ -64,11 +64,8 @@ class Scope:
 
     agent_ids: frozenset[int] | None = None
     team_ids: frozenset[int] | None = None
-    own_agent_id: int | None = None  # set for an agent looking at their own data
-
-    @property
-    def is_agent(self) -> bool:
-        return self.agent_ids is not None and self.team_ids is None and self.own_agent_id is not None
+    own_agent_id: int | None = None
+    is_agent: bool = False  # an agent looking at their own data (pages then show no team-level views)
 
     @property
     def empty(self) -> bool:
@@ -78,7 +75,7 @@ class Scope:
 
     def narrowed_to_team(self, team_id: int | None) -> Scope:
         """The scope within one team (a filter on the page); a team outside the scope gives nothing."""
-        if team_id is None:
+        if team_id is None or self.is_agent:
             return self
         teams = frozenset({team_id}) if self.team_ids is None else self.team_ids & {team_id}
         return Scope(self.agent_ids, teams, self.own_agent_id)
@@ -100,7 +97,11 @@ def scope_for(db: Session, user: User) -> Scope:
         led = frozenset(db.scalars(select(Team.id).where(Team.lead_user_id == user.id)))
         return Scope(team_ids=led) if led else Scope()
     agent_id = db.scalar(select(Agent.id).where(Agent.user_id == user.id))
-    return Scope(agent_ids=frozenset() if agent_id is None else frozenset({agent_id}), own_agent_id=agent_id)
+    return Scope(
+        agent_ids=frozenset() if agent_id is None else frozenset({agent_id}),
+        own_agent_id=agent_id,
+        is_agent=True,
+    )
 
 
 @dataclass(frozen=True)

@@ -242,8 +242,9 @@ def test_scope_per_role(db):
     assert analytics.scope_for(db, free) == Scope(), "a trainer who leads no team is center-wide"
     own = analytics.scope_for(db, agent.user)
     assert own.agent_ids == frozenset({agent.id}) and own.is_agent
+    assert own.narrowed_to_team(agent.team_id) == own, "an agent cannot switch to a team view"
     lonely = analytics.scope_for(db, factories.create_user(db, "agent"))
-    assert lonely.empty, "an agent account without an agent record sees nothing"
+    assert lonely.empty and lonely.is_agent, "an agent account without an agent record sees nothing"
 
 
 def test_scoped_loaders_never_return_other_agents(db, settings, agent):

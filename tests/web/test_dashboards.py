@@ -193,6 +193,10 @@ def test_agent_sees_only_their_own_data_everywhere(world: World):
                 assert name not in text and name not in cells, (page, key, name)
     html = client.get("/dashboards/trends").get_data(as_text=True)
     assert own.employee_no in html
+    # a team filter cannot turn the agent's pages into a team view
+    own_team = client.get(f"/dashboards/coverage?team={world.teams['a'].id}")
+    assert own_team.status_code == 200 and "A-0002" not in own_team.get_data(as_text=True)
+    assert 'id="tbl-teams"' not in own_team.get_data(as_text=True)
     # the agent cannot widen the scope with filters
     for query in (f"team={world.teams['b'].id}", "by=agent", "by=team"):
         resp = client.get(f"/dashboards/kpis?{query}")
