@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from qa_app.db.session import make_engine, make_session_factory
@@ -86,6 +87,10 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # The redirect to the login page flashes this in the reader's language (rendered when flashed).
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.localize_callback = str
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 

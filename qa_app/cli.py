@@ -73,7 +73,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
                     actor=None,
                 )
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         click.echo(f"created {role} {username}")
 
     @app.cli.command("seed-demo")
@@ -97,6 +97,21 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             n = worker.run(_factory(), _settings(), once=True)
             click.echo(f"processed {n} job(s)")
 
+    @app.cli.command("seed-calibration-demo")
+    @click.option("--sessions", default=3, show_default=True, help="older ones are closed, the last is in discussion")
+    def seed_calibration_demo(sessions: int) -> None:
+        """Demo calibration sessions (3 reviewers + the machine over 6 scored calls each); run it once the
+        demo calls are scored."""
+        from qa_app.services import calibration
+
+        with transaction(_factory()) as db:
+            made = calibration.seed_demo(db, sessions=sessions)
+            summary = [(s.id, s.title, s.state, len(s.calls)) for s in made]
+        if not summary:
+            raise click.ClickException("not enough staff users or scored calls yet (process the demo calls first)")
+        for sid, title, state, n in summary:
+            click.echo(f"calibration session {sid}: {title} ({n} calls, {state}) -> /calibration/{sid}/results")
+
     @app.cli.command("import-calls")
     @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
     @click.option("--manifest", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -105,6 +120,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
         from qa_app.db.models import Call
         from qa_app.services import importer, processing
+        from rubrics.messages import render
 
         settings = _settings()
         try:
@@ -121,7 +137,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         for line, call_id in report.duplicates:
             click.echo(f"line {line}: already imported (call {call_id})")
         for line, reason in report.errors:
-            click.echo(f"line {line}: ERROR {reason}", err=True)
+            click.echo(f"line {line}: ERROR {render(reason, 'en')}", err=True)
         click.echo(
             f"{len(report.imported)} imported, {len(report.duplicates)} already present, "
             f"{len(report.errors)} rejected"
@@ -178,7 +194,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         try:
             start, end = timeparse.day_range(date_from, date_to, _settings().timezone)
         except ServiceError as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.render("en")) from exc
         with transaction(_factory()) as db:
             job_id = processing.request_rescore_range(
                 db, start, end, actor=None, rubric_version_id=rubric_version
@@ -186,6 +202,47 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         click.echo(
             f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
         )
+
+    @app.cli.command("run-sampling")
+    @click.option("--plan", "plan_id", type=int, default=None, help="plan id (default: every active plan)")
+    @click.option(
+        "--period", default=None, help="2026-11-29 | 2026-W48 | 2026-11 (default: each plan's last complete period)"
+    )
+    def run_sampling(plan_id: int | None, period: str | None) -> None:
+        """Run sampling plans now: choose calls and assign them to reviewers (nothing is assigned twice)."""
+        from qa_app.db.models import SamplingPlan
+        from qa_app.services import sampling
+        from qa_app.services.errors import ServiceError
+
+        settings = _settings()
+        with transaction(_factory()) as db:
+            if plan_id is not None:
+                try:
+                    plans = [sampling.get_plan(db, plan_id)]
+                except ServiceError as exc:
+                    raise click.ClickException(exc.render("en")) from exc
+            else:
+                plans = [p for p in sampling.list_plans(db) if p.active]
+            if not plans:
+                raise click.ClickException("no active sampling plan; create one on the Sampling page")
+            ids = [p.id for p in plans]
+        failed = False
+        for pid in ids:
+            try:
+                with transaction(_factory()) as db:
+                    plan = db.get(SamplingPlan, pid)
+                    key = period or sampling.last_complete_period(plan, settings)
+                    run = sampling.run_now(db, plan, period=key, settings=settings)
+                    c = run.counts
+                    click.echo(
+                        f"plan {plan.id} {plan.name} {key}: {c['assigned']} assigned of {c['picked']} picked "
+                        f"from {c['candidates']} candidates; {c['unassigned']} left for a later run"
+                    )
+            except ServiceError as exc:
+                failed = True
+                click.echo(f"plan {pid}: ERROR {exc.render('en')}", err=True)
+        if failed:
+            sys.exit(1)
 
     @app.cli.command("transcribe")
     @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -201,22 +258,51 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         )
         click.echo(f"wrote {out} ({len(transcript.segments)} segments, {transcript.duration:.1f} s)")
 
+    @app.cli.command("agreement")
+    @click.argument("ratings", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+    @click.option("--json", "as_json", is_flag=True, help="print a JSON list (one object per criterion)")
+    def agreement_cmd(ratings: str, as_json: bool) -> None:
+        """Inter-rater agreement per criterion from a CSV of unit,rater,criterion,value (see README)."""
+        from scoring.agreement import AgreementError, criterion_agreement, read_ratings_csv
+
+        try:
+            raw = sys.stdin.buffer.read() if ratings == "-" else Path(ratings).read_bytes()
+            results = criterion_agreement(read_ratings_csv(raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{ratings}: not UTF-8 text") from exc
+        except AgreementError as exc:
+            raise click.ClickException(f"{ratings}: {exc}") from exc
+        if as_json:
+            click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{'criterion':<24} {'level':<9} {'alpha':>7} {'agree%':>7} {'units':>6} {'raters':>6}")
+        for r in results:
+            alpha = "-" if r.alpha is None else f"{r.alpha:.3f}"
+            agree = "-" if r.percent_agreement is None else f"{100 * r.percent_agreement:.1f}"
+            note = f"  ({r.note})" if r.note else ""
+            click.echo(
+                f"{r.criterion:<24} {r.level:<9} {alpha:>7} {agree:>7} {r.n_units:>6} {r.n_raters:>6}{note}"
+            )
+
     @app.cli.command("score")
     @click.argument("transcript", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="print the scorecard JSON")
     @click.option("--rubric", default=None, help="a rubric YAML path or a shipped rubric name")
-    def score_cmd(transcript: Path, as_json: bool, rubric: str | None) -> None:
+    @click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default="zh", help="language of the verdict notes"
+    )
+    def score_cmd(transcript: Path, as_json: bool, rubric: str | None, lang: str) -> None:
         """Score a transcript JSON against a rubric (no database) and print the scorecard."""
         from scoring.cli import score_file
 
-        card = score_file(transcript, rubric)
+        card = score_file(transcript, rubric, lang=lang)
         if as_json:
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
-                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}")
+                click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")
 
     @app.cli.command("gap-report")
     @click.argument("verdicts", type=click.Path(path_type=Path))

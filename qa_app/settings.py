@@ -58,6 +58,7 @@ class Settings:
         20.0  # KPI: a call answered within this many seconds meets the service level
     )
     fcr_window_hours: float = 24.0  # KPI: a repeat call from the same customer within this window is not FCR
+    dispute_window_days: int = 7  # an agent may dispute a released evaluation for this many days
     login_max_failures: int = 5
     login_window_minutes: int = 15
     secure_cookies: bool = False
@@ -93,6 +94,7 @@ class Settings:
             new_hire_days=int(e.get("QA_NEW_HIRE_DAYS", 90)),
             service_level_seconds=_positive(e, "QA_SERVICE_LEVEL_SECONDS", 20.0),
             fcr_window_hours=_positive(e, "QA_FCR_WINDOW_HOURS", 24.0),
+            dispute_window_days=int(e.get("QA_DISPUTE_WINDOW_DAYS", 7)),
             login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
             login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),
             secure_cookies=_bool(e.get("QA_SECURE_COOKIES"), False),

@@ -1,6 +1,7 @@
 """Score a transcript JSON file without any database.
 
     python -m scoring.cli TRANSCRIPT.json [--rubric ID|PATH] [--sentiment calibrated|snownlp|lexicon]
+                                          [--lang zh|en]
 
 The web app wires the same function as ``flask --app wsgi score TRANSCRIPT.json --json``.
 """
@@ -37,13 +38,16 @@ def score_file(
     transcript_json_path: str | Path,
     rubric: Rubric | str | Path | None = None,
     sentiment: str = "calibrated",
+    lang: str = "zh",
 ) -> dict[str, Any]:
-    """Read a transcript (contract JSON), score it, return the scorecard as a dict."""
+    """Read a transcript (contract JSON), score it, return the scorecard as a dict.
+
+    Notes are rendered in ``lang`` (zh or en); each also carries its message code and parameters."""
     data = json.loads(Path(transcript_json_path).read_text(encoding="utf-8"))
     transcript = Transcript.from_dict(data)
     analyzer = sentiment_mod.create(sentiment)
     card = score(transcript, resolve_rubric(rubric), sentiment=analyzer)
-    return card.to_dict()
+    return card.to_dict(lang)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,15 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rubric", default=None, help="rubric YAML path or shipped rubric id (default: telecom_service)"
     )
     ap.add_argument("--sentiment", default="calibrated", choices=("calibrated", "snownlp", "lexicon"))
+    ap.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the notes (default: zh)")
     ap.add_argument(
         "--json", action="store_true", help="print JSON (the default; kept for symmetry with flask score)"
     )
     ap.add_argument("--indent", type=int, default=2)
     args = ap.parse_args(argv)
     try:
-        card = score_file(args.transcript, args.rubric, args.sentiment)
+        card = score_file(args.transcript, args.rubric, args.sentiment, args.lang)
     except rubrics.RubricValidationError as e:
-        print(str(e), file=sys.stderr)
+        print("\n".join(e.messages(args.lang)), file=sys.stderr)
         return 2
     except (OSError, ValueError, KeyError) as e:
         print(f"error: {e}", file=sys.stderr)

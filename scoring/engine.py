@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rubrics import Criterion, Rubric
+from rubrics.messages import msg
+from scoring import messages as _messages  # noqa: F401  (registers the note templates)
 from scoring import totals as totals_mod
 from scoring.context import CallContext
 from scoring.model import Answer, CriterionResult, Scorecard, Verdict
@@ -53,7 +55,7 @@ def _compiled(rubric: Rubric) -> tuple[Rubric, dict[str, Primitive], str]:
 
 
 def _manual(c: Criterion) -> Verdict:
-    return Verdict("na", 0.0, (), "人工评分项，需人工评估 / manual criterion, needs a human reviewer")
+    return Verdict("na", 0.0, (), msg("manual.needs_reviewer"))
 
 
 def score(

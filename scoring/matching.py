@@ -111,10 +111,11 @@ class PhraseSet:
     def __bool__(self) -> bool:
         return bool(self._canon or self._regexes or self._tokens)
 
-    def describe(self, limit: int = 4) -> str:
+    def sample(self, limit: int = 4) -> list[str]:
+        """The first phrases (quoted as written) and ``…(+N)`` for the rest: a message parameter."""
         shown = list(self.phrases[:limit])
         more = len(self.phrases) - len(shown)
-        return "、".join(shown) + (f" …(+{more})" if more > 0 else "")
+        return shown + ([f"…(+{more})"] if more > 0 else [])
 
     def find(
         self,

@@ -1,4 +1,10 @@
-"""Typed results of scoring: evidence, verdicts, answers, totals, scorecards (frozen dataclasses)."""
+"""Typed results of scoring: evidence, verdicts, answers, totals, scorecards (frozen dataclasses).
+
+Notes are language-neutral :class:`~rubrics.messages.Message` values. ``to_dict(lang)`` writes each
+note rendered in one language (``note``, the string of the scorecard contract) and the message
+itself beside it (``note_message``: code + parameters), which the web renders in the reader's
+language. Old stored scorecards have plain-text notes only; those are shown as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +12,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rubrics.messages import Message, from_stored, render
+
 Result = Literal["pass", "fail", "na"]
 RESULTS: tuple[str, ...] = ("pass", "fail", "na")
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Where a verdict comes from: one turn (or a gap between turns) with the quoted text."""
+    """Where a verdict comes from: one turn with the quoted text (as spoken), or a gap between turns
+    (``text`` is then a message such as "[silence 12.5s]")."""
 
     start: float
     end: float
-    text: str
-    note: str = ""
+    text: str | Message
+    note: str | Message = ""
     segment: int | None = None
     speaker: str = ""
     role: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         d: dict[str, Any] = {
             "segment": self.segment,
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "speaker": self.speaker,
             "role": self.role,
-            "text": self.text,
-            "note": self.note,
+            "text": render(self.text, lang),
+            "note": render(self.note, lang),
         }
+        if isinstance(self.text, Message):
+            d["text_message"] = self.text.to_dict()
+        if isinstance(self.note, Message):
+            d["note_message"] = self.note.to_dict()
         return d
 
     @classmethod
@@ -39,8 +52,8 @@ class Evidence:
         return cls(
             start=float(d["start"]),
             end=float(d["end"]),
-            text=str(d["text"]),
-            note=str(d.get("note") or ""),
+            text=from_stored(d["text_message"]) if d.get("text_message") else str(d["text"]),
+            note=from_stored(d.get("note_message") or d.get("note")),
             segment=d.get("segment"),
             speaker=str(d.get("speaker") or ""),
             role=str(d.get("role") or ""),
@@ -54,7 +67,7 @@ class Verdict:
     result: Result
     confidence: float
     evidence: tuple[Evidence, ...] = ()
-    note: str = ""
+    note: str | Message = ""
     points: float | None = None  # for points/likert scales; None = derive from result
 
 
@@ -189,13 +202,13 @@ class CriterionResult:
     confidence: float
     needs_review: bool
     evidence: tuple[Evidence, ...]
-    note: str
+    note: str | Message
     title_zh: str = ""
     title_en: str = ""
     automated: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        d = {
             "id": self.id,
             "section": self.section_id,
             "title_zh": self.title_zh,
@@ -206,9 +219,12 @@ class CriterionResult:
             "confidence": round(min(1.0, max(0.0, self.confidence)), 3),
             "needs_review": self.needs_review,
             "automated": self.automated,
-            "evidence": [e.to_dict() for e in self.evidence],
-            "note": self.note,
+            "evidence": [e.to_dict(lang) for e in self.evidence],
+            "note": render(self.note, lang),
         }
+        if isinstance(self.note, Message):
+            d["note_message"] = self.note.to_dict()
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CriterionResult:
@@ -221,7 +237,7 @@ class CriterionResult:
             confidence=float(d.get("confidence", 1.0)),
             needs_review=bool(d.get("needs_review", False)),
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence") or ()),
-            note=str(d.get("note") or ""),
+            note=from_stored(d.get("note_message") or d.get("note")),
             title_zh=str(d.get("title_zh") or ""),
             title_en=str(d.get("title_en") or ""),
             automated=bool(d.get("automated", True)),
@@ -263,7 +279,8 @@ class Scorecard:
         """The automated verdicts as answers (e.g. to pre-fill a human review form); manual rows left out."""
         return {c.id: Answer(c.result, None) for c in self.criteria if c.automated}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The contract JSON; notes rendered in ``lang`` (zh or en) with their messages beside them."""
         return {
             "call_id": self.call_id,
             "rubric": {"id": self.rubric_id, "version": self.rubric_version, "hash": self.rubric_hash},
@@ -273,7 +290,7 @@ class Scorecard:
             "critical_failures": [c.to_dict() for c in self.critical_failures],
             "needs_review": self.needs_review,
             "sections": [s.to_dict() for s in self.sections],
-            "criteria": [c.to_dict() for c in self.criteria],
+            "criteria": [c.to_dict(lang) for c in self.criteria],
             "metrics": dict(self.metrics),
         }
 

@@ -3,6 +3,9 @@
 Each primitive is built once per rubric from its spec (phrases compiled) and then called per
 call with a :class:`~scoring.context.CallContext`. Every verdict carries evidence (quoted turns
 or gaps) or, for passes of absence-type rules, a note saying what was searched.
+
+Notes are language-neutral :class:`~rubrics.messages.Message` values (codes in
+:mod:`scoring.messages`), rendered in the reader's language where they are shown.
 """
 
 from __future__ import annotations
@@ -11,14 +14,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rubrics import Criterion
+from rubrics.messages import Message, msg
+from scoring import messages as _messages  # noqa: F401  (registers the note templates)
 from scoring.context import CallContext
 from scoring.matching import Hit, PhraseSet
 from scoring.model import Evidence, Verdict
 
 REGISTRY: dict[str, type[Primitive]] = {}
-
-PARTY_ZH = {"agent": "坐席", "customer": "客户", "any": "双方", "call": "双方"}
-PARTY_EN = {"agent": "agent", "customer": "customer", "any": "", "call": ""}
 
 
 def register(name: str) -> Callable[[type[Primitive]], type[Primitive]]:
@@ -44,20 +46,28 @@ def _hit_conf(h: Hit) -> float:
     return 0.95 if h.kind in ("exact", "synonym", "tokens") else 0.9
 
 
-def _hit_note(h: Hit) -> str:
+def _hit_note(h: Hit) -> Message:
     if h.kind == "fuzzy":
-        return f"近似匹配「{h.phrase}」({h.score:.0f}) / fuzzy match of '{h.phrase}' ({h.score:.0f})"
+        return msg("match.fuzzy", phrase=h.phrase, score=float(h.score))
     if h.kind == "regex":
-        return f"匹配规则「{h.matched}」/ pattern match '{h.matched}'"
+        return msg("match.regex", matched=h.matched)
     if h.kind == "synonym":
-        return f"同义词匹配「{h.phrase}」/ synonym of '{h.phrase}'"
-    return f"命中「{h.phrase}」/ matched '{h.phrase}'"
+        return msg("match.synonym", phrase=h.phrase)
+    return msg("match.exact", phrase=h.phrase)
+
+
+def _window_limits(window: Mapping[str, Any] | None) -> list[Message]:
+    """A window spec ({first_turns: 1, first_seconds: 15}) as a list of messages."""
+    w = window or {}
+    return [
+        msg(f"window.limit.{k}", n=w[k]) for k in ("first_turns", "first_seconds", "last_turns") if k in w
+    ]
 
 
 def _na_or_fail(
-    criterion: Criterion, note: str, ctx: CallContext, sample: list[int] | None = None
+    criterion: Criterion, note: Message, ctx: CallContext, sample: list[int] | None = None
 ) -> Verdict:
-    ev = tuple(ctx.evidence(i, "检索范围 / searched") for i in (sample or [])[:2])
+    ev = tuple(ctx.evidence(i, msg("evidence.searched")) for i in (sample or [])[:2])
     if criterion.allow_na:
         return Verdict("na", 0.8, ev, note)
     return Verdict("fail", 0.5, ev, note)
@@ -95,36 +105,28 @@ class PhrasePrimitive(Primitive):
         self.window = spec.get("window")
         self.min_customer_turns = int(spec.get("min_customer_turns", 0))
 
-    def _where(self, n: int) -> tuple[str, str]:
+    def _where(self, n: int) -> Message:
         w = self.window or {}
-        pz, pe = PARTY_ZH[self.party], PARTY_EN[self.party]
         if "first_turns" in w:
-            return f"前{w['first_turns']}句{pz}话语", f"first {w['first_turns']} {pe} turns"
+            return msg("window.first_turns", n=w["first_turns"], party=self.party)
         if "last_turns" in w:
-            return f"最后{w['last_turns']}句{pz}话语", f"last {w['last_turns']} {pe} turns"
-        return f"{n}句{pz}话语", f"{n} {pe} turns"
+            return msg("window.last_turns", n=w["last_turns"], party=self.party)
+        return msg("window.turns", n=n, party=self.party)
 
     def __call__(self, ctx: CallContext) -> Verdict:
         if not ctx.turns(self.party):
-            return _na_or_fail(self.criterion, f"没有{PARTY_ZH[self.party]}话语 / no {self.party} turns", ctx)
+            return _na_or_fail(self.criterion, msg("phrase.no_turns", party=self.party), ctx)
         win = ctx.window(self.party, self.window)
         if not win:
             first = ctx.turns(self.party)[:1]
-            ev = tuple(
-                ctx.evidence(i, "第一句不在检索范围内 / first turn, outside the window") for i in first
-            )
-            return Verdict(
-                "fail",
-                0.85,
-                ev,
-                f"规定时间内没有{PARTY_ZH[self.party]}话语 / no {self.party} turn in the window {self.window}",
-            )
+            ev = tuple(ctx.evidence(i, msg("phrase.first_turn_outside_window")) for i in first)
+            note = msg("phrase.no_turn_in_window", party=self.party, window=_window_limits(self.window))
+            return Verdict("fail", 0.85, ev, note)
         if self.min_customer_turns:
             n_cust = len(ctx.substantive(ctx.turns("customer")))
             if n_cust < self.min_customer_turns:
-                note = f"客户有效话语仅{n_cust}句，不适用 / only {n_cust} customer turns, not applicable"
-                return _na_or_fail(self.criterion, note, ctx)
-        wz, we = self._where(len(win))
+                return _na_or_fail(self.criterion, msg("phrase.few_customer_turns", n=n_cust), ctx)
+        where = self._where(len(win))
         sets = self.groups or ([self.any] if self.any else [])
         used: list[Hit] = []
         missing: list[PhraseSet] = []
@@ -151,15 +153,16 @@ class PhrasePrimitive(Primitive):
         if not missing:
             conf = min(_hit_conf(h) for h in used) if used else 0.9
             ev = tuple(ctx.evidence(h.index, _hit_note(h)) for h in used)
-            return Verdict("pass", conf, ev, f"在{wz}中找到要求的用语 / required phrases found in the {we}")
+            return Verdict("pass", conf, ev, msg("phrase.found", where=where))
         near = max(ps.best_near_miss(ctx, win) for ps in missing)
         conf = 0.55 if near >= 70 else 0.85
-        want = "；".join(ps.describe() for ps in missing)
-        note = f"在{wz}中未找到: {want} / not found in the {we}"
+        want = [ps.sample() for ps in missing]
         if self.min_distinct > 1 and used:
-            note += f"（仅 {len(used)} 类 / only {len(used)} kinds）"
+            note = msg("phrase.not_found_kinds", where=where, missing=want, found=len(used))
+        else:
+            note = msg("phrase.not_found", where=where, missing=want)
         ev = [ctx.evidence(h.index, _hit_note(h)) for h in used]
-        ev += [ctx.evidence(i, "检索范围，未找到 / searched, not found") for i in win[:2]]
+        ev += [ctx.evidence(i, msg("evidence.searched_not_found")) for i in win[:2]]
         return Verdict("fail", conf, tuple(ev), note)
 
 
@@ -167,8 +170,8 @@ class PhrasePrimitive(Primitive):
 class AbsencePrimitive(Primitive):
     """Prohibited phrases (禁用语): fail on any hit, pass with a note of what was searched."""
 
-    fail_note = "出现禁用语 / prohibited phrase used"
-    pass_note = "未发现禁用语 / no prohibited phrase"
+    fail_code = "prohibited.found"
+    pass_code = "prohibited.none_found"
 
     def __init__(self, spec: Mapping[str, Any], criterion: Criterion) -> None:
         super().__init__(spec, criterion)
@@ -182,33 +185,25 @@ class AbsencePrimitive(Primitive):
         if hits:
             conf = max(_hit_conf(h) for h in hits)
             ev = tuple(ctx.evidence(h.index, _hit_note(h)) for h in hits[:6])
-            found = "、".join(dict.fromkeys(h.phrase for h in hits))
-            return Verdict("fail", conf, ev, f"{self.fail_note}: {found}")
+            found = list(dict.fromkeys(h.phrase for h in hits))
+            return Verdict("fail", conf, ev, msg(self.fail_code, found=found))
         conf = 0.65 if near[0] >= 75 else 0.9
-        zh, en = self.pass_note.split(" / ")
-        return Verdict(
-            "pass",
-            conf,
-            (),
-            f"在{len(win)}句{PARTY_ZH.get(self.party, '')}话语中{zh}（检索 {len(self.phrases.phrases)} 个词: "
-            f"{self.phrases.describe()}）/ {en} in {len(win)} {PARTY_EN.get(self.party, '')} turns".replace(
-                "  ", " "
-            ),
+        note = msg(
+            self.pass_code,
+            n=len(win),
+            party=self.party,
+            count=len(self.phrases.phrases),
+            phrases=self.phrases.sample(),
         )
+        return Verdict("pass", conf, (), note)
 
 
 @register("complaint_risk")
 class ComplaintRiskPrimitive(AbsencePrimitive):
     """Escalation mentions (投诉 / 12315 / 工信部 / 律师 ...): fail = risk found (always reviewed)."""
 
-    fail_note = "客户提及投诉/升级风险 / customer mentioned a complaint or escalation"
-    pass_note = "未发现投诉或升级风险 / no complaint or escalation mention"
-
-    def __call__(self, ctx: CallContext) -> Verdict:
-        v = super().__call__(ctx)
-        if v.result == "fail":
-            return Verdict("fail", v.confidence, v.evidence, v.note + "（请复核 / review）")
-        return v
+    fail_code = "complaint.found"  # the note asks for a review
+    pass_code = "complaint.none_found"
 
 
 @register("ordering")
@@ -224,7 +219,7 @@ class OrderingPrimitive(Primitive):
         turns = ctx.turns(self.party)
         actions = self.then.first(ctx, turns)
         if not actions:
-            note = f"{len(turns)}句{PARTY_ZH[self.party]}话语中未涉及账户操作，不适用 / no account action in {len(turns)} {self.party} turns"
+            note = msg("ordering.no_action", n=len(turns), party=self.party)
             return Verdict("na" if self.criterion.allow_na else "pass", 0.85, (), note)
         first_action = actions[0]
         upto = [i for i in turns if i <= first_action.index]
@@ -233,28 +228,19 @@ class OrderingPrimitive(Primitive):
         if before:
             v = min(before, key=lambda h: (h.index, h.pos))
             ev = (
-                ctx.evidence(v.index, "身份核实 / verification: " + _hit_note(v)),
-                ctx.evidence(
-                    first_action.index, "首次账户操作 / first account action: " + _hit_note(first_action)
-                ),
+                ctx.evidence(v.index, msg("ordering.verification", hit=_hit_note(v))),
+                ctx.evidence(first_action.index, msg("ordering.first_action", hit=_hit_note(first_action))),
             )
-            return Verdict(
-                "pass",
-                min(0.9, _hit_conf(v)),
-                ev,
-                "先核实身份再办理业务 / verified before the first account action",
-            )
-        ev = [ctx.evidence(first_action.index, "核实前的账户操作 / account action before verification")]
+            return Verdict("pass", min(0.9, _hit_conf(v)), ev, msg("ordering.verified_first"))
+        ev = [ctx.evidence(first_action.index, msg("ordering.action_before_verification"))]
         checks = self.first.find(ctx, [i for i in turns if i > first_action.index] + upto[-1:], fuzzy=True)
         if checks:
             ev.append(
-                ctx.evidence(
-                    checks[0].index, "核实在操作之后 / verification only after: " + _hit_note(checks[0])
-                )
+                ctx.evidence(checks[0].index, msg("ordering.verification_after", hit=_hit_note(checks[0])))
             )
-            note = "账户操作早于身份核实 / account action before verification"
+            note = msg("ordering.action_before_verification")
         else:
-            note = "涉及账户操作但未核实身份 / account action without any verification"
+            note = msg("ordering.no_verification")
         return Verdict("fail", 0.85, tuple(ev), note)
 
 
@@ -279,20 +265,18 @@ class TriggeredPrimitive(Primitive):
     def __call__(self, ctx: CallContext) -> Verdict:
         t_turns = ctx.turns(self.t_party)
         r_turns = ctx.turns(self.r_party)
-        triggers: dict[int, str] = {}
+        triggers: dict[int, Message] = {}
         for h in self.trigger.find(ctx, t_turns, fuzzy=True):
             triggers.setdefault(h.index, _hit_note(h))
         if self.sent_below is not None:
             for i in ctx.substantive(t_turns):
                 s = ctx.sentiment[i]
                 if s is not None and s < float(self.sent_below) and i not in triggers:
-                    triggers[i] = f"负面情绪 {s:.2f} / negative sentiment {s:.2f}"
+                    triggers[i] = msg("trigger.negative_sentiment", score=float(s))
         if self.silence_over is not None:
             for g in ctx.metrics.gaps:
                 if g.seconds > float(self.silence_over) and ctx.segs[g.before].role == self.t_party:
-                    triggers.setdefault(
-                        g.before, f"之后静音 {g.seconds:.0f} 秒 / followed by {g.seconds:.0f}s of silence"
-                    )
+                    triggers.setdefault(g.before, msg("trigger.silence_after", seconds=float(g.seconds)))
         answered: list[tuple[int, Hit]] = []
         unanswered: list[int] = []
         impolite: list[int] = []
@@ -308,47 +292,45 @@ class TriggeredPrimitive(Primitive):
             else:
                 unanswered.append(t)
         if not answered and not unanswered:
-            note = (
-                f"在{len(t_turns)}句{PARTY_ZH[self.t_party]}话语中未出现触发条件（{self.trigger.describe()}），不适用 / "
-                f"no trigger in {len(t_turns)} {self.t_party} turns, not applicable"
-            )
+            note = msg("trigger.none", n=len(t_turns), party=self.t_party, phrases=self.trigger.sample())
             return Verdict("na" if self.criterion.allow_na else "pass", 0.8, (), note)
         if impolite:
             ev = tuple(
-                ctx.evidence(t, "未先征询客户 / no polite request; " + triggers[t]) for t in impolite[:3]
+                ctx.evidence(t, msg("trigger.no_polite_request", trigger=triggers[t])) for t in impolite[:3]
             )
-            return Verdict("fail", 0.75, ev, "让客户等待前未征询 / hold without asking the customer first")
+            return Verdict("fail", 0.75, ev, msg("trigger.hold_without_asking"))
+
+        def by_sentiment(t: int) -> bool:
+            return triggers[t].code == "trigger.negative_sentiment"
+
         if answered:
             t, h = answered[0]
             ev = (
-                ctx.evidence(t, "触发 / trigger: " + triggers[t]),
-                ctx.evidence(h.index, "回应 / response: " + _hit_note(h)),
+                ctx.evidence(t, msg("trigger.trigger", trigger=triggers[t])),
+                ctx.evidence(h.index, msg("trigger.response", hit=_hit_note(h))),
             )
-            note = f"触发后{self.after}轮内有回应 / responded within {self.after} turns of the trigger"
             if unanswered:
-                note += f"（另有{len(unanswered)}处未回应 / {len(unanswered)} other trigger(s) unanswered）"
-            return Verdict("pass", _hit_conf(h) * (0.9 if "sentiment" in triggers[t] else 1.0), ev, note)
+                note = msg("trigger.responded_some", turns=self.after, unanswered=len(unanswered))
+            else:
+                note = msg("trigger.responded", turns=self.after)
+            return Verdict("pass", _hit_conf(h) * (0.9 if by_sentiment(t) else 1.0), ev, note)
         t = unanswered[0]
-        ev = [ctx.evidence(t, "触发 / trigger: " + triggers[t])]
+        ev = [ctx.evidence(t, msg("trigger.trigger", trigger=triggers[t]))]
         ev += [
-            ctx.evidence(i, "之后的回应中未找到 / no required response")
+            ctx.evidence(i, msg("trigger.no_response_here"))
             for i in [i for i in r_turns if i > t][: self.after]
         ]
-        sentiment_only = all("sentiment" in triggers[u] for u in unanswered)
-        return Verdict(
-            "fail",
-            0.55 if sentiment_only else 0.8,
-            tuple(ev),
-            f"触发后{self.after}轮内未回应（需: {self.response.describe()}）/ no required response within {self.after} turns",
-        )
+        sentiment_only = all(by_sentiment(u) for u in unanswered)
+        note = msg("trigger.no_response", turns=self.after, phrases=self.response.sample())
+        return Verdict("fail", 0.55 if sentiment_only else 0.8, tuple(ev), note)
 
 
-def _gap_evidence(ctx: CallContext, gap: Any, note: str) -> Evidence:
+def _gap_evidence(ctx: CallContext, gap: Any, note: Message) -> Evidence:
     s = ctx.segs[gap.before]
     return Evidence(
         gap.start,
         gap.end,
-        f"[静音 {gap.seconds:.1f} 秒 / silence {gap.seconds:.1f}s]",
+        msg("gap.text", seconds=float(gap.seconds)),
         note,
         s.id,
         s.speaker,
@@ -381,29 +363,16 @@ class DeadAirPrimitive(Primitive):
         if bad:
             worst = max(g.seconds for g in bad)
             conf = 0.7 if worst - self.max_s < 1.5 else 0.9
-            ev = tuple(
-                _gap_evidence(ctx, g, f"超过 {self.max_s:g} 秒 / over {self.max_s:g}s") for g in bad[:5]
-            )
-            return Verdict(
-                "fail",
-                conf,
-                ev,
-                f"{len(bad)}处静音超过{self.max_s:g}秒，最长{worst:.1f}秒 / {len(bad)} silence(s) over {self.max_s:g}s, longest {worst:.1f}s",
-            )
+            ev = tuple(_gap_evidence(ctx, g, msg("silence.over", limit=self.max_s)) for g in bad[:5])
+            note = msg("silence.over_limit", count=len(bad), limit=self.max_s, longest=float(worst))
+            return Verdict("fail", conf, ev, note)
         longest = max(gaps, key=lambda g: g.seconds, default=None)
         lm = longest.seconds if longest else 0.0
         conf = 0.7 if self.max_s - lm < 1.0 and not excused else 0.9
-        ev = tuple(
-            _gap_evidence(ctx, g, "已告知客户等待，不计 / announced hold, excluded") for g in excused[:3]
-        )
+        ev = tuple(_gap_evidence(ctx, g, msg("silence.announced_hold")) for g in excused[:3])
         if longest is not None and not excused:
-            ev = (_gap_evidence(ctx, longest, "最长静音 / longest silence"),)
-        return Verdict(
-            "pass",
-            conf,
-            ev,
-            f"最长静音{lm:.1f}秒（阈值{self.max_s:g}秒）/ longest silence {lm:.1f}s (limit {self.max_s:g}s)",
-        )
+            ev = (_gap_evidence(ctx, longest, msg("silence.longest")),)
+        return Verdict("pass", conf, ev, msg("silence.within_limit", longest=float(lm), limit=self.max_s))
 
 
 @register("overtalk")
@@ -427,19 +396,15 @@ class OvertalkPrimitive(Primitive):
         ev = tuple(
             ctx.evidence(
                 o.second,
-                f"重叠 {o.seconds:.1f} 秒（打断: {ctx.segs[o.first].text[:20]}）/ overlap {o.seconds:.1f}s",
+                msg("overtalk.overlap", seconds=float(o.seconds), interrupted=ctx.segs[o.first].text[:20]),
             )
             for o in ovs[:5]
         )
         n_turns = len(ctx.turns("any"))
         if len(ovs) > self.max_count:
-            return Verdict(
-                "fail",
-                0.85,
-                ev,
-                f"抢话{len(ovs)}次共{secs:.1f}秒（最多{self.max_count}次）/ {len(ovs)} overtalk(s), {secs:.1f}s (max {self.max_count})",
-            )
-        note = f"抢话{len(ovs)}次（{n_turns}句话语）/ {len(ovs)} overtalk(s) in {n_turns} turns"
+            note = msg("overtalk.over_limit", count=len(ovs), seconds=float(secs), max=self.max_count)
+            return Verdict("fail", 0.85, ev, note)
+        note = msg("overtalk.within_limit", count=len(ovs), turns=n_turns)
         return Verdict("pass", 0.9 if not ovs else 0.75, ev, note)
 
 
@@ -458,15 +423,12 @@ class SpeechRatePrimitive(Primitive):
         secs = m.talk_seconds.get(self.party, 0.0)
         turns = ctx.turns(self.party)
         if secs < self.min_seconds or not turns:
-            return _na_or_fail(
-                self.criterion,
-                f"{PARTY_ZH[self.party]}说话时间不足 / too little {self.party} speech ({secs:.0f}s)",
-                ctx,
-            )
+            note = msg("rate.too_little_speech", party=self.party, seconds=float(secs))
+            return _na_or_fail(self.criterion, note, ctx)
         if ctx.language == "en":
-            rate, lo, hi, unit = m.wpm(self.party) or 0.0, self.min_wpm, self.max_wpm, "词/分钟 / wpm"
+            rate, lo, hi, unit = m.wpm(self.party) or 0.0, self.min_wpm, self.max_wpm, "wpm"
         else:
-            rate, lo, hi, unit = m.cpm(self.party) or 0.0, self.min_cpm, self.max_cpm, "字/分钟 / cpm"
+            rate, lo, hi, unit = m.cpm(self.party) or 0.0, self.min_cpm, self.max_cpm, "cpm"
 
         # evidence: the fastest (or slowest) long turn
         def turn_rate(i: int) -> float:
@@ -476,10 +438,10 @@ class SpeechRatePrimitive(Primitive):
 
         long_turns = [i for i in turns if ctx.segs[i].duration >= 2.0] or turns
         pick = max(long_turns, key=turn_rate) if rate >= (lo + hi) / 2 else min(long_turns, key=turn_rate)
-        ev = (ctx.evidence(pick, f"该句 {turn_rate(pick):.0f} {unit}"),)
+        ev = (ctx.evidence(pick, msg("rate.turn", rate=float(turn_rate(pick)), unit=unit)),)
         margin = min(abs(rate - lo), abs(rate - hi)) / max(1.0, hi - lo)
         conf = 0.6 + min(0.35, margin * 3)
-        note = f"平均语速 {rate:.0f} {unit}, 范围/range {lo:g}-{hi:g}"
+        note = msg("rate.mean", rate=float(rate), unit=unit, lo=lo, hi=hi)
         return Verdict("pass" if lo <= rate <= hi else "fail", conf, ev, note)
 
 
@@ -491,13 +453,11 @@ class ResponseLatencyPrimitive(Primitive):
         max_s = float(self.spec.get("max_seconds", 4.0))
         lat = ctx.metrics.latencies
         if not lat:
-            return _na_or_fail(self.criterion, "没有客户-坐席轮次 / no customer->agent exchanges", ctx)
+            return _na_or_fail(self.criterion, msg("latency.no_exchanges"), ctx)
         mean = sum(x[2] for x in lat) / len(lat)
         worst = max(lat, key=lambda x: x[2])
-        ev = (ctx.evidence(worst[1], f"最慢回应 {worst[2]:.1f} 秒 / slowest reply {worst[2]:.1f}s"),)
-        note = (
-            f"平均回应 {mean:.1f} 秒（阈值 {max_s:g} 秒）/ mean reply latency {mean:.1f}s (limit {max_s:g}s)"
-        )
+        ev = (ctx.evidence(worst[1], msg("latency.slowest", seconds=float(worst[2]))),)
+        note = msg("latency.mean", mean=float(mean), limit=max_s)
         return Verdict("pass" if mean <= max_s else "fail", 0.85, ev, note)
 
 
@@ -509,11 +469,11 @@ class TalkRatioPrimitive(Primitive):
         lo, hi = float(self.spec.get("min_share", 0.2)), float(self.spec.get("max_share", 0.75))
         r = ctx.metrics.talk_ratio()
         if r is None:
-            return _na_or_fail(self.criterion, "没有对话 / no talk", ctx)
+            return _na_or_fail(self.criterion, msg("talk.no_talk"), ctx)
         turns = ctx.turns("agent")
         longest = max(turns, key=lambda i: ctx.segs[i].duration) if turns else ctx.turns("any")[0]
-        ev = (ctx.evidence(longest, "坐席最长一句 / longest agent turn"),)
-        note = f"坐席说话占比 {r:.0%}（范围 {lo:.0%}-{hi:.0%}）/ agent talk share {r:.0%} (range {lo:.0%}-{hi:.0%})"
+        ev = (ctx.evidence(longest, msg("talk.longest_agent_turn")),)
+        note = msg("talk.share", share=float(r), lo=lo, hi=hi)
         return Verdict("pass" if lo <= r <= hi else "fail", 0.85, ev, note)
 
 
@@ -526,23 +486,17 @@ class SentimentPrimitive(Primitive):
         end_min = float(self.spec.get("end_min", 0.4))
         turns = [i for i in ctx.substantive(ctx.turns(self.party)) if ctx.sentiment[i] is not None]
         if not turns:
-            return _na_or_fail(
-                self.criterion,
-                f"没有可评估情绪的{PARTY_ZH[self.party]}话语 / no scored {self.party} turns",
-                ctx,
-            )
+            return _na_or_fail(self.criterion, msg("sentiment.no_turns", party=self.party), ctx)
         first, last = turns[:n], turns[-n:]
         start = sum(ctx.sentiment[i] or 0.0 for i in first) / len(first)
         end = sum(ctx.sentiment[i] or 0.0 for i in last) / len(last)
         ev = tuple(
-            ctx.evidence(i, f"开头情绪 / start {ctx.sentiment[i]:.2f}") for i in first if i not in last
+            ctx.evidence(i, msg("sentiment.start", score=float(ctx.sentiment[i] or 0.0)))
+            for i in first
+            if i not in last
         )
-        ev += tuple(ctx.evidence(i, f"结尾情绪 / end {ctx.sentiment[i]:.2f}") for i in last)
-        trend = (
-            "好转 / improved"
-            if end - start > 0.1
-            else ("变差 / worsened" if start - end > 0.1 else "持平 / steady")
-        )
-        note = f"开头 {start:.2f} → 结尾 {end:.2f}（{trend}），阈值 {end_min:g} / start {start:.2f} -> end {end:.2f}"
+        ev += tuple(ctx.evidence(i, msg("sentiment.end", score=float(ctx.sentiment[i] or 0.0))) for i in last)
+        trend = "improved" if end - start > 0.1 else ("worsened" if start - end > 0.1 else "steady")
+        note = msg("sentiment.trend", start=float(start), end=float(end), trend=trend, limit=end_min)
         conf = 0.55 + min(0.35, abs(end - end_min) * 1.5)
         return Verdict("pass" if end >= end_min else "fail", conf, ev, note)

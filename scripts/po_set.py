@@ -5,7 +5,7 @@
 
 Reads "msgid<TAB>msgstr" lines from stdin (or copies from another catalogue), fills entries of
 qa_app/translations/zh/LC_MESSAGES/messages.po, clears their fuzzy flag, and lists msgids that remain
-untranslated. Run scripts/update_translations.sh first so that new msgids are in the catalogue.
+untranslated, and compiles the .mo. Run scripts/update_translations.sh first so that new msgids are in the catalogue.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 PO = Path(__file__).resolve().parent.parent / "qa_app/translations/zh/LC_MESSAGES/messages.po"
@@ -48,6 +49,8 @@ def main() -> int:
         changed += 1
     with PO.open("wb") as f:
         write_po(f, cat, width=0, include_previous=False)
+    with PO.with_suffix(".mo").open("wb") as f:  # the compiled catalogue the app reads
+        write_mo(f, cat)
     missing = [m.id for m in cat if m.id and (not m.string or "fuzzy" in m.flags)]
     print(f"{changed} set; {len(missing)} untranslated" + "".join(f"\n  {x!r}" for x in missing))
     return 0

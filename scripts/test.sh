@@ -5,6 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
+# Real-browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "== system package: chromium (browser tests)"
+    if [[ $(id -u) == 0 ]]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "chromium is missing and cannot be installed here: browser tests will be skipped (fail under CI)" >&2
+    fi
+fi
+
 export HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=0 OMP_WAIT_POLICY=PASSIVE
 if [[ -z "${QA_TEST_POSTGRES_URL:-}" ]] && .venv/bin/python - <<'PY' 2>/dev/null
 import psycopg

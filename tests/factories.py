@@ -306,3 +306,33 @@ def create_scored_call(db: Session, settings: Settings, agent: Agent, *, transcr
     call.status = CallStatus.READY
     db.commit()
     return call
+
+
+def create_sampling_plan(db: Session, name: str | None = None, **kw):
+    """A weekly sampling plan (1 random call per agent unless ``kw`` says otherwise)."""
+    from qa_app.services import sampling
+    from scoring.sampling import Rules
+
+    data = {"name": name or f"抽检计划{_n()}", "period": "week", "random_per_agent": 1, "rules": Rules(), **kw}
+    plan = sampling.create_plan(db, sampling.PlanInput(**data), actor=None)
+    db.commit()
+    return plan
+
+
+def create_assignment(db: Session, call: Call, reviewer: User, plan=None, *, due_in_days: float = 3, **kw):  # noqa: ANN001
+    """A review assignment of ``call`` in ``reviewer``'s queue (as a sampling run would make it)."""
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import ReviewAssignment
+
+    row = ReviewAssignment(
+        call_id=call.id,
+        reviewer_id=reviewer.id,
+        plan_id=plan.id if plan is not None else None,
+        period=kw.pop("period", "2026-W47"),
+        reasons=kw.pop("reasons", ["random"]),
+        due_at=utcnow() + timedelta(days=due_in_days),
+        **kw,
+    )
+    db.add(row)
+    db.commit()
+    return row

@@ -19,12 +19,18 @@ SUPPORTED_FORMATS: tuple[str, ...] = ("wav", "flac", "mp3", "ogg", "m4a")
 
 
 class AudioError(ValueError):
-    """The file is not usable audio; ``message`` is safe to show to a user."""
+    """The file is not usable audio; ``message`` (English) is safe to show to a user.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``key`` (default: ``code``) and ``params`` identify the message for translation: the intake
+    service shows it as the message ``audio.<key>`` in the reader's language.
+    """
+
+    def __init__(self, code: str, message: str, *, key: str | None = None, **params: object) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.key = key or code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,7 @@ def sniff_format(head: bytes) -> str | None:
 def _require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        raise AudioError("tool_missing", f"{tool} is not installed (run the setup script)")
+        raise AudioError("tool_missing", f"{tool} is not installed (run the setup script)", tool=tool)
     return path
 
 
@@ -68,13 +74,19 @@ def _check_wav_length(path: Path) -> None:
         while True:
             header = f.read(8)
             if len(header) < 8:
-                raise AudioError("truncated", "WAV file has no audio data chunk (truncated?)")
+                raise AudioError(
+                    "truncated", "WAV file has no audio data chunk (truncated?)", key="wav_no_data"
+                )
             cid, clen = struct.unpack("<4sI", header)
             if cid == b"data":
                 if clen == 0:
-                    raise AudioError("empty", "WAV file contains no audio samples")
+                    raise AudioError("empty", "WAV file contains no audio samples", key="wav_no_samples")
                 if f.tell() + clen > size and clen != 0xFFFFFFFF:
-                    raise AudioError("truncated", "WAV file is truncated: it ends before its audio data does")
+                    raise AudioError(
+                        "truncated",
+                        "WAV file is truncated: it ends before its audio data does",
+                        key="wav_truncated",
+                    )
                 return
             f.seek(clen + (clen & 1), 1)
 
@@ -88,7 +100,7 @@ def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
     p = Path(path)
     size = p.stat().st_size
     if size == 0:
-        raise AudioError("empty", "the file is empty (0 bytes)")
+        raise AudioError("empty", "the file is empty (0 bytes)", key="empty_file")
     with p.open("rb") as f:
         head = f.read(64)
     fmt = sniff_format(head)
@@ -108,7 +120,14 @@ def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
         check=False,
     )
     if proc.returncode != 0:
-        raise AudioError("undecodable", f"the {fmt.upper()} file cannot be read: {proc.stderr.strip()[:200]}")
+        detail = proc.stderr.strip()[:200]
+        raise AudioError(
+            "undecodable",
+            f"the {fmt.upper()} file cannot be read: {detail}",
+            key="unreadable",
+            format=fmt.upper(),
+            detail=detail,
+        )
     meta = json.loads(proc.stdout or "{}")
     streams = [s for s in meta.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
@@ -119,6 +138,8 @@ def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
         raise AudioError(
             "too_long",
             f"the recording lasts {duration / 60:.1f} min; the limit is {max_duration / 60:.0f} min",
+            minutes=duration / 60,
+            limit=max_duration / 60,
         )
     # Decode everything: corrupt streams fail here, and a stream that decodes to
     # much less than its header promises is truncated (MP3 has no length field).
@@ -150,16 +171,24 @@ def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
     )
     err = dec.stderr.decode(errors="replace").strip()
     if dec.returncode != 0 or err:
-        raise AudioError("corrupt", f"the {fmt.upper()} file is damaged or truncated: {err[:200]}")
+        raise AudioError(
+            "corrupt",
+            f"the {fmt.upper()} file is damaged or truncated: {err[:200]}",
+            format=fmt.upper(),
+            detail=err[:200],
+        )
     decoded = len(dec.stdout) / 2 / 8000
     if duration > 0 and decoded < duration * 0.9 - 0.1:
         raise AudioError(
             "truncated",
             f"the {fmt.upper()} file is truncated: {decoded:.1f} s of audio where its header says {duration:.1f} s",
+            format=fmt.upper(),
+            decoded=decoded,
+            duration=duration,
         )
     duration = duration or decoded
     if duration <= 0.05:
-        raise AudioError("empty", "the recording contains no audio")
+        raise AudioError("empty", "the recording contains no audio", key="no_audio")
     return AudioInfo(
         format=fmt,
         duration=duration,
@@ -198,7 +227,8 @@ def decode(path: str | Path, sample_rate: int = 16000, *, mono: bool = False) ->
         check=False,
     )
     if proc.returncode != 0:
-        raise AudioError("undecodable", f"cannot decode audio: {proc.stderr.decode(errors='replace')[:200]}")
+        detail = proc.stderr.decode(errors="replace")[:200]
+        raise AudioError("undecodable", f"cannot decode audio: {detail}", key="decode_failed", detail=detail)
     data = np.frombuffer(proc.stdout, dtype=np.float32)
     return data.reshape(-1, channels).T.copy()
 
@@ -244,5 +274,6 @@ def mute_file(path: str | Path, spans: list[tuple[float, float]], *, pad: float 
     )
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
-        raise AudioError("mute_failed", f"cannot mute redacted audio: {proc.stderr.decode(errors='replace')[:200]}")
+        detail = proc.stderr.decode(errors="replace")[:200]
+        raise AudioError("mute_failed", f"cannot mute redacted audio: {detail}", detail=detail)
     tmp.replace(p)

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -381,14 +381,19 @@ def synthesize_text(
     voice_variant: str,
     out_path: str | Path,
     sample_rate: int = 16000,
+    *,
+    profile: VoiceProfile | None = None,
 ) -> float:
     """Speak one utterance into a mono 16-bit WAV; return its duration in seconds.
 
     ``voice_variant`` is ``"agent"`` or ``"customer"`` (the voices used by :func:`synthesize`)
-    or an espeak-ng variant name such as ``"f3"`` / ``"+m3"``.
+    or an espeak-ng variant name such as ``"f3"`` / ``"+m3"``; ``profile`` overrides it.
     """
     _require(ESPEAK)
-    if voice_variant in ("agent", "customer"):
+    if profile is not None:
+        base = MANDARIN_VOICE if language == "zh" else ENGLISH_VOICE
+        prof = profile
+    elif voice_variant in ("agent", "customer"):
         base, prof = _voice_for(language, voice_variant, "")
     else:
         base, prof = _voice_for(language, "agent", "")
@@ -439,6 +444,7 @@ def synthesize(
     noise_db: float | None = -60.0,
     telephone: bool = False,
     tail_silence: float = 0.5,
+    voices: Mapping[str, VoiceProfile] | None = None,
 ) -> list[RefSegment]:
     """Render ``script`` to a 16-bit WAV and return the reference segments actually produced.
 
@@ -447,7 +453,8 @@ def synthesize(
     Layout ``mono`` mixes both speakers; ``stereo_agent_left`` / ``stereo_agent_right`` put
     the agent on that channel and the customer on the other.  ``noise_db`` adds light,
     deterministic white noise (dBFS RMS; ``None`` for none); ``telephone`` band-limits to
-    300-3400 Hz.  Raises :class:`SynthError` if espeak-ng (or sox, when resampling) is missing.
+    300-3400 Hz.  ``voices`` fixes the voice of each role (default: chosen per agent / call).
+    Raises :class:`SynthError` if espeak-ng (or sox, when resampling) is missing.
     """
     _require(ESPEAK)
     if sample_rate < 8000:
@@ -462,6 +469,8 @@ def synthesize(
     for turn in script.turns:
         seed = script.agent_key if turn.role == "agent" else script.key
         base, prof = _voice_for(script.language, turn.role, seed)
+        if voices is not None:
+            prof = voices[turn.role]
         audio, sr = _espeak_to_array(turn.text, script.language, base, prof)
         if native_sr and sr != native_sr:
             raise SynthError(f"espeak-ng changed sample rate mid-script ({native_sr} -> {sr})")

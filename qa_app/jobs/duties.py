@@ -10,13 +10,15 @@ others see the row and do nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.periods import period_key as calendar_period_key
+from coaching.periods import period_start as calendar_period_start
 from qa_app.db.base import utcnow
 from qa_app.db.models import DutyRun
 from qa_app.db.session import transaction
@@ -33,26 +35,14 @@ def period_start(now: datetime, every: Period, tz: ZoneInfo) -> datetime:
     local = now.astimezone(tz)
     if every == "hour":
         return local.replace(minute=0, second=0, microsecond=0)
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if every == "day":
-        return day
-    if every == "week":
-        return day - timedelta(days=day.weekday())
-    if every == "month":
-        return day.replace(day=1)
-    raise ValueError(f"unknown period {every!r}")
+    return datetime.combine(calendar_period_start(local.date(), every), time(0), tzinfo=tz)
 
 
 def period_key(start: datetime, every: Period) -> str:
-    """A stable name for a period: 2026-11-29T08, 2026-11-29, 2026-W48, 2026-11."""
+    """A stable name for a period: 2026-11-29T08, else the calendar key (2026-11-29, 2026-W48, 2026-11)."""
     if every == "hour":
         return start.strftime("%Y-%m-%dT%H")
-    if every == "day":
-        return start.strftime("%Y-%m-%d")
-    if every == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    return start.strftime("%Y-%m")
+    return calendar_period_key(start.date(), every)
 
 
 def fire(db: Session, d: Duty, period: str, *, settings: Settings, worker: str = "") -> int | None:

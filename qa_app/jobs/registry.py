@@ -40,6 +40,16 @@ class LostLease(Exception):
     """Another worker took the job over (our lease expired); stop without writing."""
 
 
+class Deferred(Exception):  # noqa: N818  (a control-flow signal, not an error)
+    """Raised by a handler whose prerequisites are not met yet (e.g. calls still being transcribed):
+    the job goes back to the queue to run again after ``seconds``; the attempt is not counted."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"deferred for {seconds:g} s")
+        self.seconds = seconds
+        self.reason = reason
+
+
 @dataclass
 class JobContext:
     """What a handler gets: the job's id and kind, and ways to work on it safely."""

@@ -20,13 +20,13 @@ from qa_app.db.models import Job, JobState
 from qa_app.db.session import transaction
 from qa_app.jobs import registry
 from qa_app.jobs.backends import Backends
-from qa_app.jobs.registry import JobContext, LostLease
+from qa_app.jobs.registry import Deferred, JobContext, LostLease
 from qa_app.services import jobs
 from qa_app.settings import Settings
 
 log = logging.getLogger("qa_app.worker")
 
-__all__ = ["Heartbeat", "LostLease", "process_job", "run", "worker_id"]
+__all__ = ["Deferred", "Heartbeat", "LostLease", "process_job", "run", "worker_id"]
 
 
 class Heartbeat:
@@ -130,6 +130,14 @@ def process_job(
     except LostLease:
         log.warning("job %s: lease lost, leaving it to its new owner", job_id)
         return "lost"
+    except Deferred as wait:
+        with transaction(factory) as db:
+            job = db.get(Job, job_id)
+            if job is None or not jobs.still_owned(db, job, worker):
+                return "lost"
+            jobs.defer(db, job, wait.seconds, wait.reason)
+        log.info("job %s (%s) deferred %gs: %s", job_id, name, wait.seconds, wait.reason)
+        return JobState.QUEUED
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, name)
         return _record_failure(

@@ -30,9 +30,9 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < 10:
-        raise Invalid("密码至少 10 个字符 / password must have at least 10 characters", field="password")
+        raise Invalid("accounts.password_too_short", field="password", min=10)
     if password.isdigit() or password.isalpha():
-        raise Invalid("密码需同时包含字母和数字或符号 / mix letters with digits or symbols", field="password")
+        raise Invalid("accounts.password_mixed", field="password")
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,12 @@ def create_user(
     locale: str | None = None,
 ) -> User:
     if not USERNAME_RE.match(username):
-        raise Invalid(
-            "用户名为 3-64 位字母、数字、._- / username: 3-64 letters, digits, . _ -", field="username"
-        )
+        raise Invalid("accounts.username_format", field="username")
     if role not in {r.value for r in Role}:
-        raise Invalid(f"unknown role {role!r}", field="role")
+        raise Invalid("accounts.unknown_role", field="role", role=role)
     check_password_strength(password)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict("用户名已存在 / username already taken", field="username")
+        raise Conflict("accounts.username_taken", field="username")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -124,9 +122,9 @@ def update_user(
 ) -> User:
     if role is not None and role != user.role:
         if role not in {r.value for r in Role}:
-            raise Invalid(f"unknown role {role!r}", field="role")
+            raise Invalid("accounts.unknown_role", field="role", role=role)
         if user.id == actor.id:
-            raise Invalid("不能修改自己的角色 / you cannot change your own role", field="role")
+            raise Invalid("accounts.own_role", field="role")
         audit.record(db, "role_changed", user=actor, target=f"user:{user.id}", old=user.role, new=role)
         user.role = role
         end_sessions(db, user)
@@ -139,7 +137,7 @@ def update_user(
         audit.record(db, "password_changed", user=actor, target=f"user:{user.id}")
     if active is not None and active != user.active:
         if not active and user.id == actor.id:
-            raise Invalid("不能停用自己 / you cannot deactivate yourself", field="active")
+            raise Invalid("accounts.deactivate_self", field="active")
         user.active = active
         end_sessions(db, user)
         audit.record(
@@ -170,9 +168,9 @@ def user_for_token(db: Session, token: str) -> User | None:
 def create_team(db: Session, *, name: str, lead_user_id: int | None, actor: User | None) -> Team:
     name = name.strip()
     if not name:
-        raise Invalid("请填写班组名称 / team name is required", field="name")
+        raise Invalid("accounts.team_name_required", field="name")
     if db.scalar(select(Team.id).where(Team.name == name)) is not None:
-        raise Conflict("班组已存在 / a team with this name exists", field="name")
+        raise Conflict("accounts.team_exists", field="name")
     team = Team(name=name, lead_user_id=lead_user_id)
     db.add(team)
     db.flush()
@@ -192,21 +190,19 @@ def create_agent(
 ) -> Agent:
     employee_no = employee_no.strip()
     if not employee_no:
-        raise Invalid("请填写工号 / employee number is required", field="employee_no")
+        raise Invalid("accounts.employee_no_required", field="employee_no")
     if db.get(Team, team_id) is None:
-        raise NotFound("班组不存在 / team not found", field="team_id")
+        raise NotFound("accounts.team_not_found", field="team_id")
     if db.scalar(select(Agent.id).where(Agent.employee_no == employee_no)) is not None:
-        raise Conflict("工号已存在 / employee number already used", field="employee_no")
+        raise Conflict("accounts.employee_no_taken", field="employee_no")
     if hire_date > date.today():
-        raise Invalid("入职日期不能晚于今天 / hire date is in the future", field="hire_date")
+        raise Invalid("accounts.hire_date_future", field="hire_date")
     if user_id is not None:
         user = db.get(User, user_id)
         if user is None or user.role != Role.AGENT:
-            raise Invalid(
-                "关联账号必须是坐席角色 / the linked account must have the agent role", field="user_id"
-            )
+            raise Invalid("accounts.link_needs_agent_role", field="user_id")
         if db.scalar(select(Agent.id).where(Agent.user_id == user_id)) is not None:
-            raise Conflict("该账号已关联其他坐席 / account already linked to an agent", field="user_id")
+            raise Conflict("accounts.user_already_linked", field="user_id")
     agent = Agent(
         employee_no=employee_no,
         name=name.strip() or employee_no,
@@ -228,9 +224,7 @@ def set_team_active(db: Session, team: Team, active: bool, *, actor: User) -> No
             or 0
         )
         if busy:
-            raise Invalid(
-                f"班组仍有 {busy} 名在职坐席，请先调整或停用 / the team still has {busy} active agent(s)"
-            )
+            raise Invalid("accounts.team_has_agents", n=busy)
     team.active = active
     db.flush()
     audit.record(db, "team_updated", user=actor, target=f"team:{team.id}", active=active)
@@ -246,7 +240,7 @@ def agent_by_employee_no(db: Session, employee_no: str) -> Agent:
     """The agent with this 工号, or Invalid naming it."""
     agent = db.scalar(select(Agent).where(Agent.employee_no == employee_no))
     if agent is None:
-        raise Invalid(f"unknown employee_no {employee_no!r}", field="employee_no")
+        raise Invalid("accounts.unknown_employee_no", field="employee_no", employee_no=employee_no)
     return agent
 
 

@@ -41,6 +41,16 @@ ACTIONS = (
     "dispute_raised",
     "dispute_ruled",
     "demo_history_seeded",
+    "sampling_plan_created",
+    "sampling_plan_updated",
+    "sampling_run_requested",
+    "review_assignment_skipped",
+    "calibration_created",
+    "calibration_updated",
+    "calibration_started",
+    "calibration_discussion",
+    "calibration_outcome_saved",
+    "calibration_closed",
 )
 
 

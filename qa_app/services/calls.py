@@ -14,15 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qa_app.db.models import Agent, Call, CallStatus, ChannelLayout, Role, User
+from qa_app.db.models import Agent, AutoScorecard, Call, CallStatus, ChannelLayout, Role, RubricVersion, User
 from qa_app.db.session import delete_on_rollback
-from qa_app.services import audit
+from qa_app.services import assignments, audit, evaluations
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
+from rubrics.messages import Message
 from transcription.audio import AudioError, probe
 
 DIRECTIONS = ("inbound", "outbound")
@@ -142,21 +143,19 @@ def hash_customer_ref(settings: Settings, ref: str | None) -> str | None:
 
 def _validate_meta(db: Session, meta: CallMeta) -> Agent:
     if meta.direction not in DIRECTIONS:
-        raise Invalid(f"方向无效 / direction must be one of {', '.join(DIRECTIONS)}", field="direction")
+        raise Invalid("calls.bad_direction", field="direction", allowed=list(DIRECTIONS))
     if meta.language not in LANGUAGES:
-        raise Invalid(f"语言无效 / language must be one of {', '.join(LANGUAGES)}", field="language")
+        raise Invalid("calls.bad_language", field="language", allowed=list(LANGUAGES))
     if meta.channel_layout not in LAYOUTS:
-        raise Invalid(
-            f"声道布局无效 / channel layout must be one of {', '.join(LAYOUTS)}", field="channel_layout"
-        )
+        raise Invalid("calls.bad_layout", field="channel_layout", allowed=list(LAYOUTS))
     if meta.started_at.tzinfo is None:
-        raise Invalid("通话时间缺少时区 / start time needs a time zone", field="started_at")
+        raise Invalid("calls.start_needs_timezone", field="started_at")
     _check_kpis({f.name: getattr(meta, f.name) for f in fields(meta) if f.name in KPI_FIELDS})
     agent = db.get(Agent, meta.agent_id)
     if agent is None:
-        raise NotFound("坐席不存在 / agent not found", field="agent_id")
+        raise NotFound("accounts.agent_not_found", field="agent_id")
     if not agent.active:
-        raise Invalid("坐席已停用 / agent is deactivated", field="agent_id")
+        raise Invalid("calls.agent_inactive", field="agent_id")
     return agent
 
 
@@ -171,11 +170,7 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
             while chunk := src.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise Invalid(
-                        f"文件超过 {max_bytes // (1024 * 1024)} MB 上限 / file exceeds the "
-                        f"{max_bytes // (1024 * 1024)} MB limit",
-                        field="audio",
-                    )
+                    raise Invalid("calls.file_too_large", field="audio", mb=max_bytes // (1024 * 1024))
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -205,12 +200,14 @@ def ingest(
         try:
             info = probe(tmp, max_duration=settings.max_audio_minutes * 60)
         except AudioError as exc:
-            raise Invalid(f"{filename}: {exc.message}", field="audio") from exc
+            reason = Message(f"audio.{exc.key}", exc.params)
+            raise Invalid("calls.bad_audio", field="audio", filename=filename, reason=reason) from exc
         if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
             raise Invalid(
-                f"{filename}: 立体声布局需要双声道音频 / a stereo layout needs a 2-channel file "
-                f"(this one has {info.channels})",
+                "calls.stereo_needs_two_channels",
                 field="channel_layout",
+                filename=filename,
+                channels=info.channels,
             )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
         final = settings.data_dir / rel
@@ -277,7 +274,7 @@ def get_visible_call(db: Session, user: User, call_id: int) -> Call:
     """The call, or NotFound (also when it exists but belongs to someone else)."""
     call = db.scalar(visible_calls(db, user).where(Call.id == call_id))
     if call is None:
-        raise NotFound("通话不存在 / call not found")
+        raise NotFound("calls.not_found")
     return call
 
 
@@ -286,10 +283,14 @@ def audio_file(settings: Settings, call: Call) -> Path:
         raise NotFound("该通话没有录音 / this call has no recording")
     path = (settings.data_dir / call.audio_path).resolve()
     if settings.data_dir.resolve() not in path.parents:
-        raise NotFound("audio not found")
+        raise NotFound("calls.audio_missing")
     if not path.exists():
-        raise NotFound("录音文件缺失 / audio file missing")
+        raise NotFound("calls.audio_missing")
     return path
+
+
+REVIEW_FILTERS = ("not_reviewed", "reviewed", "my_queue")  # staff only
+FLAG_FILTERS = ("needs_review", "critical_failed")  # of the default rubric's automated scorecard
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,8 @@ class CallFilter:
     date_to: datetime | None = None
     sort: str = "started_at"
     descending: bool = True
+    review: str | None = None  # one of REVIEW_FILTERS
+    flag: str | None = None  # one of FLAG_FILTERS
 
 
 SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call.auto_score, "id": Call.id}
@@ -318,21 +321,59 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def narrow(
+    stmt: Select,
+    *,
+    agent_id: int | None = None,
+    team_id: int | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> Select:
+    """A select of calls narrowed to an agent, a team and a start time in [date_from, date_to)."""
+    if agent_id:
+        stmt = stmt.where(Call.agent_id == agent_id)
+    if team_id:
+        stmt = stmt.where(Call.team_id == team_id)
+    if date_from:
+        stmt = stmt.where(Call.started_at >= date_from)
+    if date_to:
+        stmt = stmt.where(Call.started_at < date_to)
+    return stmt
+
+
 def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page:
-    stmt = visible_calls(db, user)
-    if flt.agent_id:
-        stmt = stmt.where(Call.agent_id == flt.agent_id)
-    if flt.team_id:
-        stmt = stmt.where(Call.team_id == flt.team_id)
+    stmt = narrow(
+        visible_calls(db, user),
+        agent_id=flt.agent_id,
+        team_id=flt.team_id,
+        date_from=flt.date_from,
+        date_to=flt.date_to,
+    )
     if flt.status:
         stmt = stmt.where(Call.status == flt.status)
-    if flt.date_from:
-        stmt = stmt.where(Call.started_at >= flt.date_from)
-    if flt.date_to:
-        stmt = stmt.where(Call.started_at < flt.date_to)
+    if user.role != Role.AGENT:  # agents see their own calls only; these filters are for reviewers
+        stmt = _review_filters(stmt, user, flt)
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     col = SORTS.get(flt.sort, Call.started_at)
     order = (col.desc(), Call.id.desc()) if flt.descending else (col.asc(), Call.id.asc())
     page = max(1, page)
     items = list(db.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
     return Page(items, total, page, per_page)
+
+
+def _review_filters(stmt: Select[tuple[Call]], user: User, flt: CallFilter) -> Select[tuple[Call]]:
+    if flt.review == "reviewed":
+        stmt = stmt.where(evaluations.reviewed_condition())
+    elif flt.review == "not_reviewed":
+        stmt = stmt.where(~evaluations.reviewed_condition())
+    elif flt.review == "my_queue":
+        stmt = stmt.where(assignments.in_queue_condition(user.id))
+    if flt.flag in FLAG_FILTERS:
+        card = exists().where(
+            AutoScorecard.call_id == Call.id,
+            AutoScorecard.rubric_version_id == RubricVersion.id,
+            RubricVersion.is_default,
+            AutoScorecard.needs_review > 0 if flt.flag == "needs_review" else AutoScorecard.critical_failed,
+        )
+        stmt = stmt.where(card)
+    return stmt

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qa_app.db.models import Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
-from qa_app.services import accounts, calls, demo_history, processing, rubrics
+from qa_app.services import accounts, calls, demo_history, demo_workflows, jobs, processing, rubrics
 from qa_app.settings import Settings
 
 DEMO_PASSWORD = "Demo#2026qa"
@@ -108,8 +108,17 @@ def seed(
             reviewers=[staff["qa_li"], staff["qa_zhao"]],
             today=today,
         )
-    if not audio:
-        return result
+    if audio:
+        result.calls = _seed_calls(db, settings, agents, today=today, audio_dir=audio_dir)
+    if demo_workflows.has_calls(db):
+        # Once the worker has processed the calls, the demo's reviewers, agents and leads get to work.
+        jobs.enqueue(db, demo_workflows.JOB_KIND, max_attempts=3, dedupe_key=demo_workflows.JOB_KIND)
+    return result
+
+
+def _seed_calls(db: Session, settings: Settings, agents: dict, *, today: date, audio_dir: Path | None) -> int:
+    """Synthesize the 18 demo calls and queue them for transcription and scoring; the number queued."""
+    queued = 0
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="qa-demo-") as tmp:
         folder = Path(audio_dir or tmp)
@@ -131,9 +140,15 @@ def seed(
             )
             with wav.open("rb") as fh:
                 intake = calls.ingest(
-                    db, settings, fh, filename=f"{script.key}.wav", meta=meta, actor=None, source="demo"
+                    db,
+                    settings,
+                    fh,
+                    filename=f"{script.key}.wav",
+                    meta=meta,
+                    actor=None,
+                    source=demo_workflows.DEMO_SOURCE,
                 )
             if intake.created:
                 processing.enqueue_call(db, intake.call, settings=settings)
-                result.calls += 1
-    return result
+                queued += 1
+    return queued

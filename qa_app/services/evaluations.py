@@ -39,9 +39,10 @@ from qa_app.db.models import (
     Team,
     User,
 )
-from qa_app.services import audit, notifications, rubrics
+from qa_app.services import assignments, audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from rubrics import Rubric
+from rubrics import Criterion, Rubric
+from rubrics.messages import Message, msg
 from scoring.model import Answer
 from scoring.totals import compute
 
@@ -70,6 +71,15 @@ class CommentInput:
     quote: str = ""
 
 
+class AnswerErrors(Invalid):
+    """Some answers are not acceptable; ``errors`` maps each answer's key to its message: the criterion
+    id (a calibration outcome, answering per call: its form field ``agreed-<call>-<criterion>``)."""
+
+    def __init__(self, errors: dict[str, Message]) -> None:
+        super().__init__("evaluations.answers_invalid", field=next(iter(errors)), n=len(errors))
+        self.errors = errors
+
+
 # --- helpers -----------------------------------------------------------------------------------------
 
 
@@ -93,9 +103,7 @@ def _retotal(ev: Evaluation, rubric: Rubric | None = None) -> None:
     ev.items = {cid: {**it, "earned": points.get(cid)} for cid, it in ev.items.items()}
 
 
-def _event(
-    db: Session, ev: Evaluation, action: str, actor: User | None, state_from: str | None, note: str = ""
-):
+def _event(db: Session, ev: Evaluation, action: str, actor: User | None, state_from: str | None, note: str = ""):
     db.add(
         EvaluationEvent(
             evaluation_id=ev.id,
@@ -111,18 +119,14 @@ def _event(
 
 def _check_version(ev: Evaluation, expected_version: int | None) -> None:
     if expected_version is not None and ev.version != expected_version:
-        who = ev.rater.display_name if ev.rater else ""
-        raise Conflict(
-            f"该评估已被修改（{who}），请刷新后再保存 / this evaluation was changed since you opened it; "
-            "reload it before saving"
-        )
+        raise Conflict("evaluations.changed_since_opened")
 
 
 def _flush(db: Session) -> None:
     try:
         db.flush()
     except StaleDataError as exc:  # a concurrent save won between our read and our write
-        raise Conflict("该评估已被他人修改，请刷新 / someone else saved this evaluation; reload it") from exc
+        raise Conflict("evaluations.changed_since_opened") from exc
 
 
 def agent_user_id(db: Session, call: Call) -> int | None:
@@ -134,7 +138,9 @@ def leads_for(db: Session, call: Call) -> list[int]:
     lead = db.scalar(select(Team.lead_user_id).where(Team.id == call.team_id))
     if lead:
         return [lead]
-    return list(db.scalars(select(User.id).where(User.active, User.role.in_((Role.TRAINER, Role.ADMIN)))))
+    return list(
+        db.scalars(select(User.id).where(User.active, User.role.in_((Role.TRAINER, Role.ADMIN))))
+    )
 
 
 # --- machine evaluations -------------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def release_rule(db: Session, rubric_key: str) -> str:
 
 def set_release_rule(db: Session, rubric_key: str, rule: str, *, actor: User) -> None:
     if rule not in tuple(ReleaseRule):
-        raise Invalid("未知的发布规则 / unknown release rule", field="auto_release")
+        raise Invalid("evaluations.unknown_release_rule", field="auto_release")
     row = db.get(RubricSettings, rubric_key)
     if row is None:
         row = RubricSettings(rubric_key=rubric_key, auto_release=rule)
@@ -181,6 +187,7 @@ def machine_items(criteria: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
+            "note_message": c.get("note_message"),  # the note as a message: shown in the reader's language
         }
         for c in criteria
     }
@@ -252,9 +259,9 @@ def start_review(
     """Open (or create) the reviewer's evaluation of the call. A review draft is pre-filled with the
     automated verdicts and their evidence; a calibration evaluation starts blank (blind scoring)."""
     if reviewer.role == Role.AGENT:
-        raise Forbidden("坐席不能评分 / agents cannot review calls")
+        raise Forbidden("evaluations.agents_cannot_review")
     if purpose == Purpose.REVIEW and agent_user_id(db, call) == reviewer.id:
-        raise Forbidden("不能评估自己的通话 / you cannot review your own call")
+        raise Forbidden("evaluations.own_call")
     mine = db.scalar(
         select(Evaluation)
         .where(
@@ -276,9 +283,8 @@ def start_review(
     items: dict[str, dict[str, Any]] = {}
     if machine is not None:
         for cid, it in machine.items.items():
-            base = {
-                k: it.get(k) for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")
-            }
+            keep = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+            base = {k: it.get(k) for k in keep}
             if purpose == Purpose.REVIEW:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
@@ -303,45 +309,54 @@ def start_review(
     return ev
 
 
-def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> list[tuple[str, str]]:
-    """Apply answers to the evaluation's items; returns field errors (criterion id, message)."""
-    errors: list[tuple[str, str]] = []
+def _answer_error(c: Criterion, a: ItemInput) -> Message | None:
+    """What is wrong with this answer to criterion ``c`` on its scale (None when it is acceptable)."""
+    if a.result not in RESULTS:
+        return msg("evaluations.choose_result")
+    if a.result == "na" and not c.allow_na:
+        return msg("evaluations.na_not_allowed")
+    if c.scale.kind != "pass_fail" and a.result != "na":
+        if a.points is None:
+            return msg("evaluations.points_required")
+        if not c.scale.minimum <= a.points <= c.scale.maximum:
+            return msg("evaluations.points_range", lo=c.scale.minimum, hi=c.scale.maximum)
+    return None
+
+
+def answer_errors(crits: dict[str, Criterion], answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What is wrong with each answer (keyed by criterion id) to a rubric's criteria ``crits``: an unknown
+    criterion or an answer that does not fit its scale. Only the unacceptable answers are listed."""
+    errors = {
+        cid: msg("evaluations.unknown_criterion") if cid not in crits else _answer_error(crits[cid], a)
+        for cid, a in answers.items()
+    }
+    return {cid: e for cid, e in errors.items() if e is not None}
+
+
+def stored_points(c: Criterion, a: ItemInput) -> float | None:
+    """The points an answer stores: none on pass/fail scales and for N/A."""
+    return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
+
+
+def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """Apply answers to the evaluation's items; returns the errors by criterion id."""
+    errors: dict[str, Message] = {}
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
     items = {cid: dict(it) for cid, it in ev.items.items()}
     for cid, a in answers.items():
         c = crits.get(cid)
-        if c is None:
-            errors.append((cid, "未知的质检项 / unknown criterion"))
+        error = msg("evaluations.unknown_criterion") if c is None else _answer_error(c, a)
+        if error is not None:
+            errors[cid] = error
             continue
-        if a.result not in RESULTS:
-            errors.append((cid, "请选择 通过/不通过/不适用 / choose pass, fail or N/A"))
-            continue
-        if a.result == "na" and not c.allow_na:
-            errors.append((cid, "该项不允许不适用 / this criterion cannot be N/A"))
-            continue
-        points = a.points
-        if c.scale.kind != "pass_fail" and a.result != "na":
-            if points is None:
-                errors.append((cid, "请填写分数 / enter the points"))
-                continue
-            if not c.scale.minimum <= points <= c.scale.maximum:
-                errors.append(
-                    (
-                        cid,
-                        f"分数应在 {c.scale.minimum}–{c.scale.maximum} / points must be "
-                        f"{c.scale.minimum}–{c.scale.maximum}",
-                    )
-                )
-                continue
-        elif c.scale.kind == "pass_fail":
-            points = None
+        points = stored_points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
             machine != a.result or (points is not None and it.get("machine_points") not in (None, points))
         )
         if overridden and ev.purpose == Purpose.REVIEW and not a.reason.strip():
-            errors.append((cid, "推翻机器判定需要填写理由 / overriding the automated verdict needs a reason"))
+            errors[cid] = msg("evaluations.override_reason_required")
             continue
         it.update(
             result=a.result,
@@ -367,14 +382,14 @@ def save(
     """Save a draft (or a submitted evaluation not yet released). Raises Conflict when someone else saved
     it since ``expected_version``, Invalid with per-criterion messages when an answer is not acceptable."""
     if ev.rater_id != actor.id:
-        raise Forbidden("只能修改自己的评估 / you can only edit your own evaluation")
+        raise Forbidden("evaluations.not_yours")
     if ev.state not in (EvalState.DRAFT, EvalState.SUBMITTED) or ev.superseded:
-        raise Conflict("该评估已发布，不能再修改 / this evaluation is released and can no longer be edited")
+        raise Conflict("evaluations.not_editable")
     _check_version(ev, expected_version)
     rubric = _rubric(ev)
     errors = _apply_items(ev, rubric, answers)
     if errors:
-        raise Invalid("\n".join(f"{cid}: {msg}" for cid, msg in errors), field=errors[0][0])
+        raise AnswerErrors(errors)
     if comments is not None:
         ev.comments = [
             {
@@ -409,13 +424,13 @@ def missing_answers(ev: Evaluation) -> list[str]:
 def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | None) -> Evaluation:
     """Submit a review; a review (not a calibration score) is released to the agent at once."""
     if ev.rater_id != actor.id:
-        raise Forbidden("只能提交自己的评估 / you can only submit your own evaluation")
+        raise Forbidden("evaluations.not_yours")
     if ev.state != EvalState.DRAFT:
-        raise Conflict("该评估已提交 / this evaluation was already submitted")
+        raise Conflict("evaluations.already_submitted")
     _check_version(ev, expected_version)
     missing = missing_answers(ev)
     if missing:
-        raise Invalid("还有未评分的质检项 / some criteria are not answered: " + ", ".join(missing))
+        raise Invalid("evaluations.unanswered", criteria=missing)
     now = utcnow()
     ev.state, ev.submitted_at = EvalState.SUBMITTED, now
     _event(db, ev, "submitted", actor, EvalState.DRAFT)
@@ -437,6 +452,7 @@ def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | 
                 db, [uid], "evaluation_released", params={"call_id": ev.call_id}, url=f"/calls/{ev.call_id}"
             )
     audit.record(db, "evaluation_submitted", user=actor, target=f"evaluation:{ev.id}", call=ev.call_id)
+    assignments.complete_assignment_for(db, ev)
     _flush(db)
     return ev
 
@@ -445,18 +461,14 @@ def submit(db: Session, ev: Evaluation, *, actor: User, expected_version: int | 
 
 
 def _own(db: Session, ev: Evaluation, agent: User) -> None:
-    if (
-        ev.purpose != Purpose.REVIEW
-        or ev.state not in VISIBLE_TO_AGENT
-        or agent_user_id(db, ev.call) != agent.id
-    ):
-        raise NotFound("评估不存在 / evaluation not found")
+    if ev.purpose != Purpose.REVIEW or ev.state not in VISIBLE_TO_AGENT or agent_user_id(db, ev.call) != agent.id:
+        raise NotFound("evaluations.not_found")
 
 
 def acknowledge(db: Session, ev: Evaluation, *, agent: User) -> Evaluation:
     _own(db, ev, agent)
     if ev.state != EvalState.RELEASED:
-        raise Conflict("该评估已确认或已申诉 / this evaluation was already acknowledged or disputed")
+        raise Conflict("evaluations.already_closed")
     ev.state, ev.closed_at = EvalState.ACKNOWLEDGED, utcnow()
     _event(db, ev, "acknowledged", agent, EvalState.RELEASED)
     audit.record(db, "evaluation_acknowledged", user=agent, target=f"evaluation:{ev.id}")
@@ -476,15 +488,15 @@ def dispute(
     """The agent contests criteria (each with a reason) within ``window_days`` of the release."""
     _own(db, ev, agent)
     if ev.state != EvalState.RELEASED:
-        raise Conflict("该评估已确认或已申诉 / this evaluation was already acknowledged or disputed")
+        raise Conflict("evaluations.already_closed")
     if ev.released_at and utcnow() > ev.released_at + timedelta(days=window_days):
-        raise Invalid(f"申诉期已过（{window_days} 天）/ the dispute window ({window_days} days) has passed")
+        raise Invalid("evaluations.dispute_window_passed", days=window_days)
     picked = {cid: r.strip() for cid, r in criteria.items() if cid in ev.items}
     if not picked:
-        raise Invalid("请选择要申诉的质检项 / choose the criteria you dispute", field="criteria")
+        raise Invalid("evaluations.dispute_no_criteria", field="criteria")
     empty = [cid for cid, r in picked.items() if not r]
     if empty:
-        raise Invalid("每个申诉项都需要理由 / give a reason for each disputed criterion", field=empty[0])
+        raise Invalid("evaluations.dispute_reason_required", field=empty[0])
     d = Dispute(
         evaluation_id=ev.id,
         raised_by_id=agent.id,
@@ -496,10 +508,7 @@ def dispute(
     _event(db, ev, "disputed", agent, EvalState.RELEASED, reason)
     _flush(db)
     notifications.notify(
-        db,
-        leads_for(db, ev.call),
-        "dispute_raised",
-        params={"call_id": ev.call_id, "dispute_id": d.id},
+        db, leads_for(db, ev.call), "dispute_raised", params={"call_id": ev.call_id, "dispute_id": d.id},
         url=f"/disputes/{d.id}",
     )
     audit.record(db, "dispute_raised", user=agent, target=f"dispute:{d.id}", evaluation=ev.id)
@@ -519,13 +528,21 @@ def rule(
     outcome is final."""
     ev = d.evaluation
     if lead.role not in LEADS or ev.rater_id == lead.id:
-        raise Forbidden("不能裁决自己的评估 / you cannot rule on your own evaluation")
+        raise Forbidden("evaluations.rule_own")
     if d.state != DisputeState.OPEN:
-        raise Conflict("该申诉已裁决 / this dispute was already decided")
+        raise Conflict("evaluations.dispute_decided")
     if not reason.strip():
-        raise Invalid("请填写裁决理由 / give a reason for the ruling", field="reason")
+        raise Invalid("evaluations.ruling_reason_required", field="reason")
     disputed = [c["criterion_id"] for c in d.criteria]
+    undecided = [cid for cid in disputed if cid not in decisions]
+    if undecided:
+        raise Invalid("evaluations.ruling_incomplete", field=undecided[0])
     accepted = {cid: a for cid, a in decisions.items() if cid in disputed and a is not None}
+    rubric = _rubric(ev)
+    crits = {c.id: c for s in rubric.sections for c in s.criteria}
+    errors = answer_errors(crits, accepted)
+    if errors:
+        raise AnswerErrors(errors)
     now = utcnow()
     if accepted:
         new = Evaluation(
@@ -546,17 +563,13 @@ def rule(
         )
         db.add(new)
         db.flush()
-        rubric = _rubric(new)
-        crits = {c.id: c for s in rubric.sections for c in s.criteria}
         for cid, a in accepted.items():
-            c = crits.get(cid)
-            if c is None or a.result not in RESULTS or (a.result == "na" and not c.allow_na):
-                raise Invalid(f"{cid}: 裁决结果无效 / invalid ruling", field=cid)
             new.items[cid] = {
                 **new.items.get(cid, {}),
                 "result": a.result,
-                "points": a.points if c.scale.kind != "pass_fail" else None,
-                "reason": f"申诉裁决 / dispute ruling: {reason.strip()[:500]}",
+                "points": stored_points(crits[cid], a),
+                "reason": reason.strip()[:500],
+                "ruling_dispute_id": d.id,
                 "overridden": True,
             }
         new.items = dict(new.items)
@@ -573,7 +586,11 @@ def rule(
     )
     d.ruling = {
         cid: (
-            {"accepted": True, "result": decisions[cid].result, "points": decisions[cid].points}
+            {
+                "accepted": True,
+                "result": decisions[cid].result,
+                "points": stored_points(crits[cid], decisions[cid]),
+            }
             if decisions.get(cid) is not None
             else {"accepted": False}
         )
@@ -586,10 +603,7 @@ def rule(
     uid = agent_user_id(db, ev.call)
     if uid:
         notifications.notify(
-            db,
-            [uid],
-            "dispute_ruled",
-            params={"call_id": ev.call_id, "outcome": d.state},
+            db, [uid], "dispute_ruled", params={"call_id": ev.call_id, "outcome": d.state},
             url=f"/calls/{ev.call_id}",
         )
     audit.record(db, "dispute_ruled", user=lead, target=f"dispute:{d.id}", outcome=d.state)
@@ -603,7 +617,7 @@ def rule(
 def get(db: Session, evaluation_id: int) -> Evaluation:
     ev = db.get(Evaluation, evaluation_id)
     if ev is None:
-        raise NotFound("评估不存在 / evaluation not found")
+        raise NotFound("evaluations.not_found")
     return ev
 
 
@@ -621,7 +635,9 @@ def visible(user: User) -> Select[tuple[Evaluation]]:
                 Evaluation.state.in_(VISIBLE_TO_AGENT),
             )
         )
-    return stmt.where((Evaluation.purpose == Purpose.REVIEW) | (Evaluation.rater_id == user.id))
+    return stmt.where(
+        (Evaluation.purpose == Purpose.REVIEW) | (Evaluation.rater_id == user.id)
+    )
 
 
 def for_call(db: Session, call: Call, user: User) -> list[Evaluation]:
@@ -660,9 +676,7 @@ def reviewed_condition():
 
 def history(db: Session, ev: Evaluation) -> list[EvaluationEvent]:
     return list(
-        db.scalars(
-            select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id).order_by(EvaluationEvent.id)
-        )
+        db.scalars(select(EvaluationEvent).where(EvaluationEvent.evaluation_id == ev.id).order_by(EvaluationEvent.id))
     )
 
 
@@ -673,5 +687,5 @@ def open_disputes(db: Session) -> list[Dispute]:
 def get_dispute(db: Session, dispute_id: int) -> Dispute:
     d = db.get(Dispute, dispute_id)
     if d is None:
-        raise NotFound("申诉不存在 / dispute not found")
+        raise NotFound("evaluations.dispute_not_found")
     return d

@@ -39,6 +39,7 @@ from qa_app.db.models import Agent, User
 from qa_app.services import audit, timeparse
 from qa_app.services.calls import CallMeta, ingest, parse_kpi_fields
 from qa_app.services.errors import Invalid, ServiceError
+from rubrics.messages import Message, msg
 
 REQUIRED = ("file", "employee_no", "started_at")
 
@@ -47,7 +48,7 @@ REQUIRED = ("file", "employee_no", "started_at")
 class ImportReport:
     imported: list[tuple[int, int]] = field(default_factory=list)  # (line, call id)
     duplicates: list[tuple[int, int]] = field(default_factory=list)  # (line, existing call id)
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    errors: list[tuple[int, Message]] = field(default_factory=list)  # (line, reason)
 
     @property
     def ok(self) -> bool:
@@ -58,7 +59,7 @@ def parse_started_at(value: str, tz: str) -> datetime:
     try:
         return timeparse.parse_datetime(value, tz)
     except Invalid as exc:
-        raise ServiceError(exc.message) from exc
+        raise ServiceError(exc.msg) from exc
 
 
 def import_manifest(
@@ -71,7 +72,7 @@ def import_manifest(
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        report.errors.append((1, f"header is missing column(s): {', '.join(missing)}"))
+        report.errors.append((1, msg("import.missing_columns", columns=missing)))
         return report
     agents = {a.employee_no: a for a in db.scalars(select(Agent))}
     for row in reader:
@@ -80,15 +81,15 @@ def import_manifest(
         try:
             for col in REQUIRED:
                 if not row.get(col):
-                    raise ServiceError(f"missing {col}")
+                    raise ServiceError("import.missing_value", column=col)
             agent = agents.get(row["employee_no"])
             if agent is None:
-                raise ServiceError(f"unknown employee_no {row['employee_no']!r}")
+                raise ServiceError("accounts.unknown_employee_no", employee_no=row["employee_no"])
             path = (folder / row["file"]).resolve()
             if folder not in path.parents:
-                raise ServiceError(f"file {row['file']!r} is outside the import folder")
+                raise ServiceError("import.outside_folder", file=row["file"])
             if not path.is_file():
-                raise ServiceError(f"file {row['file']!r} not found")
+                raise ServiceError("import.file_not_found", file=row["file"])
             meta = CallMeta(
                 agent_id=agent.id,
                 started_at=parse_started_at(row["started_at"], settings.timezone),
@@ -104,7 +105,7 @@ def import_manifest(
                 result = ingest(db, settings, fh, filename=path.name, meta=meta, actor=actor, source="import")
             (report.imported if result.created else report.duplicates).append((line, result.call.id))
         except ServiceError as exc:
-            report.errors.append((line, exc.message))
+            report.errors.append((line, exc.msg))
     audit.record(
         db,
         "calls_imported",

@@ -163,6 +163,17 @@ def fail(db: Session, job: Job, error: str, *, backoff_seconds: int, permanent: 
     return False
 
 
+def defer(db: Session, job: Job, seconds: float, reason: str = "") -> None:
+    """Put a running job back in the queue to run after ``seconds`` without counting the attempt."""
+    job.state = JobState.QUEUED
+    job.attempts = max(0, job.attempts - 1)
+    job.lease_until = None
+    job.run_after = utcnow() + timedelta(seconds=seconds)
+    job.stage = "waiting"
+    job.last_error = reason[:4000] or None
+    db.flush()
+
+
 def dead_letter(db: Session, job: Job, error: str) -> None:
     job.state = JobState.DEAD
     job.last_error = error[:4000]

@@ -18,6 +18,7 @@ KINDS = (
     "dispute_raised",  # a lead has a dispute to rule on
     "dispute_ruled",  # the agent's dispute was decided
     "calibration_invited",  # a reviewer is asked to score calls blind
+    "calibration_due",  # a reviewer's calibration scores are due (tomorrow or overdue)
     "coaching_plan_created",
     "coaching_session_due",
     "coaching_plan_due",

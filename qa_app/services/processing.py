@@ -232,7 +232,7 @@ def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> J
     """A reviewer says agent and customer are the other way round: swap, store, re-score."""
     transcript = load_transcript(db, call.id)
     if transcript is None:
-        raise Invalid("通话尚未转写 / the call has no transcript yet")
+        raise Invalid("calls.no_transcript")
     flip = {"agent": "customer", "customer": "agent"}
     speakers = {spk: flip.get(role, role) for spk, role in transcript.speakers.items()}
     store_transcript(db, call, transcript.with_roles(speakers, confidence=1.0))

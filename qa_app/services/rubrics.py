@@ -21,7 +21,7 @@ from qa_app.db.base import utcnow
 from qa_app.db.models import RubricVersion, User
 from qa_app.services import audit
 from qa_app.services.errors import Conflict, Invalid, NotFound
-from rubrics import Issue, Rubric, RubricValidationError
+from rubrics import Issue, Rubric, RubricImmutableError, RubricValidationError, versioning
 
 
 @lru_cache(maxsize=64)
@@ -87,7 +87,7 @@ def default_version(db: Session) -> RubricVersion:
 def get_version(db: Session, version_id: int) -> RubricVersion:
     row = db.get(RubricVersion, version_id)
     if row is None:
-        raise NotFound("质检标准不存在 / rubric version not found")
+        raise NotFound("rubrics.version_not_found")
     return row
 
 
@@ -97,16 +97,21 @@ def list_versions(db: Session) -> list[RubricVersion]:
     )
 
 
+def issues_text(issues: list[Issue] | tuple[Issue, ...]) -> dict[str, str]:
+    """Rubric validation issues as one zh/en pair (one issue a line), a message parameter."""
+    return {"zh": "\n".join(i.text_zh for i in issues), "en": "\n".join(i.text_en for i in issues)}
+
+
 def _validated(yaml_text: str) -> Rubric:
     try:
         r = rubric_domain.loads(yaml_text)
     except RubricValidationError as exc:
-        raise Invalid("\n".join(f"{i.text_zh} / {i.text_en}" for i in exc.issues), field="yaml") from exc
+        raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(exc.issues)) from exc
     except Exception as exc:  # YAML syntax errors and the like
-        raise Invalid(f"无法读取 YAML / cannot read the YAML: {exc}", field="yaml") from exc
+        raise Invalid("rubrics.unreadable_yaml", field="yaml", detail=str(exc)) from exc
     issues = rubric_domain.validate(r)
     if issues:
-        raise Invalid("\n".join(f"{i.text_zh} / {i.text_en}" for i in issues), field="yaml")
+        raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(issues))
     return r
 
 
@@ -128,11 +133,9 @@ def save_draft(
     base = db.get(RubricVersion, base_version_id) if base_version_id else None
     if base is not None and base.status == "draft":
         if base.rubric_key != r.id:
-            raise Invalid("不能修改标准编号 / the rubric id cannot change in a draft", field="yaml")
+            raise Invalid("rubrics.id_changed", field="yaml")
         if expected_lock_version is not None and base.lock_version != expected_lock_version:
-            raise Conflict(
-                "该草稿已被他人修改，请刷新后重试 / someone else saved this draft; reload and retry"
-            )
+            raise Conflict("rubrics.stale_draft")
         base.yaml_text, base.content_hash = text, r.content_hash
         base.title_zh, base.title_en = r.title_zh, r.title_en
         db.flush()
@@ -145,10 +148,7 @@ def save_draft(
             select(RubricVersion).where(RubricVersion.rubric_key == r.id, RubricVersion.status == "draft")
         )
         if open_draft is not None:
-            raise Conflict(
-                f"标准 {r.id} 已有未发布的草稿 v{open_draft.version} / rubric {r.id} already has an "
-                f"unpublished draft v{open_draft.version}"
-            )
+            raise Conflict("rubrics.open_draft_exists", rubric=r.id, version=open_draft.version)
         row = RubricVersion(
             rubric_key=r.id,
             version=latest + 1,
@@ -167,10 +167,13 @@ def save_draft(
 
 def publish(db: Session, version_id: int, *, actor: User, make_default: bool = False) -> RubricVersion:
     row = get_version(db, version_id)
-    if row.status != "draft":
-        raise Conflict("只能发布草稿 / only drafts can be published")
-    _validated(row.yaml_text)
-    row.status = "published"
+    try:  # the domain's rules: only a draft is published, and only when it validates
+        published = versioning.publish(to_domain(row, strict=False))
+    except RubricImmutableError as exc:
+        raise Conflict("rubrics.publish_drafts_only") from exc
+    except RubricValidationError as exc:
+        raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(exc.issues)) from exc
+    row.status = published.status
     row.published_at = utcnow()
     # Older published versions of the same rubric are archived; evaluations keep pointing at them.
     prev_default = False
@@ -210,7 +213,7 @@ class RubricInvalid(Invalid):
 
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]) -> None:
         self.issues: tuple[Issue, ...] = tuple(issues)
-        super().__init__("\n".join(f"{i.text_zh} / {i.text_en}" for i in self.issues), field="document")
+        super().__init__("rubrics.invalid", field="document", issues=issues_text(self.issues))
 
 
 def _builder_issue(path: str, si: int, ci: int, zh: str, en: str) -> Issue:

@@ -20,13 +20,9 @@ def parse_datetime(value: str, tz: str, *, field: str = "started_at") -> datetim
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise Invalid(
-            f"{field}: {value!r} 不是 ISO 8601 时间 / is not an ISO 8601 date-time "
-            f"(e.g. 2026-11-20 09:30:00)",
-            field=field,
-        ) from exc
+        raise Invalid("time.not_iso", field=field, name=field, value=value) from exc
     if not MIN_YEAR <= dt.year <= MAX_YEAR:
-        raise Invalid(f"{field}: 年份超出范围 / year {dt.year} is out of range", field=field)
+        raise Invalid("time.year_out_of_range", field=field, name=field, year=dt.year)
     return dt if dt.tzinfo else dt.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -34,9 +30,9 @@ def parse_date(value: str, *, field: str = "date") -> date:
     try:
         d = date.fromisoformat((value or "").strip())
     except ValueError as exc:
-        raise Invalid(f"{field}: {value!r} 不是日期 / is not a date (YYYY-MM-DD)", field=field) from exc
+        raise Invalid("time.not_date", field=field, name=field, value=value) from exc
     if not MIN_YEAR <= d.year <= MAX_YEAR:
-        raise Invalid(f"{field}: 年份超出范围 / year {d.year} is out of range", field=field)
+        raise Invalid("time.year_out_of_range", field=field, name=field, year=d.year)
     return d
 
 
@@ -44,7 +40,7 @@ def day_range(date_from: str, date_to: str, tz: str) -> tuple[datetime, datetime
     """[start of ``date_from``, end of ``date_to``) as aware datetimes in ``tz``."""
     start, end = parse_date(date_from, field="from"), parse_date(date_to, field="to")
     if end < start:
-        raise Invalid("结束日期早于开始日期 / the end date is before the start date", field="to")
+        raise Invalid("time.range_reversed", field="to")
     zone = ZoneInfo(tz)
     return (
         datetime.combine(start, datetime.min.time(), zone),

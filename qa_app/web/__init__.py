@@ -4,11 +4,42 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from qa_app.web import access, admin, api, auth, calls, dashboards, main, rubrics
+    from qa_app.web import (
+        access,
+        admin,
+        api,
+        auth,
+        calibration,
+        calls,
+        dashboards,
+        disputes,
+        feedback,
+        machine_report,
+        main,
+        notifications,
+        queue,
+        rubrics,
+        sampling,
+    )
     from qa_app.web.params import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    for bp in (auth.bp, main.bp, calls.bp, admin.bp, api.bp, rubrics.bp, dashboards.bp):
+    for bp in (
+        auth.bp,
+        main.bp,
+        calls.bp,
+        admin.bp,
+        api.bp,
+        rubrics.bp,
+        feedback.bp,
+        disputes.bp,
+        notifications.bp,
+        sampling.bp,
+        queue.bp,
+        calibration.bp,
+        machine_report.bp,
+        dashboards.bp,
+    ):
         app.register_blueprint(bp)
     access.install(app)
     register_filters(app)
@@ -38,10 +69,17 @@ def register_filters(app: Flask) -> None:
     from flask_babel import get_locale
 
     tz = ZoneInfo(app.extensions["qa_settings"].timezone)
+    from qa_app.web.access import can
+    from qa_app.web.i18n import names, text
     from qa_app.web.labels import label
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["can"] = can
+    # {{ value|msg }}: a message (code + parameters, or a stored dict of one) in the page's language
+    app.jinja_env.filters["msg"] = text
+    # {{ teams|map(attribute='name')|names }}: a list joined with the page language's separator
+    app.jinja_env.filters["names"] = names
 
     @app.template_filter("localtime")
     def localtime(value: datetime | None) -> str:

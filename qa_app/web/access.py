@@ -18,6 +18,7 @@ from qa_app.db.models import Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF = frozenset({Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER})
+LEADS = frozenset({Role.ADMIN, Role.TRAINER})  # decide what is sampled (QA reviewers work their queue), see every queue
 
 
 def allow(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -90,6 +91,18 @@ def install(app: Flask) -> None:
         if current_user.role not in roles:
             _deny(403)
         return None
+
+
+def can(endpoint: str) -> bool:
+    """May the current user open ``endpoint``? From the view's own declaration, so templates never
+    repeat role lists: ``{% if can('calls.upload') %}``. Unknown or undeclared endpoints: no."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if getattr(view, "qa_public", False):
+        return True
+    roles = getattr(view, "qa_roles", None)
+    return bool(roles) and current_user.is_authenticated and current_user.role in roles
 
 
 def endpoint_roles(app: Flask) -> dict[str, frozenset[str] | str]:

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,44 +14,14 @@ from qa_app.db.models import Agent, Job, Role, Team, User
 from qa_app.services import accounts, audit
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
-from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices
+from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, submit_form
+from qa_app.web.i18n import text
+from qa_app.web.labels import LABELS
 from qa_app.web.params import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.QA_REVIEWER.value, _l("QA reviewer")),
-    (Role.TRAINER.value, _l("Trainer / team lead")),
-    (Role.AGENT.value, _l("Agent")),
-]
-ROLE_CHOICES = choices(ROLE_LABELS)
-
-
-def _form_error(form, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
-
-
-def _submit(form, action, message, endpoint: str):  # noqa: ANN001, ANN202
-    """Run ``action(db)`` for a valid POST: commit, flash ``message(result)``, redirect to ``endpoint``.
-    A ServiceError is rolled back and shown on the form. Returns a redirect, or the status code with
-    which the caller re-renders the page (400 for a refused POST)."""
-    if not form.validate_on_submit():
-        return 400 if request.method == "POST" else 200
-    db = get_db()
-    try:
-        result = action(db)
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        _form_error(form, exc)
-        return 400
-    flash(message(result), "success")
-    return redirect(url_for(endpoint))
+ROLE_CHOICES = choices(list(LABELS["role"].items()))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -61,7 +30,7 @@ def users():
     db = get_db()
     form = UserForm()
     form.role.choices = ROLE_CHOICES
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_user(
             db,
@@ -77,7 +46,7 @@ def users():
     if not isinstance(status, int):
         return status
     rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=dict(ROLE_LABELS)), status
+    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -86,10 +55,10 @@ def user_edit(user_id: int):
     db = get_db()
     user = db.get(User, user_id)
     if user is None:
-        raise NotFound("用户不存在 / user not found")
+        raise NotFound("accounts.user_not_found")
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.role.choices = ROLE_CHOICES
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.update_user(
             db,
@@ -114,7 +83,7 @@ def user_token(user_id: int):
     db = get_db()
     user = db.get(User, user_id)
     if user is None or not EmptyForm().validate_on_submit():
-        raise NotFound("用户不存在 / user not found")
+        raise NotFound("accounts.user_not_found")
     token = accounts.issue_api_token(db, user, actor=current_user)
     db.commit()
     return render_template("admin/token.html", user=user, token=token)
@@ -127,7 +96,7 @@ def teams():
     form = TeamForm()
     leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
     form.lead_user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in leads])
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_team(
             db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
@@ -156,16 +125,14 @@ def _toggle_active(model, obj_id: int, setter, back: str, missing: str):  # noqa
             db.commit()
         except ServiceError as exc:
             db.rollback()
-            flash(exc.message, "danger")
+            flash(text(exc.msg), "danger")
     return redirect(url_for(back))
 
 
 @bp.route("/teams/<int:team_id>/active", methods=["POST"])
 @allow(Role.ADMIN)
 def team_active(team_id: int):
-    return _toggle_active(
-        Team, team_id, accounts.set_team_active, "admin.teams", "班组不存在 / team not found"
-    )
+    return _toggle_active(Team, team_id, accounts.set_team_active, "admin.teams", "accounts.team_not_found")
 
 
 @bp.route("/agents", methods=["GET", "POST"])
@@ -182,7 +149,7 @@ def agents():
     form.user_id.choices = choices(
         [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
     )
-    status = _submit(
+    status = submit_form(
         form,
         lambda db: accounts.create_agent(
             db,
@@ -213,7 +180,7 @@ def agents():
 @allow(Role.ADMIN)
 def agent_active(agent_id: int):
     return _toggle_active(
-        Agent, agent_id, accounts.set_agent_active, "admin.agents", "坐席不存在 / agent not found"
+        Agent, agent_id, accounts.set_agent_active, "admin.agents", "accounts.agent_not_found"
     )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Call, Role, User
+from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
-from qa_app.services import accounts, audit, calls, processing, timeparse
+from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
-from qa_app.web.access import ALL_ROLES, api_token
+from qa_app.web.access import ALL_ROLES, STAFF, api_token
+from qa_app.web.errors import api_error, status_of
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-UPLOADERS = {Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER}
 
 
 def _token_user(roles: set[str] | frozenset[str]) -> User:
@@ -51,21 +51,21 @@ def _call_json(call: Call) -> dict:
 
 
 @bp.route("/calls", methods=["POST"])
-@api_token(*UPLOADERS)
+@api_token(*STAFF)
 def create_call():
     """multipart/form-data: audio=<file>, employee_no, started_at (ISO 8601), optional metadata fields
     (direction, queue, customer_ref, channel_layout, language, external_id and the KPI fields
     wait_seconds, hold_seconds, wrap_seconds, csat, nps, resolved)."""
-    user = _token_user(UPLOADERS)
+    user = _token_user(STAFF)
     db = get_db()
     settings = get_settings()
     f = request.files.get("audio")
     if f is None or not f.filename:
-        raise Invalid("missing file field 'audio'", field="audio")
+        raise Invalid("api.missing_file", field="audio", name="audio")
     form = request.form
     for name in ("employee_no", "started_at"):
         if not form.get(name):
-            raise Invalid(f"missing field {name!r}", field=name)
+            raise Invalid("api.missing_field", field=name, name=name)
     agent = accounts.agent_by_employee_no(db, form["employee_no"])
     started = timeparse.parse_datetime(form["started_at"], settings.timezone)
     meta = calls.CallMeta(
@@ -94,11 +94,18 @@ def get_call(call_id: int):
     call = calls.get_visible_call(db, user, call_id)
     body = _call_json(call)
     body["processing"] = processing.status_dict(db, call)
+    if user.is_agent:  # an agent gets the released evaluation's score, never the unreleased automated one
+        ev = feedback.current_visible(db, call, user)
+        body["auto_score"] = None
+        body["evaluation"] = (
+            None
+            if ev is None
+            else {"id": ev.id, "state": ev.state, "total": ev.total, "critical_failed": ev.critical_failed}
+        )
     return jsonify(call=body)
 
 
 @bp.errorhandler(ServiceError)
 def _api_error(exc: ServiceError):  # noqa: ANN202
     get_db().rollback()
-    status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
-    return jsonify(error=exc.code, message=exc.message, field=exc.field), status
+    return api_error(exc), status_of(exc)

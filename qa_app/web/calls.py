@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,15 +13,16 @@ from sqlalchemy import select
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CallStatus, Role, Team
-from qa_app.services import audit, calls, processing
+from qa_app.services import audit, calls, feedback, processing
 from qa_app.services.errors import ServiceError
+from qa_app.web import feedback as feedback_views
 from qa_app.web.access import ALL_ROLES, STAFF, allow
 from qa_app.web.forms import UploadForm, choices
+from qa_app.web.i18n import text
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
-UPLOADERS = (Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
 
 
 @bp.route("/")
@@ -40,7 +42,11 @@ def index():
         if request.args.get("sort") in calls.SORTS
         else "started_at",
         descending=request.args.get("dir", "desc") != "asc",
+        review=_choice("review", calls.REVIEW_FILTERS),
+        flag=_choice("flag", calls.FLAG_FILTERS),
     )
+    if current_user.is_agent and flt.sort == "score":  # an agent never sorts by unreleased automated scores
+        flt = replace(flt, sort="started_at")
     page = calls.list_calls(db, current_user, flt, page=int_arg("page") or 1, per_page=settings.page_size)
     agents = teams = []
     if not current_user.is_agent:
@@ -50,7 +56,10 @@ def index():
     return render_template(
         "calls/index.html",
         page=page,
-        cards=processing.default_cards(db, [c.id for c in page.items]),
+        cards={} if current_user.is_agent else processing.default_cards(db, [c.id for c in page.items]),
+        scores=feedback.visible_scores(db, current_user, [c.id for c in page.items])
+        if current_user.is_agent
+        else None,
         flt=flt,
         agents=agents,
         teams=teams,
@@ -59,13 +68,19 @@ def index():
     )
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter restricted to known values; anything else (and any, for agents) is ignored."""
+    value = request.args.get(name) or None
+    return value if value in allowed and not current_user.is_agent else None
+
+
 def _agent_choices() -> list:
     agents = get_db().scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no))
     return choices((a.id, f"{a.employee_no} {a.name}") for a in agents)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@allow(*UPLOADERS)
+@allow(*STAFF)
 def upload():
     form = UploadForm()
     form.agent_id.choices = _agent_choices()
@@ -104,7 +119,7 @@ def upload():
                         processing.enqueue_call(db, result.call, settings=settings)
                 created.append(result)
             except ServiceError as exc:
-                problems.append(exc.message)
+                problems.append(text(exc.msg))
         db.commit()
         for r in created:
             if r.created:
@@ -140,12 +155,15 @@ def detail(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     view = processing.call_view(db, call, get_settings())
+    panel = None
+    if current_user.is_agent:  # the automated scorecard only through a released evaluation
+        view = replace(view, scorecard=None, criteria_titles={})
+        panel = feedback_views.agent_panel(call, current_user)
     return render_template(
         "calls/detail.html",
         call=call,
         view=view,
-        can_manage=current_user.role in STAFF,
-        is_admin=current_user.is_admin,
+        agent_panel=panel,
     )
 
 
@@ -198,7 +216,7 @@ def retry(call_id: int):
 
 
 @bp.route("/<int:call_id>/swap-roles", methods=["POST"])
-@allow(Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER)
+@allow(*STAFF)
 def swap_roles(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)

@@ -6,6 +6,14 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from qa_app.services.errors import ServiceError
+from qa_app.web.i18n import api_lang, text
+
+# The one mapping of service errors to HTTP statuses (anything else a service refuses is a 400).
+STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409}
+
+
+def status_of(exc: ServiceError) -> int:
+    return STATUS.get(exc.code, 400)
 
 
 def register(app: Flask) -> None:
@@ -19,7 +27,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):  # noqa: ANN202
-        status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(exc.code, 400)
+        status = status_of(exc)
         if request.path.startswith("/api/"):
-            return jsonify(error=exc.code, message=exc.message, field=exc.field), status
-        return render_template("error.html", code=status, name=exc.code, description=exc.message), status
+            return api_error(exc), status
+        return render_template("error.html", code=status, name=exc.code, description=text(exc.msg)), status
+
+
+def api_error(exc: ServiceError):  # noqa: ANN201
+    """The JSON body of a service error: ``message`` in the client's language, and the message code
+    and parameters for programs."""
+    m = exc.msg.to_dict()
+    return jsonify(
+        error=exc.code,
+        message=exc.render(api_lang()),
+        field=exc.field,
+        message_code=m["code"],
+        message_params=m["params"],
+    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
@@ -9,10 +13,42 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, PasswordField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from qa_app.app import get_db
+from qa_app.services.errors import ServiceError
+from qa_app.web.i18n import text
+
 
 def choices(pairs) -> list[SelectChoice]:  # noqa: ANN001
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def form_error(form, exc: ServiceError) -> None:  # noqa: ANN001
+    """Show a service error on the form field it names, else as a flashed message."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, text(exc.msg)]
+    else:
+        flash(text(exc.msg), "danger")
+
+
+def submit_form(form, action, message, target: str | Callable[[Any], str]):  # noqa: ANN001, ANN201
+    """Run ``action(db)`` for a valid POST: commit, flash ``message(result)``, redirect to ``target`` (an
+    endpoint, or a function of the result giving the URL). A ServiceError is rolled back and shown on the
+    form. Returns a redirect, or the status code with which the caller re-renders the page (400 for a
+    refused POST)."""
+    if not form.validate_on_submit():
+        return 400 if request.method == "POST" else 200
+    db = get_db()
+    try:
+        result = action(db)
+        db.commit()
+    except ServiceError as exc:
+        db.rollback()
+        form_error(form, exc)
+        return 400
+    flash(message(result), "success")
+    return redirect(target(result) if callable(target) else url_for(target))
 
 
 LAYOUT_CHOICES = choices(

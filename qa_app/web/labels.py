@@ -8,6 +8,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
+    "role": {
+        "admin": _l("Administrator"),
+        "qa_reviewer": _l("QA reviewer"),
+        "trainer": _l("Trainer / team lead"),
+        "agent": _l("Agent"),
+    },
     "call_status": {
         "uploaded": _l("uploaded"),
         "queued": _l("queued"),
@@ -32,6 +38,9 @@ LABELS = {
         "process_call": _l("transcribe and score"),
         "score_call": _l("score"),
         "rescore_range": _l("re-score a date range"),
+        "sampling_run": _l("sampling run"),
+        "sampling_due": _l("schedule sampling runs"),
+        "calibration_reminders": _l("calibration reminders"),
     },
     "job_stage": {
         "transcribe": _l("transcription"),
@@ -45,6 +54,38 @@ LABELS = {
     },
     "scale": {"pass_fail": _l("pass / fail"), "points": _l("points"), "likert": _l("1–5 rating")},
     "party": {"agent": _l("Agent"), "customer": _l("Customer"), "call": _l("whole call")},
+    "calibration_state": {
+        "open": _l("being set up"),
+        "scoring": _l("being scored"),
+        "discussion": _l("in discussion"),
+        "closed": _l("closed"),
+    },
+    "eval_state": {
+        "draft": _l("draft"),
+        "submitted": _l("submitted"),
+        "released": _l("released, awaiting acknowledgement"),
+        "acknowledged": _l("acknowledged"),
+        "disputed": _l("disputed"),
+        "final": _l("final"),
+    },
+    "eval_event": {
+        "created": _l("created"),
+        "saved": _l("saved"),
+        "submitted": _l("submitted"),
+        "released": _l("released to the agent"),
+        "acknowledged": _l("acknowledged by the agent"),
+        "disputed": _l("disputed by the agent"),
+        "ruled": _l("dispute ruled"),
+    },
+    "dispute_state": {
+        "open": _l("awaiting ruling"),
+        "accepted": _l("accepted"),
+        "partly_accepted": _l("partly accepted"),
+        "rejected": _l("rejected"),
+    },
+    "rater_type": {"machine": _l("automated"), "human": _l("reviewer")},
+    "release_rule": {"never": _l("never"), "clean": _l("clean calls only"), "always": _l("always")},
+    "verdict": {"pass": _l("pass"), "fail": _l("fail"), "na": _l("N/A")},
     "audit": {
         "login": _l("login"),
         "login_failed": _l("failed login"),
@@ -77,7 +118,37 @@ LABELS = {
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
         "demo_history_seeded": _l("demo history generated"),
+        "sampling_plan_created": _l("sampling plan created"),
+        "sampling_plan_updated": _l("sampling plan updated"),
+        "sampling_run_requested": _l("sampling run requested"),
+        "review_assignment_skipped": _l("review assignment skipped"),
+        "calibration_created": _l("calibration session created"),
+        "calibration_updated": _l("calibration session changed"),
+        "calibration_started": _l("calibration scoring started"),
+        "calibration_discussion": _l("calibration moved to discussion"),
+        "calibration_outcome_saved": _l("calibration outcome saved"),
+        "calibration_closed": _l("calibration session closed"),
     },
+    "sampling_reason": {
+        "critical_failed": _l("critical item failed"),
+        "complaint_risk": _l("complaint risk"),
+        "needs_review": _l("verdicts to check"),
+        "low_score": _l("low score"),
+        "negative_sentiment": _l("negative customer sentiment at the end"),
+        "unreliable_transcript": _l("unreliable transcript"),
+        "long_call": _l("long call"),
+        "new_hire": _l("new hire"),
+        "random": _l("random"),
+    },
+    "sampling_period": {"day": _l("daily"), "week": _l("weekly"), "month": _l("monthly")},
+    "run_state": {
+        "queued": _l("queued"),
+        "running": _l("running"),
+        "done": _l("done"),
+        "failed": _l("failed"),
+    },
+    "run_trigger": {"duty": _l("scheduled"), "manual": _l("by hand")},
+    "assignment_state": {"open": _l("open"), "done": _l("done"), "skipped": _l("skipped")},
 }
 
 

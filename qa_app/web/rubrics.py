@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +18,10 @@ from qa_app.services import processing, timeparse
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
 from qa_app.web.access import STAFF, allow
+from qa_app.web.errors import status_of
 from qa_app.web.forms import EmptyForm, RubricYamlForm
+from qa_app.web.i18n import text as message_text
+from qa_app.web.i18n import ui_lang
 from rubrics import RubricValidationError
 from rubrics import automation as rubric_automation
 
@@ -49,8 +51,7 @@ def detail(version_id: int):
     try:
         rubric, problems = rubric_service.to_domain(row), []
     except RubricValidationError as exc:  # stored before a stricter check existed: show why, not a 500
-        lang = get_locale().language if get_locale() else "zh"
-        rubric, problems = None, exc.messages(lang)
+        rubric, problems = None, exc.messages(ui_lang())
     return render_template(
         "rubrics/detail.html",
         row=row,
@@ -91,7 +92,7 @@ def import_yaml():
         return redirect(url_for("rubrics.index"))
     except ServiceError as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(message_text(exc.msg), "danger")
         return redirect(url_for("rubrics.index"))
     db.commit()
     flash(_("Imported as draft v%(v)d.", v=row.version), "success")
@@ -121,8 +122,8 @@ def edit(version_id: int):
             return redirect(url_for("rubrics.detail", version_id=saved.id))
         except ServiceError as exc:
             db.rollback()
-            flash(exc.message, "danger")
-            status = 409 if exc.code == "conflict" else 400
+            flash(message_text(exc.msg), "danger")
+            status = status_of(exc)
     return render_template("rubrics/edit.html", row=row, form=form, text=text), status
 
 
@@ -286,7 +287,7 @@ def _issue_index(issues, lang: str) -> dict[str, Any]:
 
 
 def _render_builder(row, doc: Any, lock_version: int | None, *, issues=(), conflict: str = "", status=200):
-    lang = get_locale().language if get_locale() else "zh"
+    lang = ui_lang()
     return (
         render_template(
             "rubrics/builder.html",
@@ -404,10 +405,10 @@ def builder(version_id: int):
         return _render_builder(row, doc, lock, issues=exc.issues, status=400)
     except Conflict as exc:
         db.rollback()
-        return _render_builder(row, doc, lock, conflict=exc.message, status=409)
+        return _render_builder(row, doc, lock, conflict=message_text(exc.msg), status=409)
     except ServiceError as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(message_text(exc.msg), "danger")
         return _render_builder(row, doc, lock, status=400)
     db.commit()
     if saved.id != row.id:
@@ -431,7 +432,7 @@ def new_draft(version_id: int):
         draft, created = rubric_service.new_draft_from_version(db, version_id, actor=current_user)
     except ServiceError as exc:
         db.rollback()
-        flash(exc.message, "danger")
+        flash(message_text(exc.msg), "danger")
         return redirect(url_for("rubrics.detail", version_id=version_id))
     db.commit()
     if created:

@@ -89,3 +89,21 @@ def test_rescore_queues_one_logged_range_job(runner, app):
         assert s.scalar(select(AuditEvent.action)) == "rescore_requested"
     bad = runner.invoke(args=["rescore", "--from", "2026-02-01", "--to", "2026-01-01"])
     assert bad.exit_code != 0 and "before the start" in bad.output
+
+
+def test_score_lang_picks_the_note_language(runner):
+    import re
+
+    transcript = FIXTURES / "zh02_change_before_verify.json"
+    cards = {}
+    for lang in ("zh", "en"):
+        result = runner.invoke(args=["score", str(transcript), "--json", "--lang", lang])
+        assert result.exit_code == 0, result.output
+        cards[lang] = json.loads(result.output)
+    zh, en = (next(c for c in cards[lang]["criteria"] if c["id"] == "verification") for lang in ("zh", "en"))
+    assert zh["note_message"] == en["note_message"] and zh["note_message"]["code"].startswith("ordering.")
+    assert re.search(r"[\u4e00-\u9fff]", zh["note"]) and not re.search(r"[\u4e00-\u9fff]", en["note"])
+    schema = _schema("scorecard.schema.json")
+    if schema is not None:
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(cards["en"], schema)

@@ -31,6 +31,16 @@ def _echo(ctx: registry.JobContext) -> None:
         job.payload = {**job.payload, "echoed": True}
 
 
+WAITS: list[int] = []
+
+
+@registry.job_kind("test_wait")
+def _wait_then_finish(ctx: registry.JobContext) -> None:
+    WAITS.append(ctx.job_id)
+    if len(WAITS) < 3:
+        raise registry.Deferred(0, "prerequisites not ready")
+
+
 @pytest.fixture
 def ctx(app):
     settings = app.extensions["qa_settings"]
@@ -219,3 +229,14 @@ def test_three_worker_processes_fire_a_daily_duty_exactly_once(app, tmp_path):
     assert len(maint) == len(runs), "one job per (duty, period)"
     assert {j.dedupe_key for j in maint} == {f"duty:daily-maintenance:{r.period}" for r in runs}
     assert all(j.state == JobState.DONE for j in maint)
+
+
+def test_a_deferred_job_waits_without_using_up_its_attempts(ctx):
+    settings, factory, backends = ctx
+    WAITS.clear()
+    with transaction(factory) as s:
+        job_id = jobs.enqueue(s, "test_wait", max_attempts=1).id
+    assert worker.run(factory, settings, backends=backends, once=True) == 3
+    job = _job(factory, job_id)
+    assert WAITS == [job_id] * 3
+    assert job.state == JobState.DONE and job.attempts == 1, "two deferrals did not count as attempts"

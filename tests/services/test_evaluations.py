@@ -77,8 +77,12 @@ def test_review_draft_is_prefilled_and_an_override_needs_a_reason(world, db):
     assert ev.total == _machine(db, call).total
     answers = _all_answers(ev)
     answers["greeting"] = ItemInput("fail")
-    with pytest.raises(Invalid, match="reason"):
+    with pytest.raises(Invalid, match="need changes") as exc_info:
         ev_svc.save(db, ev, actor=reviewer, expected_version=ev.version, answers=answers)
+    assert {c: m.code for c, m in exc_info.value.errors.items()} == {
+        "greeting": "evaluations.override_reason_required"
+    }
+    assert "reason" in exc_info.value.errors["greeting"].render("en")
     answers["greeting"] = ItemInput("fail", reason="问候语不完整")
     ev_svc.save(db, ev, actor=reviewer, expected_version=ev.version, answers=answers)
     assert ev.items["greeting"]["overridden"] and ev.items["greeting"]["reason"] == "问候语不完整"

@@ -14,8 +14,9 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import func, select
 
-from qa_app.db.models import AuditEvent, Job
+from qa_app.db.models import AuditEvent, Job, Notification
 from qa_app.services import accounts
+from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 from qa_app.web.access import endpoint_roles
 
@@ -28,6 +29,7 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
+LEADS = frozenset({ADMIN, TRAINER})
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,36 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "dashboards.coverage": ALL,
     "dashboards.complaints": ALL,
     "dashboards.kpis": ALL,
+    "calibration.index": STAFF,
+    "calibration.edit": STAFF,
+    "calibration.detail": STAFF,
+    "calibration.start": STAFF,
+    "calibration.discussion": STAFF,
+    "calibration.score": STAFF,
+    "calibration.results": STAFF,
+    "calibration.outcome": STAFF,
+    "calibration.trends": STAFF,
+    "machine_report.index": STAFF,
+    "machine_report.export": STAFF,
+    "machine_report.overrides": STAFF,
+    "feedback.evaluation": ALL,
+    "feedback.acknowledge": frozenset({AGENT}),
+    "feedback.dispute": frozenset({AGENT}),
+    "feedback.release_rules": ONLY_ADMIN,
+    "disputes.index": ALL,
+    "disputes.detail": ALL,
+    "disputes.rule": STAFF,
+    "notifications.index": ALL,
+    "notifications.mark_read": ALL,
+    "notifications.open_one": ALL,
+    "sampling.index": LEADS,
+    "sampling.create": LEADS,
+    "sampling.detail": LEADS,
+    "sampling.edit": LEADS,
+    "sampling.run": LEADS,
+    "queue.mine": STAFF,
+    "queue.skip": STAFF,
+    "queue.health": LEADS,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -107,6 +139,11 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
+    evaluation_id: int = 0  # agent A's released (then disputed) review
+    dispute_id: int = 0
+    notification_id: int = 0  # agent A's
+    plan_id: int = 0
+    assignment_id: int = 0
 
     def url_params(self) -> dict[str, object]:
         return {
@@ -115,8 +152,14 @@ class World:
             "agent_id": self.agent_b.id,
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
+            "evaluation_id": self.evaluation_id,
+            "dispute_id": self.dispute_id,
+            "notification_id": self.notification_id,
             "code": "en",
             "fmt": "xlsx",
+            "plan_id": self.plan_id,
+            "assignment_id": self.assignment_id,
+            "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
 
 
@@ -136,8 +179,31 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
+    plan = factories.create_sampling_plan(db)
     db.commit()
-    w = World(app, users, tokens, agent_a, agent_b, call_a, call_b, victim, rubric.id)
+    # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
+    scored = factories.create_scored_call(db, settings, agent_a)
+    review = ev_svc.start_review(db, scored, factories.create_user(db, QA))
+    ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
+    dispute = ev_svc.dispute(db, review, agent=agent_a.user, criteria={"greeting": "x"}, window_days=7)
+    note = db.scalar(select(Notification).where(Notification.user_id == agent_a.user_id))
+    db.commit()
+    w = World(
+        app,
+        users,
+        tokens,
+        agent_a,
+        agent_b,
+        call_a,
+        call_b,
+        victim,
+        rubric.id,
+        evaluation_id=review.id,
+        dispute_id=dispute.id,
+        notification_id=note.id,
+        plan_id=plan.id,
+        assignment_id=999999,
+    )
     db.close()
     yield w
     dispose(app)

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 import rubrics
 from qa_app.db.base import Base
+from qa_app.db.models import Notification
 from qa_app.services import accounts
+from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 
 import factories
@@ -42,6 +44,13 @@ def scene(app, settings):
     call = factories.create_call(db, settings, agent)
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
+    scored = factories.create_scored_call(db, settings, agent)
+    review = ev_svc.start_review(db, scored, factories.create_user(db, "qa_reviewer"))
+    ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
+    dispute = ev_svc.dispute(db, review, agent=agent.user, criteria={"greeting": "x"}, window_days=7)
+    note = db.scalar(select(Notification).where(Notification.user_id == admin.id))
+    plan = factories.create_sampling_plan(db)
+    assignment = factories.create_assignment(db, call, admin, plan)
     db.commit()
     db.close()
     wav = factories.make_wav(settings.instance_dir / "up.wav", freq=1234.0).read_bytes()
@@ -89,6 +98,44 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "calibration.index": lambda: {
+            "action": "save",
+            "title": "校准",
+            "rubric_version_id": str(rubric.id),
+            "call_ids": str(call.id),
+            "rater_ids": str(admin.id),
+            "include_machine": "y",
+            "expert_user_id": "0",
+        },
+        "calibration.edit": lambda: {"action": "save", "title": "校准", "rubric_version_id": str(rubric.id)},
+        "calibration.start": lambda: {},
+        "calibration.discussion": lambda: {"allow_missing": "y"},
+        "calibration.score": lambda: {"result-greeting": "pass", "version": "1", "action": "save"},
+        "calibration.outcome": lambda: {"lock_version": "1", "notes": "n", "action": "save"},
+        "feedback.acknowledge": lambda: {"back": "call"},
+        "feedback.dispute": lambda: {"pick-greeting": "y", "reason-greeting": "x"},
+        "feedback.release_rules": lambda: {"rubric_key": rubric.rubric_key, "auto_release": "always"},
+        "disputes.rule": lambda: {"decision-greeting": "reject", "reason": "x"},
+        "notifications.mark_read": lambda: {},
+        "notifications.open_one": lambda: {},
+        "sampling.create": lambda: {
+            "name": "新计划",
+            "period": "week",
+            "random_per_agent": "1",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.edit": lambda: {
+            "name": "改名",
+            "period": "day",
+            "random_per_agent": "2",
+            "due_days": "3",
+            "new_hire_multiplier": "1",
+            "end_sentiment_below": "0.4",
+        },
+        "sampling.run": lambda: {"period": "2026-W47"},
+        "queue.skip": lambda: {"reason": "录音无声"},
     }
     params = {
         "call_id": call.id,
@@ -97,6 +144,12 @@ def scene(app, settings):
         "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
+        "calibration_id": 1,
+        "evaluation_id": review.id,
+        "dispute_id": dispute.id,
+        "notification_id": note.id,  # the admin's: dispute_raised (no team lead)
+        "plan_id": plan.id,
+        "assignment_id": assignment.id,
     }
     return {
         "admin": admin,

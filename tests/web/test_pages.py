@@ -564,7 +564,7 @@ def test_admin_deactivates_a_team_only_without_active_agents(app, db):
     admin = factories.create_user(db, "admin")
     busy = factories.create_agent(db).team
     empty = factories.create_team(db)
-    client = factories.logged_in_client(app, admin.username)
+    client = factories.logged_in_client(app, admin.username, lang="en")
     token = factories.csrf_token(client, "/admin/teams")
     client.post(f"/admin/teams/{busy.id}/active", data={"active": "0", "csrf_token": token})
     client.post(f"/admin/teams/{empty.id}/active", data={"active": "0", "csrf_token": token})

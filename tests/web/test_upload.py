@@ -126,7 +126,8 @@ def _intake(settings, template: Path | None) -> Intake:
     token = accounts.issue_api_token(db, uploader, actor=uploader)
     db.commit()
     db.close()
-    return Intake(app, settings, logged_in_client(app, uploader.username), token, agent)
+    # the web client reads the English UI (the test cases name English words of the messages)
+    return Intake(app, settings, logged_in_client(app, uploader.username, lang="en"), token, agent)
 
 
 @pytest.fixture

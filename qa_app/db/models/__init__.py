@@ -1,6 +1,12 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
 from qa_app.db.models.audit import AuditEvent
+from qa_app.db.models.calibration import (
+    CalibrationCall,
+    CalibrationRater,
+    CalibrationSession,
+    CalibrationState,
+)
 from qa_app.db.models.call import DEMO_HISTORY, Call, CallStatus, ChannelLayout
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
@@ -16,7 +22,10 @@ from qa_app.db.models.evaluation import (
 )
 from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
 from qa_app.db.models.notification import Notification
+from qa_app.db.models.review_assignment import AssignmentState, ReviewAssignment
 from qa_app.db.models.rubric import RubricVersion
+from qa_app.db.models.sampling_plan import SamplingPeriod, SamplingPlan
+from qa_app.db.models.sampling_run import RUN_PENDING, RunState, RunTrigger, SamplingRun
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
 from qa_app.db.models.transcript import TranscriptRecord
@@ -28,4 +37,7 @@ __all__ = [
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
     "DEMO_HISTORY",
+    "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
+    "SamplingPlan", "SamplingRun",
+    "CalibrationCall", "CalibrationRater", "CalibrationSession", "CalibrationState",
 ]

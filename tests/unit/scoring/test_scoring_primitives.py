@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 from scoring_helpers import make_call, one_criterion
 
+from rubrics.messages import render
 from scoring import score
 from scoring.sentiment import FixedSentiment
+
+
+def english(note) -> str:
+    """A note (a message) as the English UI shows it."""
+    return render(note, "en")
 
 
 def verdict(automation: dict, transcript, *, allow_na: bool = True, sentiment=None, **kw):
@@ -41,7 +47,7 @@ def test_phrase_groups_in_window_pass_and_fail():
     )
     assert late.result == "fail"  # the greeting came in the second agent turn
     assert_evidenced(late)
-    assert "first 1 agent turns" in late.note
+    assert "first 1 agent turns" in english(late.note)
 
 
 def test_phrase_first_seconds_window():
@@ -67,13 +73,13 @@ def test_phrase_last_turns_and_min_distinct():
     }
     assert verdict(polite, make_call(("A", 0, 3, "请稍等"), ("A", 4, 6, "谢谢"))).result == "pass"
     one = verdict(polite, make_call(("A", 0, 3, "请稍等"), ("A", 4, 6, "请说")))
-    assert one.result == "fail" and "only 1 kinds" in one.note
+    assert one.result == "fail" and "only 1 kinds" in english(one.note)
 
 
 def test_phrase_na_on_short_calls_and_no_turns():
     spec = {"primitive": "phrase", "party": "agent", "any": ["您是说"], "min_customer_turns": 3}
     row = verdict(spec, make_call(("A", 0, 2, "您好"), ("C", 3, 4, "打错了")))
-    assert row.result == "na" and "only 1 customer turns" in row.note
+    assert row.result == "na" and "only 1 customer turns" in english(row.note)
     assert (
         verdict(
             {"primitive": "phrase", "party": "agent", "any": ["您好"]}, make_call(("C", 0, 1, "喂"))
@@ -86,7 +92,7 @@ def test_phrase_fuzzy_match_lowers_confidence_and_flags_review():
     spec = {"primitive": "phrase", "party": "agent", "any": ["感谢您的耐心等待"]}
     row = verdict(spec, make_call(("A", 0, 3, "感谢您的耐心等代")))
     assert row.result == "pass" and row.confidence < 0.95
-    assert "fuzzy" in row.evidence[0].note
+    assert "fuzzy" in english(row.evidence[0].note)
 
 
 PROHIBITED = {
@@ -103,7 +109,7 @@ def test_absence_pass_says_what_was_searched():
         make_call(("A", 0, 2, "您好"), ("C", 3, 4, "那是你的问题"), ("A", 5, 7, "还有不清楚的地方吗")),
     )
     assert row.result == "pass" and row.evidence == ()
-    assert "2 agent turns" in row.note and "不清楚" in row.note
+    assert "2 agent turns" in english(row.note) and "不清楚" in english(row.note)
 
 
 def test_absence_fail_quotes_the_turn():
@@ -129,11 +135,11 @@ def test_ordering_pass_fail_na():
     assert row.result == "pass" and [e.segment for e in row.evidence] == [0, 2]
     late = make_call(("A", 0, 3, "系统显示您欠费"), ("A", 4, 6, "请提供服务密码"))
     row = verdict(VERIFY, late)
-    assert row.result == "fail" and row.evidence[0].segment == 0 and "before verification" in row.note
+    assert row.result == "fail" and row.evidence[0].segment == 0 and "before verification" in english(row.note)
     none = make_call(("A", 0, 3, "系统显示您欠费"))
-    assert "without any verification" in verdict(VERIFY, none).note
+    assert "without any verification" in english(verdict(VERIFY, none).note)
     na = verdict(VERIFY, make_call(("A", 0, 3, "宽带资费是每月九十九元")))
-    assert na.result == "na" and "no account action" in na.note
+    assert na.result == "na" and "no account action" in english(na.note)
 
 
 def test_ordering_same_turn_uses_character_order():
@@ -153,7 +159,7 @@ EMPATHY = {
 def test_triggered_na_pass_fail():
     calm = make_call(("C", 0, 2, "我想查话费"), ("A", 3, 5, "好的"))
     row = verdict(EMPATHY, calm)
-    assert row.result == "na" and "no trigger" in row.note
+    assert row.result == "na" and "no trigger" in english(row.note)
     t = make_call(("C", 0, 2, "网速太慢了"), ("A", 3, 5, "请提供号码"), ("A", 6, 8, "非常抱歉"))
     row = verdict(EMPATHY, t)
     assert row.result == "pass" and [e.segment for e in row.evidence] == [0, 2]
@@ -167,7 +173,7 @@ def test_triggered_na_pass_fail():
 def test_triggered_by_sentiment_score():
     t = make_call(("C", 0, 2, "我真的是服了"), ("A", 3, 5, "好的"))
     row = verdict(EMPATHY, t, sentiment=FixedSentiment({"我真的是服了": 0.02}))
-    assert row.result == "fail" and "negative sentiment" in row.evidence[0].note
+    assert row.result == "fail" and "negative sentiment" in english(row.evidence[0].note)
     assert row.confidence < 0.6 and row.needs_review  # sentiment-only triggers are uncertain
 
 
@@ -184,7 +190,7 @@ def test_hold_etiquette():
     assert verdict(HOLD, good).result == "pass"
     rude = make_call(("A", 0, 2, "等一下"), ("A", 30, 33, "感谢您的耐心等待"))
     row = verdict(HOLD, rude)
-    assert row.result == "fail" and "without asking" in row.note
+    assert row.result == "fail" and "without asking" in english(row.note)
     no_thanks = make_call(("A", 0, 2, "请您稍等"), ("A", 30, 33, "系统显示"))
     assert verdict(HOLD, no_thanks).result == "fail"
     assert verdict(HOLD, make_call(("A", 0, 2, "您好"))).result == "na"
@@ -199,10 +205,10 @@ def test_dead_air():
     assert_evidenced(row)
     row = verdict(DEAD_AIR, make_call(("A", 0, 2, "您好"), ("C", 14.5, 16, "喂？")))
     assert row.result == "fail" and row.evidence[0].start == 2 and row.evidence[0].end == 14.5
-    assert "12.5" in row.evidence[0].text
+    assert "12.5" in english(row.evidence[0].text)
     held = make_call(("A", 0, 2, "请您稍等"), ("A", 40, 42, "让您久等了"))
     row = verdict(DEAD_AIR, held)
-    assert row.result == "pass" and "announced hold" in row.evidence[0].note
+    assert row.result == "pass" and "announced hold" in english(row.evidence[0].note)
     too_long = make_call(("A", 0, 2, "请您稍等"), ("A", 100, 102, "让您久等了"))
     assert verdict(DEAD_AIR, too_long).result == "fail"
 
@@ -217,7 +223,7 @@ def test_overtalk_ignores_backchannels_and_customer_interruptions():
     assert verdict(OVERTALK, t).result == "pass"  # the customer interrupted
     t = make_call(("C", 0, 5, "我上个月的话费有问题"), ("A", 3, 7, "您是说话费不对吗"))
     row = verdict(OVERTALK, t)
-    assert row.result == "fail" and row.evidence[0].segment == 1 and "2.0" in row.evidence[0].note
+    assert row.result == "fail" and row.evidence[0].segment == 1 and "2.0" in english(row.evidence[0].note)
 
 
 def test_speech_rate_zh_en_and_na():
@@ -231,7 +237,7 @@ def test_speech_rate_zh_en_and_na():
     }
     text = "您好这里是中国移动客服很高兴为您服务请问有什么可以帮您" * 2  # 54 characters
     ok = verdict(spec, make_call(("A", 0, 13.5, text)))  # 240 per minute
-    assert ok.result == "pass" and "240" in ok.note
+    assert ok.result == "pass" and "240" in english(ok.note)
     fast = verdict(spec, make_call(("A", 0, 8.1, text), ("A", 9, 17.1, text)))  # 400 per minute
     assert fast.result == "fail"
     en = " ".join(["word"] * 30)
@@ -258,7 +264,7 @@ def test_sentiment_start_end():
     t = make_call(("C", 0, 2, "气死我了"), ("A", 3, 4, "抱歉"), ("C", 5, 6, "好的谢谢"))
     fake = FixedSentiment({"气死我了": 0.05, "好的谢谢": 0.9})
     row = verdict(SENT, t, sentiment=fake)
-    assert row.result == "pass" and "improved" in row.note and len(row.evidence) == 2
+    assert row.result == "pass" and "improved" in english(row.note) and len(row.evidence) == 2
     fake = FixedSentiment({"气死我了": 0.05, "好的谢谢": 0.2})
     assert verdict(SENT, t, sentiment=fake).result == "fail"
     assert verdict(SENT, make_call(("A", 0, 2, "您好"))).result == "na"
@@ -303,6 +309,6 @@ def test_low_role_confidence_lowers_confidence():
 def test_silent_hold_counts_as_hold():
     spec = dict(HOLD, trigger={"party": "agent", "any": ["稍等"], "silence_over": 10})
     row = verdict(spec, make_call(("A", 0, 2, "我查查"), ("A", 20, 22, "系统显示")))
-    assert row.result == "fail" and "silence" in row.evidence[0].note
+    assert row.result == "fail" and "silence" in english(row.evidence[0].note)
     polite = make_call(("A", 0, 2, "请您稍等"), ("A", 20, 22, "让您久等了"))
     assert verdict(spec, polite).result == "pass"
