@@ -246,14 +246,3 @@ def agent_by_employee_no(db: Session, employee_no: str) -> Agent:
 
 def agent_for_user(db: Session, user: User) -> Agent | None:
     return db.scalar(select(Agent).where(Agent.user_id == user.id))
-
-
-def cohort_counts(db: Session, *, today: date, new_hire_days: int) -> dict[str, int]:
-    cutoff = today - timedelta(days=new_hire_days)
-    new = (
-        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date > cutoff)) or 0
-    )
-    vet = (
-        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date <= cutoff)) or 0
-    )
-    return {"new_hire": new, "veteran": vet}

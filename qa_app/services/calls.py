@@ -36,6 +36,7 @@ _CHUNK = 1024 * 1024
 KPI_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds", "csat", "nps", "resolved")
 SECONDS_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds")
 MAX_KPI_SECONDS = 86_400  # a day: anything longer is a unit mistake (milliseconds), not a call
+KPI_SCORES = {"csat": (1, 5), "nps": (0, 10)}  # survey answers: whole numbers in these ranges
 RESOLVED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 
 
@@ -57,15 +58,15 @@ class CallMeta:
     resolved: bool | None = None  # the agent's disposition
 
 
-def _range_message(name: str) -> str:
-    return {
-        "wait_seconds": f"等待时长应为 0–{MAX_KPI_SECONDS} 秒 / wait_seconds must be 0–{MAX_KPI_SECONDS} seconds",
-        "hold_seconds": f"保持时长应为 0–{MAX_KPI_SECONDS} 秒 / hold_seconds must be 0–{MAX_KPI_SECONDS} seconds",
-        "wrap_seconds": f"话后处理时长应为 0–{MAX_KPI_SECONDS} 秒 / wrap_seconds must be 0–{MAX_KPI_SECONDS} seconds",
-        "csat": "满意度 (CSAT) 应为 1–5 的整数 / csat must be a whole number 1–5",
-        "nps": "推荐值 (NPS) 应为 0–10 的整数 / nps must be a whole number 0–10",
-        "resolved": "是否解决应为 yes/no/true/false/1/0 / resolved must be yes, no, true, false, 1 or 0",
-    }[name]
+def _kpi_error(name: str, value: object) -> Invalid:
+    """The refusal of a bad KPI value: names the field and its allowed range, quotes what was given."""
+    shown = value if isinstance(value, str) else repr(value)
+    if name in SECONDS_FIELDS:
+        return Invalid("calls.kpi_seconds", field=name, name=name, max=MAX_KPI_SECONDS, value=shown[:40])
+    if name == "resolved":
+        return Invalid("calls.kpi_resolved", field=name, name=name, value=shown[:40])
+    lo, hi = KPI_SCORES[name]
+    return Invalid("calls.kpi_whole_number", field=name, name=name, lo=lo, hi=hi, value=shown[:40])
 
 
 def parse_kpi_fields(values: Mapping[str, str | None]) -> dict[str, float | int | bool | None]:
@@ -80,7 +81,7 @@ def parse_kpi_fields(values: Mapping[str, str | None]) -> dict[str, float | int 
         if not raw:
             out[name] = None
             continue
-        bad = Invalid(f"{name}: {raw[:40]!r} — {_range_message(name)}", field=name)
+        bad = _kpi_error(name, raw)
         if name == "resolved":
             if raw.lower() not in RESOLVED_VALUES:
                 raise bad
@@ -115,14 +116,14 @@ def _check_kpis(values: Mapping[str, object]) -> None:
             or not math.isfinite(v)
             or not 0 <= v <= MAX_KPI_SECONDS
         ):
-            raise Invalid(f"{name}: {v!r} — {_range_message(name)}", field=name)
-    for name, lo, hi in (("csat", 1, 5), ("nps", 0, 10)):
+            raise _kpi_error(name, v)
+    for name, (lo, hi) in KPI_SCORES.items():
         v = values.get(name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
-            raise Invalid(f"{name}: {v!r} — {_range_message(name)}", field=name)
+            raise _kpi_error(name, v)
     v = values.get("resolved")
     if v is not None and not isinstance(v, bool):
-        raise Invalid(f"resolved: {v!r} — {_range_message('resolved')}", field="resolved")
+        raise _kpi_error("resolved", v)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def get_visible_call(db: Session, user: User, call_id: int) -> Call:
 
 def audio_file(settings: Settings, call: Call) -> Path:
     if not call.has_audio:
-        raise NotFound("该通话没有录音 / this call has no recording")
+        raise NotFound("calls.no_recording")
     path = (settings.data_dir / call.audio_path).resolve()
     if settings.data_dir.resolve() not in path.parents:
         raise NotFound("calls.audio_missing")

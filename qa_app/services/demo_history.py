@@ -99,9 +99,7 @@ COACHING_BOOST = 0.15  # above their natural progress once the plan has run a we
 INDUCTION_BONUS = 0.02  # hires of the last year (new induction course) end slightly above the old guard
 
 QUEUES = ("宽带报修", "账单查询", "套餐变更", "手机故障", "投诉建议")
-REVIEW_REASON = (
-    "复核更正：录音与自动判定不符 / corrected on review: the recording contradicts the automated verdict"
-)
+REVIEW_REASON = "复核更正：录音与自动判定不符"  # what a reviewer typed (user data, shown as written)
 
 
 @dataclass(frozen=True)
@@ -336,7 +334,7 @@ def _human_items(gen: _Generator, machine_items: dict[str, dict], truth: dict[st
     for cid, it in machine_items.items():
         overridden = it["machine_result"] != truth[cid]
         items[cid] = {
-            **{k: it[k] for k in ("machine_result", "machine_points", "needs_review", "evidence", "note")},
+            **{k: it.get(k) for k in evaluations.MACHINE_KEYS},
             "result": truth[cid],
             "points": None,
             "comment": "",

@@ -176,6 +176,10 @@ def auto_released(rule: str, *, critical_failed: bool, needs_review: int) -> boo
     return False
 
 
+# what a reviewer's item keeps of the machine's (the machine's answer, its evidence and note)
+MACHINE_KEYS = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+
+
 def machine_items(criteria: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The items of the machine's evaluation from a scorecard's ``criteria`` (the scorecard contract)."""
     return {
@@ -283,8 +287,7 @@ def start_review(
     items: dict[str, dict[str, Any]] = {}
     if machine is not None:
         for cid, it in machine.items.items():
-            keep = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
-            base = {k: it.get(k) for k in keep}
+            base = {k: it.get(k) for k in MACHINE_KEYS}
             if purpose == Purpose.REVIEW:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence

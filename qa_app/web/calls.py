@@ -17,7 +17,7 @@ from qa_app.services import audit, calls, feedback, processing
 from qa_app.services.errors import ServiceError
 from qa_app.web import feedback as feedback_views
 from qa_app.web.access import ALL_ROLES, STAFF, allow
-from qa_app.web.forms import UploadForm, choices
+from qa_app.web.forms import UploadForm, choices, form_error
 from qa_app.web.i18n import text
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
@@ -96,7 +96,7 @@ def upload():
         try:
             kpis = calls.parse_kpi_fields({name: form[name].data for name in calls.KPI_FIELDS})
         except ServiceError as exc:
-            form[exc.field].errors.append(exc.message)
+            form_error(form, exc)
             return render_template("calls/upload.html", form=form), 400
         created, problems = [], []
         for f in files:

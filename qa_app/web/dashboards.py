@@ -29,7 +29,7 @@ from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
 from qa_app.services import analytics
 from qa_app.services.analytics import NEW_HIRE, VETERAN, Scope
-from qa_app.web.access import ALL_ROLES, STAFF, allow
+from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.export import FORMATS, Column, Table, filename, send
 from qa_app.web.forms import choices
 
@@ -39,46 +39,39 @@ MAX_RANGE_DAYS = 731  # two years: enough for any trend, bounded work per reques
 DEFAULT_WEEKS = 13
 FMT = "<any(csv, xlsx):fmt>"
 
-# page key -> (title, one-line description, who may open it)
-PAGES: dict[str, tuple[Any, Any, frozenset[str]]] = {
+# page key (= the endpoint dashboards.<key>, whose @allow says who may open it) -> (title, description)
+PAGES: dict[str, tuple[Any, Any]] = {
     "trends": (
         _l("Score trends"),
         _l(
             "Average score of each call's current evaluation (a reviewer's over the machine's) by team and agent."
         ),
-        ALL_ROLES,
     ),
     "criteria": (
         _l("Criteria heat map"),
         _l("Pass rate of each agent on each criterion; grey where there are too few scored calls."),
-        ALL_ROLES,
     ),
     "cohorts": (
         _l("New hires vs veterans"),
         _l("Pass-rate gap per criterion with its interval (95%): where new hires trail the veterans."),
-        STAFF,
     ),
     "proficiency": (
         _l("Time to proficiency"),
         _l("Pass rate over tenure weeks by hire month, against the veterans' level."),
-        STAFF,
     ),
     "coverage": (
         _l("Sampling coverage"),
         _l("Share of calls with a completed human review, by team, agent and period."),
-        ALL_ROLES,
     ),
     "complaints": (
         _l("Complaint risk"),
         _l("Calls flagged for complaint risk: negative endings and the lowest scores first."),
-        ALL_ROLES,
     ),
     "kpis": (
         _l("Contact-center KPIs"),
         _l(
             "Service level, handle time, first-call resolution, CSAT, DSAT, NPS, negative endings, complaint risk."
         ),
-        ALL_ROLES,
     ),
 }
 
@@ -215,7 +208,7 @@ def _render(ctx: Ctx, data: PageData, errors: list[str]):
         f"dashboards/{ctx.page}.html",
         ctx=ctx,
         page=ctx.page,
-        pages=[(k, t) for k, (t, _d, roles) in PAGES.items() if current_user.role in roles],
+        pages=[(k, t) for k, (t, _d) in PAGES.items() if can(f"dashboards.{k}")],
         page_title=PAGES[ctx.page][0],
         page_description=PAGES[ctx.page][1],
         form=ctx.form,
@@ -292,7 +285,7 @@ def _lines(x: list[str], series: dict[str, dict[str, float | None]], **opts: Any
 def index():
     return render_template(
         "dashboards/index.html",
-        pages=[(k, t, d) for k, (t, d, roles) in PAGES.items() if current_user.role in roles],
+        pages=[(k, t, d) for k, (t, d) in PAGES.items() if can(f"dashboards.{k}")],
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from qa_app.db.models import Call, Job
 from qa_app.services import accounts, calls, importer
 from qa_app.services.errors import Invalid
+from rubrics.messages import render
 
 import factories
 from factories import (
@@ -79,7 +80,8 @@ def test_parse_refuses_bad_values(field, value):
     with pytest.raises(Invalid) as exc:
         calls.parse_kpi_fields({field: value})
     assert exc.value.field == field
-    assert field in exc.value.message and " / " in exc.value.message  # "中文 / English"
+    assert field in render(exc.value.msg, "en") and field in render(exc.value.msg, "zh")
+    assert render(exc.value.msg, "en").startswith(field) and value[:40] in render(exc.value.msg, "en")
 
 
 @pytest.mark.parametrize(
@@ -257,7 +259,8 @@ def test_manifest_imports_kpis_and_rejects_bad_rows_by_line(app, db, settings, t
     assert [line for line, _ in report.imported] == [2, 3]
     errors = dict(report.errors)
     assert set(errors) == {4, 5, 6}
-    assert "csat" in errors[4] and "wait_seconds" in errors[5] and "resolved" in errors[6]
+    assert "csat" in render(errors[4], "en") and "wait_seconds" in render(errors[5], "en")
+    assert "resolved" in render(errors[6], "en")
     first = db.get(Call, report.imported[0][1])
     assert (first.wait_seconds, first.hold_seconds, first.wrap_seconds) == (8.0, 30.0, 20.0)
     assert (first.csat, first.nps, first.resolved) == (5, 9, True)
