@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -260,6 +260,12 @@ def ingest(
 
 
 # --- access -----------------------------------------------------------------------------------------
+
+
+def with_recording() -> ColumnElement[bool]:
+    """SQL: the call has a recording. Demo-history calls have none: nobody can listen to them, so they
+    are never sampled for review nor picked for calibration."""
+    return Call.audio_path.is_not(None)
 
 
 def visible_calls(db: Session, user: User) -> Select[tuple[Call]]:

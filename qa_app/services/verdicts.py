@@ -11,8 +11,9 @@ What is loaded, for calls started in ``[since, until)``:
 * one ``Verdict`` per answered criterion (pass / fail / N/A), ``at`` = the call's start (aware UTC),
   ``cohort`` = the agent's cohort **on the day of the call** (``Agent.cohort(call day, new_hire_days)``):
   a veteran's first weeks are new-hire calls, which is what the new-hire vs veteran model compares.
-* ``reliable`` from :func:`is_unreliable` on the call's transcript (machine verdicts on a bad transcript
-  are dropped by ``coaching.effective``; human ones are kept).
+* ``reliable``: not an unreliable transcript (:mod:`scoring.reliability`, the one definition, checked in
+  SQL by ``reliability.unreliable_transcript``); ``coaching.effective`` drops machine verdicts on an
+  unreliable transcript and keeps human ones (the reviewer listened).
 * points scales carry ``points``/``max_points`` (shifted so the scale starts at 0) for the mean-score
   metric; pass/fail criteria carry none.
 
@@ -26,7 +27,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from coaching import Verdict
@@ -41,36 +42,10 @@ from qa_app.db.models import (
     RubricVersion,
     TranscriptRecord,
 )
-from qa_app.services import rubrics
+from qa_app.services import reliability, rubrics
 from rubrics import Scale
 
-__all__ = [
-    "MIN_CHARS_PER_SECOND",
-    "MIN_ROLE_CONFIDENCE",
-    "current_evaluation_condition",
-    "is_unreliable",
-    "load_verdicts",
-]
-
-MIN_ROLE_CONFIDENCE = 0.6
-"""Below this the agent/customer labelling is a guess: agent criteria may have been scored on the
-customer's words. A reviewer's role swap stores confidence 1.0."""
-MIN_CHARS_PER_SECOND = 0.5
-"""Mandarin calls run at ~3–5 transcribed characters a second over both speakers; under 0.5 the
-recognizer heard next to nothing (silence, music, a wrong channel) and the verdicts read an empty call."""
-MIN_SECONDS_FOR_TEXT_CHECK = 30.0  # a 10-second wrong number may legitimately say almost nothing
-
-
-def is_unreliable(role_confidence: float | None, text_chars: int | None, duration: float | None) -> bool:
-    """True when the machine's verdicts on this transcript should not count: the speaker roles are a
-    guess (``role_confidence < 0.6``) or there is almost no text for the call's length (fewer than 0.5
-    characters per second on a call of 30 s or more). Unknown values (no transcript, e.g. the demo
-    history) are not evidence of a bad transcript."""
-    if role_confidence is not None and role_confidence < MIN_ROLE_CONFIDENCE:
-        return True
-    if text_chars is not None and duration is not None and duration >= MIN_SECONDS_FOR_TEXT_CHECK:
-        return text_chars < MIN_CHARS_PER_SECOND * duration
-    return False
+__all__ = ["current_evaluation_condition", "load_verdicts"]
 
 
 def current_evaluation_condition() -> ColumnElement[bool]:
@@ -134,9 +109,7 @@ def load_verdicts(
             Evaluation.rubric_version_id,
             Call.agent_id,
             Call.started_at,
-            Call.duration,
-            TranscriptRecord.role_confidence,
-            func.length(TranscriptRecord.search_text),
+            reliability.unreliable_transcript().label("unreliable"),
             *result_cols,
             *point_cols,
         )
@@ -159,7 +132,7 @@ def load_verdicts(
     ids = [c.id for c in crits]
     pointed = {c.id: c.scales for c in point_crits}
     answered = frozenset(("pass", "fail", "na"))
-    n_fixed, n_crits = 8, len(crits)
+    n_fixed, n_crits = 6, len(crits)
     out: list[Verdict] = []
     append = out.append  # hundreds of thousands of rows for a quarter of a large center: keep the loop lean
     cohorts: dict[tuple[int, object], str] = {}
@@ -169,7 +142,7 @@ def load_verdicts(
         cohort = cohorts.get((agent_id, day))
         if cohort is None:
             cohort = cohorts[(agent_id, day)] = agents[agent_id].cohort(day, new_hire_days)
-        reliable = not is_unreliable(r[6], r[7], r.duration)
+        reliable = not r.unreliable
         source = "human" if r.rater_type == RaterType.HUMAN else "machine"
         points = dict(zip(pointed, r[n_fixed + n_crits :], strict=True)) if pointed else None
         for cid, result in zip(ids, r[n_fixed : n_fixed + n_crits], strict=True):

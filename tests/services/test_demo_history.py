@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from coaching import comparison_agents, measure_effect, summarize_effects
-from qa_app.db.models import DEMO_HISTORY, Agent, AutoScorecard, Call, Evaluation, RaterType
-from qa_app.services import analytics, demo, demo_history
+from qa_app.db.models import DEMO_HISTORY, Agent, AutoScorecard, Call, Evaluation, Job, RaterType
+from qa_app.services import analytics, calibration, demo, demo_history, demo_workflows, rubrics, sampling
 from qa_app.services.analytics import Scope
+from scoring.sampling import Rules
 
 import factories
 from factories import build_app, dispose, logged_in_client, make_settings
@@ -153,6 +154,24 @@ def test_demo_history_call_page_has_a_badge_and_no_player(seeded, sdb):
     assert client.get(f"/calls/{call.id}/audio").status_code == 404
     listing = client.get("/calls/").get_data(as_text=True)
     assert "演示历史" in listing
+
+
+def test_history_is_never_sampled_nor_calibrated_and_no_audio_queues_no_workflows(seeded, sdb):
+    """Nobody can listen to a call without a recording: sampling and the calibration picker skip them;
+    without the demo's recorded calls (--no-audio) there is no demo_workflows job to wait for them."""
+    app, result = seeded
+    settings = app.extensions["qa_settings"]
+    plan = sampling.create_plan(
+        sdb,
+        sampling.PlanInput(name="all of it", period="month", random_per_agent=50, rules=Rules(needs_review=True)),
+        actor=None,
+    )
+    since, until = analytics.day_range(result.history.first_day, result.history.last_day, settings.timezone)
+    assert sampling.candidates(sdb, plan, since, until, new_hire_on=date.today(), new_hire_days=90) == []
+    version = rubrics.default_version(sdb)
+    assert calibration.candidate_calls(sdb, calibration.CallSearch(version.id)) == []
+    assert sdb.scalar(select(func.count()).select_from(Job).where(Job.kind == demo_workflows.JOB_KIND)) == 0
+    sdb.rollback()
 
 
 def test_generation_is_deterministic(make_app):
