@@ -42,6 +42,13 @@ class Scale:
             return int(self.max_points or 0)
         return 1
 
+    def points_for(self, result: str) -> float | None:
+        """The answer on this scale a pass/fail verdict stands for (a rule's pass is the top of a points or
+        1–5 scale, a fail the bottom); None on a pass/fail scale and for N/A."""
+        if self.kind == "pass_fail" or result not in ("pass", "fail"):
+            return None
+        return float(self.maximum if result == "pass" else self.minimum)
+
     def fraction(self, points: float | None, passed: bool) -> float:
         """Map an answer on this scale to 0..1 (share of the criterion weight earned)."""
         if self.kind == "pass_fail" or points is None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
+from rubrics.messages import Message
 from scoring.metrics import CallMetrics, compute_metrics
 from scoring.model import Evidence
 from scoring.text import count_latin_words, is_backchannel, normalize, spoken_units
@@ -111,6 +112,7 @@ class CallContext:
             self._tokens[i] = t
         return t
 
-    def evidence(self, i: int, note: str = "") -> Evidence:
+    def evidence(self, i: int, note: str | Message = "", *, searched: bool = False) -> Evidence:
+        """Turn ``i`` as evidence; ``searched``: a turn looked in where nothing was found."""
         s = self.segs[i]
-        return Evidence(s.start, s.end, s.text, note, s.id, s.speaker, s.role)
+        return Evidence(s.start, s.end, s.text, note, s.id, s.speaker, s.role, searched)

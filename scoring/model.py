@@ -21,7 +21,11 @@ RESULTS: tuple[str, ...] = ("pass", "fail", "na")
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Where a verdict comes from: one turn with the quoted text (as spoken), or a gap between turns
-    (``text`` is then a message such as "[silence 12.5s]")."""
+    (``text`` is then a message such as "[silence 12.5s]").
+
+    ``searched`` marks a turn that was only looked in ("searched, not found"): it shows where a rule
+    looked for something that was missing, not a fault said in that turn.
+    """
 
     start: float
     end: float
@@ -30,6 +34,7 @@ class Evidence:
     segment: int | None = None
     speaker: str = ""
     role: str = ""
+    searched: bool = False
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -45,6 +50,8 @@ class Evidence:
             d["text_message"] = self.text.to_dict()
         if isinstance(self.note, Message):
             d["note_message"] = self.note.to_dict()
+        if self.searched:  # only when set: older readers and stored scorecards stay unchanged
+            d["searched"] = True
         return d
 
     @classmethod
@@ -57,6 +64,7 @@ class Evidence:
             segment=d.get("segment"),
             speaker=str(d.get("speaker") or ""),
             role=str(d.get("role") or ""),
+            searched=bool(d.get("searched", False)),
         )
 
 

@@ -67,7 +67,7 @@ def _window_limits(window: Mapping[str, Any] | None) -> list[Message]:
 def _na_or_fail(
     criterion: Criterion, note: Message, ctx: CallContext, sample: list[int] | None = None
 ) -> Verdict:
-    ev = tuple(ctx.evidence(i, msg("evidence.searched")) for i in (sample or [])[:2])
+    ev = tuple(ctx.evidence(i, msg("evidence.searched"), searched=True) for i in (sample or [])[:2])
     if criterion.allow_na:
         return Verdict("na", 0.8, ev, note)
     return Verdict("fail", 0.5, ev, note)
@@ -162,7 +162,7 @@ class PhrasePrimitive(Primitive):
         else:
             note = msg("phrase.not_found", where=where, missing=want)
         ev = [ctx.evidence(h.index, _hit_note(h)) for h in used]
-        ev += [ctx.evidence(i, msg("evidence.searched_not_found")) for i in win[:2]]
+        ev += [ctx.evidence(i, msg("evidence.searched_not_found"), searched=True) for i in win[:2]]
         return Verdict("fail", conf, tuple(ev), note)
 
 
@@ -317,7 +317,7 @@ class TriggeredPrimitive(Primitive):
         t = unanswered[0]
         ev = [ctx.evidence(t, msg("trigger.trigger", trigger=triggers[t]))]
         ev += [
-            ctx.evidence(i, msg("trigger.no_response_here"))
+            ctx.evidence(i, msg("trigger.no_response_here"), searched=True)
             for i in [i for i in r_turns if i > t][: self.after]
         ]
         sentiment_only = all(by_sentiment(u) for u in unanswered)

@@ -277,3 +277,57 @@ def mute_file(path: str | Path, spans: list[tuple[float, float]], *, pad: float 
         detail = proc.stderr.decode(errors="replace")[:200]
         raise AudioError("mute_failed", f"cannot mute redacted audio: {detail}", detail=detail)
     tmp.replace(p)
+
+
+# --- playback copies ----------------------------------------------------------------------------------
+
+# Compressed copies for listening in a browser (speech quality, mono): Opus in Ogg plays in Chromium and
+# Firefox, MP3 everywhere else. The stored original stays the reference (and the WAV download).
+PLAYBACK_CODECS: dict[str, tuple[str, ...]] = {
+    "ogg": ("-c:a", "libopus", "-b:a", "24k", "-application", "voip", "-f", "ogg"),
+    "mp3": ("-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3"),
+}
+
+
+def encode_for_playback(src: str | Path, dst: str | Path, fmt: str) -> None:
+    """Transcode ``src`` to a mono playback copy ``dst`` (``fmt``: ogg = Opus, or mp3)."""
+    if fmt not in PLAYBACK_CODECS:
+        raise ValueError(f"unknown playback format {fmt!r}")
+    proc = subprocess.run(
+        [_require("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(src), "-map", "0:a:0", "-ac", "1",
+         "-map_metadata", "-1", *PLAYBACK_CODECS[fmt], str(dst)],
+        capture_output=True, timeout=3600, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        Path(dst).unlink(missing_ok=True)
+        detail = proc.stderr.decode(errors="replace")[:200]
+        raise AudioError("encode_failed", f"cannot encode the playback copy: {detail}", detail=detail)
+
+
+def peaks(path: str | Path, per_second: float, *, sample_rate: int = 8000) -> list[float]:
+    """Waveform peaks: the largest absolute amplitude (0..1) of every 1/``per_second`` s of the mono mix,
+    read from ffmpeg in chunks (a two-hour call never sits in memory)."""
+    bucket = max(1, round(sample_rate / per_second))
+    out: list[float] = []
+    rest = np.zeros(0, dtype=np.int16)
+    with subprocess.Popen(
+        [_require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1",
+         "-ar", str(sample_rate), "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None and proc.stderr is not None
+        while chunk := proc.stdout.read(bucket * 2 * 2048):
+            data = np.concatenate([rest, np.frombuffer(chunk[: len(chunk) // 2 * 2], dtype=np.int16)])
+            whole = len(data) // bucket * bucket
+            if whole:
+                blocks = np.abs(data[:whole].astype(np.int32)).reshape(-1, bucket).max(axis=1)
+                out.extend((blocks / 32768.0).round(3).tolist())
+            rest = data[whole:]
+        if len(rest):
+            out.append(round(float(np.abs(rest.astype(np.int32)).max()) / 32768.0, 3))
+        err = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    if code != 0:
+        detail = err.decode(errors="replace")[:200]
+        raise AudioError("undecodable", f"cannot decode audio: {detail}", key="decode_failed", detail=detail)
+    return out

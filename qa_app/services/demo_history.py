@@ -211,6 +211,7 @@ class _Generator:
         self.rubric = rubrics.to_domain(self.version, strict=False)
         self.sections = {c.id: s.id for s in self.rubric.sections for c in s.criteria}
         self.criteria = [c for c in self.rubric.criteria() if c.id in SKILLS]
+        self.scales = {c.id: c.scale for c in self.rubric.criteria()}
         self.rule = evaluations.release_rule(db, self.version.rubric_key)
         self.customers = 0
         self.calls: list[dict[str, Any]] = []
@@ -484,7 +485,7 @@ def seed_history(
                 "state": state,
                 "total": data["total"],
                 "critical_failed": data["critical_failed"],
-                "items": evaluations.machine_items(data["criteria"]),
+                "items": evaluations.machine_items(data["criteria"], gen.scales),
                 "comments": [],
                 "summary": "",
                 "auto_scorecard_id": card_id,

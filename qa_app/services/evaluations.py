@@ -11,6 +11,7 @@ Use cases flush and never commit; the caller owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,7 +42,7 @@ from qa_app.db.models import (
 )
 from qa_app.services import assignments, audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from rubrics import Criterion, Rubric
+from rubrics import Criterion, Rubric, Scale
 from rubrics.messages import Message, msg
 from scoring.model import Answer
 from scoring.totals import compute
@@ -176,18 +177,25 @@ def auto_released(rule: str, *, critical_failed: bool, needs_review: int) -> boo
     return False
 
 
-# what a reviewer's item keeps of the machine's (the machine's answer, its evidence and note)
-MACHINE_KEYS = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+def machine_items(criteria: list[dict[str, Any]], scales: Mapping[str, Scale]) -> dict[str, dict[str, Any]]:
+    """The items of the machine's evaluation from a scorecard's ``criteria`` (the scorecard contract) and
+    the rubric version's scale of each criterion (id -> Scale)."""
 
+    def points(c: dict) -> float | None:
+        """Pass/fail rows keep the card's earned points; points and 1–5 scales get the answer on the
+        scale, as a reviewer would enter it."""
+        scale = scales.get(c["id"])
+        if scale is None or scale.kind == "pass_fail":
+            return c.get("points")
+        return scale.points_for(c["result"])
 
-def machine_items(criteria: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The items of the machine's evaluation from a scorecard's ``criteria`` (the scorecard contract)."""
     return {
         c["id"]: {
             "result": c["result"],
-            "points": c.get("points"),
-            "machine_result": c["result"],
-            "machine_points": c.get("points"),
+            "points": points(c),
+            # a manual criterion (no automation) has no machine verdict to confirm or override
+            "machine_result": c["result"] if c.get("automated", True) else None,
+            "machine_points": points(c) if c.get("automated", True) else None,
             "needs_review": bool(c.get("needs_review")),
             "evidence": c.get("evidence", []),
             "note": c.get("note", ""),
@@ -208,7 +216,8 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
             Evaluation.superseded.is_(False),
         )
     ).all()
-    items = machine_items(card.data.get("criteria", []))
+    scales = {c.id: c.scale for c in rubrics.to_domain(card.rubric_version, strict=False).criteria()}
+    items = machine_items(card.data.get("criteria", []), scales)
     now = utcnow()
     ev = Evaluation(
         call_id=call.id,
@@ -252,6 +261,35 @@ def _current_machine(db: Session, call_id: int) -> Evaluation | None:
     )
 
 
+# what a review draft copies from the machine's evaluation
+MACHINE_KEYS = ("machine_result", "machine_points", "needs_review", "evidence", "note", "note_message")
+
+
+def own_review(
+    db: Session,
+    call: Call,
+    reviewer: User,
+    *,
+    purpose: str = Purpose.REVIEW,
+    calibration_session_id: int | None = None,
+) -> Evaluation | None:
+    """The reviewer's current evaluation of the call (draft or completed), without creating one."""
+    return db.scalar(
+        select(Evaluation)
+        .where(
+            Evaluation.call_id == call.id,
+            Evaluation.rater_id == reviewer.id,
+            Evaluation.purpose == purpose,
+            Evaluation.calibration_session_id == calibration_session_id
+            if calibration_session_id
+            else Evaluation.calibration_session_id.is_(None),
+            Evaluation.superseded.is_(False),
+        )
+        .order_by(Evaluation.id.desc())
+        .limit(1)
+    )
+
+
 def start_review(
     db: Session,
     call: Call,
@@ -266,20 +304,7 @@ def start_review(
         raise Forbidden("evaluations.agents_cannot_review")
     if purpose == Purpose.REVIEW and agent_user_id(db, call) == reviewer.id:
         raise Forbidden("evaluations.own_call")
-    mine = db.scalar(
-        select(Evaluation)
-        .where(
-            Evaluation.call_id == call.id,
-            Evaluation.rater_id == reviewer.id,
-            Evaluation.purpose == purpose,
-            Evaluation.calibration_session_id == calibration_session_id
-            if calibration_session_id
-            else Evaluation.calibration_session_id.is_(None),
-            Evaluation.superseded.is_(False),
-        )
-        .order_by(Evaluation.id.desc())
-        .limit(1)
-    )
+    mine = own_review(db, call, reviewer, purpose=purpose, calibration_session_id=calibration_session_id)
     if mine is not None:
         return mine
     machine = _current_machine(db, call.id)
@@ -288,7 +313,7 @@ def start_review(
     if machine is not None:
         for cid, it in machine.items.items():
             base = {k: it.get(k) for k in MACHINE_KEYS}
-            if purpose == Purpose.REVIEW:
+            if purpose == Purpose.REVIEW and it.get("machine_result") is not None:
                 base.update(result=it.get("result"), points=it.get("points"))
             else:  # blind: no machine answer, no evidence
                 base = {}
@@ -341,24 +366,24 @@ def stored_points(c: Criterion, a: ItemInput) -> float | None:
     return None if c.scale.kind == "pass_fail" or a.result == "na" else a.points
 
 
-def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> dict[str, Message]:
-    """Apply answers to the evaluation's items; returns the errors by criterion id."""
-    errors: dict[str, Message] = {}
+def _answered(
+    items: dict[str, dict[str, Any]], purpose: str, rubric: Rubric, answers: dict[str, ItemInput]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Message]]:
+    """``items`` (copied) with the acceptable answers applied, and the errors by criterion id."""
     crits = {c.id: c for s in rubric.sections for c in s.criteria}
-    items = {cid: dict(it) for cid, it in ev.items.items()}
+    errors = answer_errors(crits, answers)
+    items = {cid: dict(it) for cid, it in items.items()}
     for cid, a in answers.items():
-        c = crits.get(cid)
-        error = msg("evaluations.unknown_criterion") if c is None else _answer_error(c, a)
-        if error is not None:
-            errors[cid] = error
+        if cid in errors:
             continue
+        c = crits[cid]
         points = stored_points(c, a)
         it = items.setdefault(cid, {})
         machine = it.get("machine_result")
         overridden = machine is not None and (
             machine != a.result or (points is not None and it.get("machine_points") not in (None, points))
         )
-        if overridden and ev.purpose == Purpose.REVIEW and not a.reason.strip():
+        if overridden and purpose == Purpose.REVIEW and not a.reason.strip():
             errors[cid] = msg("evaluations.override_reason_required")
             continue
         it.update(
@@ -368,7 +393,12 @@ def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) 
             reason=a.reason.strip()[:2000] if overridden else "",
             overridden=bool(overridden),
         )
-    ev.items = items
+    return items, errors
+
+
+def _apply_items(ev: Evaluation, rubric: Rubric, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """Apply answers to the evaluation's items; returns the errors by criterion id."""
+    ev.items, errors = _answered(ev.items, ev.purpose, rubric, answers)
     return errors
 
 
@@ -412,6 +442,13 @@ def save(
     _event(db, ev, "saved", actor, ev.state)
     _flush(db)
     return ev
+
+
+def save_errors(ev: Evaluation, answers: dict[str, ItemInput]) -> dict[str, Message]:
+    """What ``save`` would refuse (``AnswerErrors.errors``: ``answer_errors`` plus overrides without a
+    reason), per criterion id, without touching the evaluation (for forms that show each message next to
+    its criterion)."""
+    return _answered(ev.items, ev.purpose, _rubric(ev), answers)[1]
 
 
 def missing_answers(ev: Evaluation) -> list[str]:

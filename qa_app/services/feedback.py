@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, select
@@ -120,7 +121,7 @@ class ItemRow:
     needs_review: bool
     comment: str
     reason: str
-    note: str
+    note: str | dict[str, Any]  # the machine's note: a stored message (code + parameters) or older text
     evidence: list[dict]
 
     def title(self, lang: str) -> str:
@@ -161,7 +162,7 @@ def item_rows(ev: Evaluation, rubric: Rubric | None = None) -> list[ItemRow]:
             needs_review=bool(it.get("needs_review")),
             comment=it.get("comment") or "",
             reason=it.get("reason") or "",
-            note=note if isinstance(note, str) else "",
+            note=it.get("note_message") or (note if isinstance(note, str) else ""),
             evidence=[e for e in it.get("evidence") or [] if isinstance(e, dict)],
         )
 

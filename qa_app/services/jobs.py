@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -210,3 +210,16 @@ def latest_for(db: Session, subject_type: str, subject_id: int) -> Job | None:
 
 def latest_for_call(db: Session, call_id: int) -> Job | None:
     return latest_for(db, "call", call_id)
+
+
+def queue_position(db: Session, job: Job) -> int | None:
+    """Where a queued job stands: 1 = the next one a worker claims (claims go by id among runnable
+    jobs); None when the job is not waiting in the queue, or not runnable yet (deferred)."""
+    if job.state != JobState.QUEUED or (job.run_after is not None and job.run_after > utcnow()):
+        return None
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.id < job.id, Job.state.in_((JobState.QUEUED, JobState.FAILED)), Job.run_after <= utcnow())
+    )
+    return int(ahead or 0) + 1

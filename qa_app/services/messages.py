@@ -235,6 +235,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audio.no_audio": ("录音中没有声音内容（内容为空）", "the recording contains no audio (empty)"),
     "audio.decode_failed": ("无法解码音频（{detail}）", "cannot decode audio ({detail})"),
     "audio.mute_failed": ("无法静音已脱敏的音频（{detail}）", "cannot mute redacted audio ({detail})"),
+    "audio.encode_failed": ("无法生成播放用的压缩音频（{detail}）", "cannot encode the playback copy ({detail})"),
     "audio.tool_missing": (
         "服务器未安装 {tool}（请运行安装脚本）",
         "{tool} is not installed (run the setup script)",

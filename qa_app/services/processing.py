@@ -295,6 +295,8 @@ def status_dict(db: Session, call: Call) -> dict[str, Any]:
             "stage": job.stage,
             "progress": job.progress,
             "attempts": job.attempts,
+            "max_attempts": job.max_attempts,
+            "queue_position": jobs.queue_position(db, job),
             "last_error": job.last_error,
         },
         "pending": job is not None and job.state in (JobState.QUEUED, JobState.RUNNING, JobState.FAILED),

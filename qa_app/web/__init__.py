@@ -17,7 +17,9 @@ def register(app: Flask) -> None:
         machine_report,
         main,
         notifications,
+        playback,
         queue,
+        review,
         rubrics,
         sampling,
     )
@@ -34,6 +36,8 @@ def register(app: Flask) -> None:
         feedback.bp,
         disputes.bp,
         notifications.bp,
+        playback.bp,
+        review.bp,
         sampling.bp,
         queue.bp,
         calibration.bp,

@@ -12,13 +12,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Agent, CallStatus, Role, Team
-from qa_app.services import audit, calls, feedback, processing
+from qa_app.db.models import Agent, Call, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
+from qa_app.services import audit, calls, evaluations, feedback, processing
+from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import ServiceError
 from qa_app.web import feedback as feedback_views
-from qa_app.web.access import ALL_ROLES, STAFF, allow
+from qa_app.web import scorecards
+from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.forms import UploadForm, choices, form_error
-from qa_app.web.i18n import text
+from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
 
@@ -155,6 +157,7 @@ def detail(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
     view = processing.call_view(db, call, get_settings())
+    status = processing.status_dict(db, call)
     panel = None
     if current_user.is_agent:  # the automated scorecard only through a released evaluation
         view = replace(view, scorecard=None, criteria_titles={})
@@ -163,8 +166,82 @@ def detail(call_id: int):
         "calls/detail.html",
         call=call,
         view=view,
+        sheet=call_scorecard(view),
+        progress_label=progress_label(status["job"]),
+        review=review_links(db, call),
         agent_panel=panel,
+        start_at=time_arg(),
     )
+
+
+def call_scorecard(view: processing.CallView) -> scorecards.Scorecard | None:
+    """The automated scorecard as aligned rows of its rubric (titles, evidence, critical zeroing)."""
+    if view.scorecard is None:
+        return None
+    rubric = rubric_service.to_domain(view.scorecard.rubric_version, strict=False)
+    return scorecards.build(rubric, ui_lang(), machine=scorecards.machine_rows(view.scorecard.data, rubric))
+
+
+def review_links(db, call) -> dict | None:  # noqa: ANN001
+    """For staff: whether they may review the call, their own review (to continue or read), and the
+    completed reviews of others."""
+    if not can("review.workspace"):
+        return None
+    mine = evaluations.own_review(db, call, current_user)
+    done = [
+        e
+        for e in evaluations.for_call(db, call, current_user)
+        if e.rater_type == RaterType.HUMAN and e.purpose == Purpose.REVIEW and e.state != EvalState.DRAFT
+    ]
+    return {
+        "allowed": evaluations.agent_user_id(db, call) != current_user.id,
+        "mine": mine,
+        "done": done,
+    }
+
+
+def time_arg() -> float | None:
+    """``?t=<seconds>``: where the player starts."""
+    try:
+        t = float(request.args.get("t", ""))
+    except ValueError:
+        return None
+    return t if 0 <= t < 24 * 3600 else None
+
+
+def progress_label(job: dict | None) -> str:
+    """What the call's job is doing, in words: queue position, retry, or the current stage."""
+    if job is None:
+        return ""
+    if job["state"] == JobState.QUEUED:
+        pos = job.get("queue_position")
+        return _("Waiting in the queue (position %(n)d)", n=pos) if pos else _("Waiting in the queue")
+    if job["state"] == JobState.FAILED:
+        return _(
+            "Waiting to retry (attempt %(n)d of %(m)d failed)",
+            n=job["attempts"],
+            m=job.get("max_attempts") or 0,
+        )
+    if job["state"] == JobState.RUNNING:
+        stage = label("job_stage", job["stage"]) if job["stage"] else _("starting")
+        return _("Processing: %(stage)s", stage=stage)
+    return label("job_state", job["state"])
+
+
+def record_listen(call: Call, *, download: bool = False) -> None:
+    """Audit a download, or a play once per listen: the first request of a stream, not each range the
+    player fetches afterwards (the original recording and the playback copies alike)."""
+    rng = request.headers.get("Range", "")
+    if download or not rng or rng.startswith("bytes=0-"):
+        db = get_db()
+        audit.record(
+            db,
+            "audio_download" if download else "audio_play",
+            user=current_user,
+            target=f"call:{call.id}",
+            ip=request.remote_addr or "",
+        )
+        db.commit()
 
 
 @bp.route("/<int:call_id>/audio")
@@ -175,16 +252,7 @@ def audio(call_id: int):
     call = calls.get_visible_call(db, current_user, call_id)
     path = calls.audio_file(settings, call)
     download = request.args.get("download") == "1"
-    rng = request.headers.get("Range", "")
-    if download or not rng or rng.startswith("bytes=0-"):
-        audit.record(
-            db,
-            "audio_download" if download else "audio_play",
-            user=current_user,
-            target=f"call:{call.id}",
-            ip=request.remote_addr or "",
-        )
-        db.commit()
+    record_listen(call, download=download)
     mimetypes = {
         "wav": "audio/wav",
         "flac": "audio/flac",
@@ -246,4 +314,5 @@ def status_json(call_id: int):
     if body["job"]:
         body["job"]["stage_label"] = label("job_stage", body["job"]["stage"])
         body["job"]["state_label"] = label("job_state", body["job"]["state"])
+        body["job"]["label"] = progress_label(body["job"])
     return body

@@ -37,7 +37,7 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 MAX_RANGE_DAYS = 731  # two years: enough for any trend, bounded work per request
 DEFAULT_WEEKS = 13
-FMT = "<any(csv, xlsx):fmt>"
+EXT = "<any(csv, xlsx):ext>"  # a download of the page's table: /dashboards/<page>.csv or .xlsx
 
 # page key (= the endpoint dashboards.<key>, whose @allow says who may open it) -> (title, description)
 PAGES: dict[str, tuple[Any, Any]] = {
@@ -203,7 +203,7 @@ def _serve(page: str, build: Callable[[Ctx], PageData], fmt: str | None):
 
 def _render(ctx: Ctx, data: PageData, errors: list[str]):
     db = get_db()
-    args = {k: v for k, v in request.args.items() if k not in ("table", "fmt")}
+    args = {k: v for k, v in request.args.items() if k not in ("table", "ext")}
     return render_template(
         f"dashboards/{ctx.page}.html",
         ctx=ctx,
@@ -218,7 +218,7 @@ def _render(ctx: Ctx, data: PageData, errors: list[str]):
         scope_label=_scope_label(ctx),
         demo_calls=analytics.demo_history_calls(db, ctx.scope, ctx.since, ctx.until) if not errors else 0,
         min_sample=DEFAULT_MIN_SAMPLE,
-        export_url=lambda table, fmt: url_for(f"dashboards.{ctx.page}", fmt=fmt, table=table, **args),
+        export_url=lambda table, fmt: url_for(f"dashboards.{ctx.page}", ext=fmt, table=table, **args),
     )
 
 
@@ -335,10 +335,10 @@ def _trends(ctx: Ctx) -> PageData:
 
 
 @bp.route("/trends")
-@bp.route(f"/trends.{FMT}")
+@bp.route(f"/trends.{EXT}")
 @allow(*ALL_ROLES)
-def trends(fmt: str | None = None):
-    return _serve("trends", _trends, fmt)
+def trends(ext: str | None = None):
+    return _serve("trends", _trends, ext)
 
 
 def _heatmap(ctx: Ctx) -> PageData:
@@ -387,10 +387,10 @@ def _heatmap(ctx: Ctx) -> PageData:
 
 
 @bp.route("/criteria")
-@bp.route(f"/criteria.{FMT}")
+@bp.route(f"/criteria.{EXT}")
 @allow(*ALL_ROLES)
-def criteria(fmt: str | None = None):
-    return _serve("criteria", _heatmap, fmt)
+def criteria(ext: str | None = None):
+    return _serve("criteria", _heatmap, ext)
 
 
 def _cohorts(ctx: Ctx) -> PageData:
@@ -460,10 +460,10 @@ def _cohorts(ctx: Ctx) -> PageData:
 
 
 @bp.route("/cohorts")
-@bp.route(f"/cohorts.{FMT}")
+@bp.route(f"/cohorts.{EXT}")
 @allow(*STAFF)
-def cohorts(fmt: str | None = None):
-    return _serve("cohorts", _cohorts, fmt)
+def cohorts(ext: str | None = None):
+    return _serve("cohorts", _cohorts, ext)
 
 
 def _proficiency(ctx: Ctx) -> PageData:
@@ -546,10 +546,10 @@ def _proficiency(ctx: Ctx) -> PageData:
 
 
 @bp.route("/proficiency")
-@bp.route(f"/proficiency.{FMT}")
+@bp.route(f"/proficiency.{EXT}")
 @allow(*STAFF)
-def proficiency(fmt: str | None = None):
-    return _serve("proficiency", _proficiency, fmt)
+def proficiency(ext: str | None = None):
+    return _serve("proficiency", _proficiency, ext)
 
 
 def _coverage(ctx: Ctx) -> PageData:
@@ -605,10 +605,10 @@ def _coverage(ctx: Ctx) -> PageData:
 
 
 @bp.route("/coverage")
-@bp.route(f"/coverage.{FMT}")
+@bp.route(f"/coverage.{EXT}")
 @allow(*ALL_ROLES)
-def coverage(fmt: str | None = None):
-    return _serve("coverage", _coverage, fmt)
+def coverage(ext: str | None = None):
+    return _serve("coverage", _coverage, ext)
 
 
 def _complaints(ctx: Ctx) -> PageData:
@@ -647,10 +647,10 @@ def _complaints(ctx: Ctx) -> PageData:
 
 
 @bp.route("/complaints")
-@bp.route(f"/complaints.{FMT}")
+@bp.route(f"/complaints.{EXT}")
 @allow(*ALL_ROLES)
-def complaints(fmt: str | None = None):
-    return _serve("complaints", _complaints, fmt)
+def complaints(ext: str | None = None):
+    return _serve("complaints", _complaints, ext)
 
 
 def _kpis(ctx: Ctx) -> PageData:
@@ -754,10 +754,10 @@ def _kpis(ctx: Ctx) -> PageData:
 
 
 @bp.route("/kpis")
-@bp.route(f"/kpis.{FMT}")
+@bp.route(f"/kpis.{EXT}")
 @allow(*ALL_ROLES)
-def kpis(fmt: str | None = None):
-    return _serve("kpis", _kpis, fmt)
+def kpis(ext: str | None = None):
+    return _serve("kpis", _kpis, ext)
 
 
 __all__ = ["FORMATS", "PAGES", "bp"]

@@ -79,13 +79,14 @@ def test_review_dispute_and_ruling_in_the_browser(new_page, scene):
     agent.goto(f"/calls/{call.id}")
     agent.wait_for_selector("#evaluation")
     assert "问候语缺少工号" in agent.locator("#evaluation").inner_text()
+    agent.locator("#evaluation details > summary").click()  # the dispute form opens on demand
     agent.check(f"input[name='pick-{cid}']")
     agent.fill(f"[name='reason-{cid}']", "我报了工号，请复听")
     shot(agent, "agent-evaluation")
     agent.locator("#evaluation form button.btn-warning").click()
     agent.wait_for_load_state("networkidle")
-    agent.wait_for_selector("a[href*='/disputes/']")
-    dispute_url = agent.locator("a[href*='/disputes/']").first.get_attribute("href")
+    agent.wait_for_selector("#evaluation a[href*='/disputes/']")  # the nav's /disputes/ comes first
+    dispute_url = agent.locator("#evaluation a[href*='/disputes/']").first.get_attribute("href")
 
     # --- the lead: rules on it ---------------------------------------------------------------------------
     lead = new_page()

@@ -80,7 +80,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
     # dashboards: agents see only their own data (tests/web/test_dashboards.py); each page also serves its
-    # tables as /dashboards/<page>.<csv|xlsx>, the same endpoint (both rules are requested here)
+    # tables as /dashboards/<page>.<ext> (csv or xlsx), the same endpoint (both rules are requested here)
     "dashboards.index": ALL,
     "dashboards.trends": ALL,
     "dashboards.criteria": ALL,
@@ -89,6 +89,10 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "dashboards.coverage": ALL,
     "dashboards.complaints": ALL,
     "dashboards.kpis": ALL,
+    "playback.stream": ALL,
+    "playback.peaks": ALL,
+    "review.workspace": STAFF,
+    "review.view": STAFF,
     "calibration.index": STAFF,
     "calibration.edit": STAFF,
     "calibration.detail": STAFF,
@@ -156,7 +160,8 @@ class World:
             "dispute_id": self.dispute_id,
             "notification_id": self.notification_id,
             "code": "en",
-            "fmt": "xlsx",
+            "ext": "xlsx",
+            "fmt": "ogg",
             "plan_id": self.plan_id,
             "assignment_id": self.assignment_id,
             "calibration_id": 1,  # no such session: staff get a 404 past the role check
@@ -360,7 +365,7 @@ def test_api_rejects_bad_token(world: World):
 def test_agent_gets_404_for_another_agents_call(world: World):
     client = _client_for(world, AGENT)
     own, other = world.call_a.id, world.call_b.id
-    for suffix in ("", "/audio", "/status.json"):
+    for suffix in ("", "/audio", "/status.json", "/stream.ogg", "/stream.mp3", "/peaks.json"):
         ok = client.get(f"/calls/{own}{suffix}")
         ok.close()
         assert ok.status_code == 200, suffix

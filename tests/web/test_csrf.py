@@ -98,6 +98,7 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "review.workspace": lambda: {"version": "1", "action": "save", "summary": "changed"},
         "calibration.index": lambda: {
             "action": "save",
             "title": "校准",

@@ -141,8 +141,23 @@ def test_scorecard_in_chinese_has_no_english_wording_of_the_notes(app, db, score
     client = logged_in_client(app, factories.create_user(db, "qa_reviewer").username)
     for call_id in ids:
         html = client.get(f"/calls/{call_id}").get_data(as_text=True)
-        card = visible(html, '<div class="list-group small">')
+        card = visible(html, '<table class="table table-sm scorecard-table')
         assert "检索" in card or "找到" in card or "核实" in card
+        assert stray_english(card, data) == [], call_id
+
+
+def test_review_workspace_in_one_language(app, db, scored):
+    """The reviewer's workspace (machine notes and evidence beside the answers): in English no Chinese
+    outside quotes and data, in Chinese none of the English wording of the notes."""
+    ids, data = scored
+    en = logged_in_client(app, factories.create_user(db, "qa_reviewer").username, lang="en")
+    zh = logged_in_client(app, factories.create_user(db, "qa_reviewer").username)
+    for call_id in ids:
+        page = visible(en.get(f"/calls/{call_id}/review").get_data(as_text=True))
+        assert "Automated verdict and evidence" in page
+        assert stray_chinese(page, data) == [], call_id
+        html = zh.get(f"/calls/{call_id}/review").get_data(as_text=True)
+        card = visible(html, '<table class="table table-sm scorecard-table')
         assert stray_english(card, data) == [], call_id
 
 
