@@ -308,6 +308,88 @@ def create_scored_call(db: Session, settings: Settings, agent: Agent, *, transcr
     return call
 
 
+def create_evaluated_call(
+    db: Session,
+    agent: Agent,
+    results: dict[str, str],
+    *,
+    started_at: datetime | None = None,
+    queue: str = "",
+    duration: float = 60.0,
+    human: dict[str, str] | None = None,
+    reviewer: User | None = None,
+    role_confidence: float | None = 0.9,
+    text_chars: int | None = 300,
+    evidence: dict[str, tuple[float, float, str]] | None = None,
+) -> Call:
+    """A call row with a transcript record and its machine evaluation (``results``: criterion -> pass /
+    fail / na), plus a completed human review when ``human`` is given (it supersedes the machine's, as
+    evaluations.submit does). No audio file and no scoring run: fast enough for hundreds of calls in the
+    coaching statistics tests. ``text_chars=None`` stores no transcript."""
+    import uuid
+
+    from qa_app.db.models import CallStatus, EvalState, Evaluation, RaterType, TranscriptRecord
+    from qa_app.services import rubrics
+
+    version = rubrics.ensure_default(db)
+    call = Call(
+        agent_id=agent.id,
+        team_id=agent.team_id,
+        started_at=started_at or datetime.now(UTC) - timedelta(hours=_n()),
+        duration=duration,
+        queue=queue,
+        status=CallStatus.READY,
+        audio_sha256=uuid.uuid4().hex * 2,
+        audio_path="audio/missing.wav",
+        audio_format="wav",
+        source="demo",
+    )
+    db.add(call)
+    db.flush()
+    if text_chars is not None:
+        db.add(
+            TranscriptRecord(
+                call_id=call.id, language="zh", data={}, search_text="好" * text_chars, role_confidence=role_confidence
+            )
+        )
+
+    def items(answers: dict[str, str]) -> dict:
+        out = {}
+        for cid, result in answers.items():
+            ev = (evidence or {}).get(cid)
+            out[cid] = {
+                "result": result,
+                "points": None,
+                "machine_result": results.get(cid),
+                "evidence": [{"start": ev[0], "end": ev[1], "text": ev[2], "segment": 0}] if ev else [],
+            }
+        return out
+
+    db.add(
+        Evaluation(
+            call_id=call.id,
+            rubric_version_id=version.id,
+            rater_type=RaterType.MACHINE,
+            state=EvalState.SUBMITTED,
+            items=items(results),
+            superseded=human is not None,
+        )
+    )
+    if human is not None:
+        db.add(
+            Evaluation(
+                call_id=call.id,
+                rubric_version_id=version.id,
+                rater_type=RaterType.HUMAN,
+                rater_id=reviewer.id if reviewer else None,
+                state=EvalState.RELEASED,
+                items=items({**results, **human}),
+            )
+        )
+    db.commit()
+    return call
+
+
 def create_sampling_plan(db: Session, name: str | None = None, **kw):
     """A weekly sampling plan (1 random call per agent unless ``kw`` says otherwise)."""
     from qa_app.services import sampling

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -136,16 +135,9 @@ def names(db: Session, scope: Scope) -> Names:
 # --- current evaluation per call -----------------------------------------------------------------------------
 
 
-def _rank(rater_type: str, rubric_version_id: int, evaluation_id: int) -> tuple[int, int, int]:
-    """Which evaluation counts for a call (as evaluations.current_for_call): a completed human review
-    (the latest) over the machine's (the latest rubric version, then the latest)."""
-    human = rater_type == RaterType.HUMAN
-    return (1, evaluation_id, 0) if human else (0, rubric_version_id, evaluation_id)
-
-
 def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
-    """One row per call (``row.id``): the row of its current evaluation (rows without an evaluation,
-    ``ev_id`` None, only when the call has none)."""
+    """One row per call (``row.id``): the row of its counting evaluation (``verdicts.rank``; rows without
+    an evaluation, ``ev_id`` None, only when the call has none)."""
     best: dict[int, Any] = {}
     for row in rows:
         held = best.get(row.id)
@@ -153,8 +145,8 @@ def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
             row.ev_id is not None
             and (
                 held.ev_id is None
-                or _rank(row.rater_type, row.rubric_version_id, row.ev_id)
-                > _rank(held.rater_type, held.rubric_version_id, held.ev_id)
+                or verdicts.rank(row.rater_type, row.rubric_version_id, row.ev_id)
+                > verdicts.rank(held.rater_type, held.rubric_version_id, held.ev_id)
             )
         ):
             best[row.id] = row
@@ -520,7 +512,7 @@ def scope_verdicts(
 ) -> list[Verdict]:
     if scope.empty:
         return []
-    return verdicts.load_verdicts(
+    return verdicts.load(
         db,
         since=since,
         until=until,
@@ -592,7 +584,7 @@ def _headline(
     db: Session, scope: Scope, *, settings: Settings, today: date, weeks: int, top: int
 ) -> CohortHeadline:
     counts = headcount(db, scope, today=today, new_hire_days=settings.new_hire_days)
-    since, until = day_range(today - timedelta(weeks=weeks) + timedelta(days=1), today, settings.timezone)
+    since, until = verdicts.window(today, 7 * weeks, settings.timezone)
     rows = scope_verdicts(db, scope, since, until, settings=settings)
     gaps = [g for g in cohort_gaps(rows) if g.enough_data]
     return CohortHeadline(counts[NEW_HIRE], counts[VETERAN], gaps[:top], weeks)
@@ -669,12 +661,3 @@ def demo_history_calls(db: Session, scope: Scope, since: datetime, until: dateti
         Call.source == DEMO_HISTORY, Call.started_at >= since, Call.started_at < until
     )
     return db.scalar(stmt) or 0
-
-
-def day_range(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
-    """``[first 00:00, last + 1 day 00:00)`` in the center's time zone, as aware datetimes."""
-    zone = ZoneInfo(tz)
-    return (
-        datetime.combine(first, datetime.min.time(), zone),
-        datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
-    )

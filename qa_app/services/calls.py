@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,8 @@ from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from rubrics.messages import Message
 from transcription.audio import AudioError, probe
+
+T = TypeVar("T")
 
 DIRECTIONS = ("inbound", "outbound")
 LANGUAGES = ("zh", "en", "auto")
@@ -317,8 +319,10 @@ SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[Call]
+class Page(Generic[T]):
+    """One page of a list (calls, knowledge articles ...) and the total behind it."""
+
+    items: list[T]
     total: int
     page: int
     per_page: int
@@ -348,7 +352,7 @@ def narrow(
     return stmt
 
 
-def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page:
+def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_page: int = 50) -> Page[Call]:
     stmt = narrow(
         visible_calls(db, user),
         agent_id=flt.agent_id,

@@ -1,4 +1,5 @@
-"""Seed a demo contact center: teams, agents with mixed tenure, staff accounts, synthesized calls."""
+"""Seed a demo contact center: teams, agents with mixed tenure, staff accounts, knowledge articles,
+synthesized calls."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qa_app.db.models import Role, User
+from qa_app.db.models import KnowledgeArticle, Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
-from qa_app.services import accounts, calls, demo_history, demo_workflows, jobs, processing, rubrics
+from qa_app.demo.articles import DEMO_ARTICLES
+from qa_app.services import (
+    accounts,
+    calls,
+    demo_history,
+    demo_workflows,
+    jobs,
+    knowledge,
+    processing,
+    rubrics,
+)
 from qa_app.settings import Settings
 
 DEMO_PASSWORD = "Demo#2026qa"
@@ -42,11 +53,13 @@ TEAMS = ("宽带服务一组 Broadband 1", "综合业务二组 General 2")
 class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     calls: int = 0
+    articles: int = 0
     history: demo_history.HistoryResult | None = None
 
     def summary(self) -> str:
         lines = [f"Demo contact center created. Logins (password for all: {DEMO_PASSWORD}):"]
         lines += [f"  {role:<12} {user:<12} {name}" for user, role, name in self.logins]
+        lines.append(f"{self.articles} knowledge articles written.")
         lines.append(f"{self.calls} demo calls queued for transcription and scoring.")
         if self.history:
             h = self.history
@@ -99,6 +112,7 @@ def seed(
             user_id=user.id,
             actor=None,
         )
+    result.articles = seed_articles(db, author=staff["coach_wang"])
     if history:
         result.history = demo_history.seed_history(
             db,
@@ -152,3 +166,18 @@ def _seed_calls(db: Session, settings: Settings, agents: dict, *, today: date, a
                 processing.enqueue_call(db, intake.call, settings=settings)
                 queued += 1
     return queued
+
+
+def seed_articles(db: Session, *, author: User) -> int:
+    """Write the demo knowledge articles (tagged with the default rubric's criteria) that are not there yet;
+    returns how many were written."""
+    known = rubrics.criterion_titles(rubrics.default_version(db))
+    have = set(db.scalars(select(KnowledgeArticle.title)))
+    written = 0
+    for a in DEMO_ARTICLES:
+        if a.title in have:
+            continue
+        data = knowledge.ArticleInput(a.title, a.body, criteria=a.criteria, tags=a.tags)
+        knowledge.create(db, data, actor=author, known_criteria=known)
+        written += 1
+    return written

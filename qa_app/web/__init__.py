@@ -11,9 +11,11 @@ def register(app: Flask) -> None:
         auth,
         calibration,
         calls,
+        coaching,
         dashboards,
         disputes,
         feedback,
+        knowledge,
         machine_report,
         main,
         notifications,
@@ -43,6 +45,8 @@ def register(app: Flask) -> None:
         calibration.bp,
         machine_report.bp,
         dashboards.bp,
+        coaching.bp,
+        knowledge.bp,
     ):
         app.register_blueprint(bp)
     access.install(app)
@@ -86,7 +90,13 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["names"] = names
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | None) -> str:
+    def localtime(value: datetime | str | None) -> str:
+        """A time in the configured zone; also an ISO timestamp stored in JSON (empty when unreadable)."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return ""
         return "" if value is None else value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     @app.template_filter("mmss")

@@ -18,7 +18,8 @@ from qa_app.db.models import Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF = frozenset({Role.ADMIN, Role.QA_REVIEWER, Role.TRAINER})
-LEADS = frozenset({Role.ADMIN, Role.TRAINER})  # decide what is sampled (QA reviewers work their queue), see every queue
+LEADS = frozenset({Role.ADMIN, Role.TRAINER})  # trainers / team leads and admins: decide what is sampled, see every
+# queue (QA reviewers work their own), manage coaching plans and write the knowledge base
 
 
 def allow(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

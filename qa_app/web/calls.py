@@ -228,9 +228,10 @@ def progress_label(job: dict | None) -> str:
     return label("job_state", job["state"])
 
 
-def record_listen(call: Call, *, download: bool = False) -> None:
+def record_listen(call: Call, *, download: bool = False, **detail: object) -> None:
     """Audit a download, or a play once per listen: the first request of a stream, not each range the
-    player fetches afterwards (the original recording and the playback copies alike)."""
+    player fetches afterwards (the original recording and the playback copies alike). ``detail`` goes
+    into the audit event (e.g. ``via="coaching_plan:7"`` for an exemplar heard from a coaching plan)."""
     rng = request.headers.get("Range", "")
     if download or not rng or rng.startswith("bytes=0-"):
         db = get_db()
@@ -240,6 +241,7 @@ def record_listen(call: Call, *, download: bool = False) -> None:
             user=current_user,
             target=f"call:{call.id}",
             ip=request.remote_addr or "",
+            **detail,
         )
         db.commit()
 
@@ -247,22 +249,21 @@ def record_listen(call: Call, *, download: bool = False) -> None:
 @bp.route("/<int:call_id>/audio")
 @allow(*ALL_ROLES)
 def audio(call_id: int):
-    db = get_db()
-    settings = get_settings()
-    call = calls.get_visible_call(db, current_user, call_id)
-    path = calls.audio_file(settings, call)
-    download = request.args.get("download") == "1"
-    record_listen(call, download=download)
-    mimetypes = {
-        "wav": "audio/wav",
-        "flac": "audio/flac",
-        "mp3": "audio/mpeg",
-        "ogg": "audio/ogg",
-        "m4a": "audio/mp4",
-    }
+    call = calls.get_visible_call(get_db(), current_user, call_id)
+    return send_audio(call, download=request.args.get("download") == "1")
+
+
+AUDIO_MIMETYPES = {"wav": "audio/wav", "flac": "audio/flac", "mp3": "audio/mpeg", "ogg": "audio/ogg", "m4a": "audio/mp4"}
+
+
+def send_audio(call: Call, *, download: bool = False, **detail: object):  # noqa: ANN201
+    """The stored recording of a call the user may hear (the caller checked), with Range support, the
+    listen audited (``record_listen``)."""
+    path = calls.audio_file(get_settings(), call)
+    record_listen(call, download=download, **detail)
     resp = send_file(
         path,
-        mimetype=mimetypes.get(call.audio_format, "application/octet-stream"),
+        mimetype=AUDIO_MIMETYPES.get(call.audio_format, "application/octet-stream"),
         conditional=True,
         as_attachment=download,
         download_name=f"call-{call.id}.{call.audio_format}",

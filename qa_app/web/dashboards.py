@@ -27,7 +27,7 @@ from wtforms.validators import Optional as OptionalValidator
 from coaching import DEFAULT_MIN_SAMPLE
 from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
-from qa_app.services import analytics
+from qa_app.services import analytics, timeparse
 from qa_app.services.analytics import NEW_HIRE, VETERAN, Scope
 from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.export import FORMATS, Column, Table, filename, send
@@ -156,7 +156,7 @@ def _context(page: str) -> tuple[Ctx, list[str]]:
         start, end = today - timedelta(days=weeks * 7 - 1), today
     else:  # show the range in effect in the date inputs
         form.start.data, form.end.data = start, end
-    since, until = analytics.day_range(start, end, settings.timezone)
+    since, until = timeparse.local_days(start, end, settings.timezone)
     ctx = Ctx(
         page=page,
         form=form,

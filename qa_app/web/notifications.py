@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,7 +24,7 @@ from qa_app.web.labels import label
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
-# kind -> (text with parameters, text when a parameter is missing)
+# kind -> (text with parameters, text when a parameter is missing); "<kind>/overdue" when params.overdue
 TEXTS = {
     "review_assigned": (
         _l("%(count)s calls were assigned to you for review."),
@@ -53,22 +53,51 @@ TEXTS = {
         _l("Your calibration scores are due."),
     ),
     "coaching_plan_created": (
-        _l("A coaching plan was created for you."),
+        _l("Coaching plan #%(plan_id)s was created for you: read it and acknowledge it."),
         _l("A coaching plan was created for you."),
     ),
-    "coaching_session_due": (_l("A coaching session is due."), _l("A coaching session is due.")),
-    "coaching_plan_due": (_l("A coaching plan is due for review."), _l("A coaching plan is due for review.")),
-    "coaching_plan_closed": (_l("A coaching plan was closed."), _l("A coaching plan was closed.")),
+    "coaching_session_due": (
+        _l("Coaching session of plan #%(plan_id)s at %(scheduled_at)s."),
+        _l("A coaching session is due."),
+    ),
+    "coaching_session_due/overdue": (
+        _l(
+            "The coaching session of plan #%(plan_id)s at %(scheduled_at)s is not recorded yet: record it, "
+            "reschedule it or cancel it."
+        ),
+        _l("A coaching session is overdue."),
+    ),
+    "coaching_plan_due": (
+        _l("Coaching plan #%(plan_id)s is due on %(due_date)s."),
+        _l("A coaching plan is due soon."),
+    ),
+    "coaching_plan_due/overdue": (
+        _l("Coaching plan #%(plan_id)s was due on %(due_date)s and is still open."),
+        _l("A coaching plan is overdue."),
+    ),
+    "coaching_plan_closed": (
+        _l("Coaching plan #%(plan_id)s was closed by the target re-check: %(state)s."),
+        _l("A coaching plan was closed."),
+    ),
+}
+
+# parameters stored as codes or ISO times, shown as labels / local times
+PARAMS = {
+    "outcome": lambda v: label("dispute_state", v),
+    "state": lambda v: label("coaching_plan_state", v),
+    "scheduled_at": lambda v: current_app.jinja_env.filters["localtime"](v),
 }
 
 
 def text(n: Notification) -> str:
     """The notification in the reader's language (parameters are escaped by the template)."""
-    spec = TEXTS.get(n.kind)
+    raw = n.params or {}
+    spec = TEXTS.get(f"{n.kind}/overdue") if raw.get("overdue") else None
+    spec = spec or TEXTS.get(n.kind)
     if spec is None:
         return n.kind
     with_params, fallback = spec
-    params = {k: label("dispute_state", v) if k == "outcome" else v for k, v in (n.params or {}).items()}
+    params = {k: PARAMS[k](v) if k in PARAMS else v for k, v in raw.items()}
     try:
         return str(with_params) % params
     except (KeyError, TypeError, ValueError):

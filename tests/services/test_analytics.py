@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from coaching import fcr_outcomes
 from qa_app.db.models import Evaluation, RaterType
-from qa_app.services import analytics, calls, processing, rubrics
+from qa_app.services import analytics, calls, processing, rubrics, timeparse
 from qa_app.services import evaluations as ev_svc
 from qa_app.services.analytics import Scope
 
@@ -179,7 +179,7 @@ def test_periods_follow_the_shanghai_calendar(db, settings, agent):
     months = {r.period: r.kpis.calls for r in kpis(db, settings, by=("period",), period="month")}
     assert months == {date(2026, 3, 1): 3}
     # and the range itself is read in Shanghai days: 2026-03-02 starts at 2026-03-01 16:00 UTC
-    since, until = analytics.day_range(date(2026, 3, 2), date(2026, 3, 2), settings.timezone)
+    since, until = timeparse.local_days(date(2026, 3, 2), date(2026, 3, 2), settings.timezone)
     assert since == datetime(2026, 3, 1, 16, 0, tzinfo=UTC) and until - since == timedelta(days=1)
     data = analytics.load_kpi_data(db, Scope(), since, until, settings=settings)
     assert [r.started_at for r in data.records] == [monday_early]

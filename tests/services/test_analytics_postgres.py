@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from qa_app.services import analytics, demo_history, verdicts
+from qa_app.services import analytics, demo_history, timeparse, verdicts
 from qa_app.services.analytics import Scope
 
 import factories
@@ -41,8 +41,8 @@ def test_loaders_and_demo_history_on_postgres(pg_url, tmp_path):
             db.commit()
             assert result.calls > 100
 
-            since, until = analytics.day_range(result.first_day, result.last_day, settings.timezone)
-            rows = verdicts.load_verdicts(db, since=since, until=until)
+            since, until = timeparse.local_days(result.first_day, result.last_day, settings.timezone)
+            rows = verdicts.load(db, since=since, until=until, new_hire_days=90, tz=settings.timezone)
             assert len(rows) > 10 * result.calls
             assert {v.source for v in rows} == {"machine", "human"}
             data = analytics.load_kpi_data(db, Scope(), since, until, settings=settings)
@@ -62,7 +62,7 @@ def test_loaders_and_demo_history_on_postgres(pg_url, tmp_path):
             assert analytics.demo_history_calls(db, Scope(), since, until) == result.calls
             assert analytics.cohort_gaps(rows)
             late = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)  # Sunday 23:30 in Shanghai
-            assert analytics.day_range(date(2026, 3, 1), date(2026, 3, 1), settings.timezone)[0] < late
+            assert timeparse.local_days(date(2026, 3, 1), date(2026, 3, 1), settings.timezone)[0] < late
             plans = demo_history.coached_plans(db)
             assert [p.employee_no for p in plans] == ["1009", "1011", "1013"]
             assert all(p.trainer_username is None for p in plans), "these teams have no lead"

@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 
 from coaching import comparison_agents, measure_effect, summarize_effects
 from qa_app.db.models import DEMO_HISTORY, Agent, AutoScorecard, Call, Evaluation, Job, RaterType
-from qa_app.services import analytics, calibration, demo, demo_history, demo_workflows, rubrics, sampling
+from qa_app.services import (
+    analytics,
+    calibration,
+    demo,
+    demo_history,
+    demo_workflows,
+    rubrics,
+    sampling,
+    timeparse,
+)
 from qa_app.services.analytics import Scope
 from scoring.sampling import Rules
 
@@ -74,7 +83,7 @@ def test_history_is_marked_and_complete(seeded, sdb):
 def test_kpi_fields_repeats_and_dashboards_have_figures(seeded, sdb):
     app, result = seeded
     settings = app.extensions["qa_settings"]
-    since, until = analytics.day_range(result.history.first_day, result.history.last_day, settings.timezone)
+    since, until = timeparse.local_days(result.history.first_day, result.history.last_day, settings.timezone)
     data = analytics.load_kpi_data(sdb, Scope(), since, until, settings=settings)
     [row] = analytics.kpi_rows(data, by=(), config=analytics.kpi_config(settings), as_of=until)
     k = row.kpis
@@ -88,7 +97,7 @@ def test_kpi_fields_repeats_and_dashboards_have_figures(seeded, sdb):
 def test_new_hires_trail_and_the_gap_shrinks_with_tenure(seeded, sdb):
     app, result = seeded
     settings = app.extensions["qa_settings"]
-    since, until = analytics.day_range(result.history.first_day, result.history.last_day, settings.timezone)
+    since, until = timeparse.local_days(result.history.first_day, result.history.last_day, settings.timezone)
     rows = analytics.scope_verdicts(sdb, Scope(), since, until, settings=settings)
     gaps = {g.criterion: g for g in analytics.cohort_gaps(rows)}
     behind = [c for c, g in gaps.items() if g.behind]
@@ -115,7 +124,7 @@ def test_coached_plans_hook_and_the_effect_study(seeded, sdb):
     for p in plans:
         assert p.start == agents[p.agent_id].hire_date + timedelta(days=demo_history.COACHING_START_DAY)
         assert p.after[1] - p.before[0] == timedelta(weeks=8)
-    since, until = analytics.day_range(result.history.first_day, result.history.last_day, settings.timezone)
+    since, until = timeparse.local_days(result.history.first_day, result.history.last_day, settings.timezone)
     rows = analytics.scope_verdicts(sdb, Scope(), since, until, settings=settings, criteria={"empathy"})
     coaching_plans = [p.to_coaching_plan(settings.timezone) for p in plans]
     estimates = []
@@ -166,7 +175,7 @@ def test_history_is_never_sampled_nor_calibrated_and_no_audio_queues_no_workflow
         sampling.PlanInput(name="all of it", period="month", random_per_agent=50, rules=Rules(needs_review=True)),
         actor=None,
     )
-    since, until = analytics.day_range(result.history.first_day, result.history.last_day, settings.timezone)
+    since, until = timeparse.local_days(result.history.first_day, result.history.last_day, settings.timezone)
     assert sampling.candidates(sdb, plan, since, until, new_hire_on=date.today(), new_hire_days=90) == []
     version = rubrics.default_version(sdb)
     assert calibration.candidate_calls(sdb, calibration.CallSearch(version.id)) == []

@@ -8,6 +8,7 @@ fails ``test_declared_roles_match_the_matrix``. Each (endpoint, role) pair is th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ ALL = frozenset(ROLES)
 STAFF = frozenset({ADMIN, QA, TRAINER})
 EDITORS = frozenset({ADMIN, QA})
 ONLY_ADMIN = frozenset({ADMIN})
-LEADS = frozenset({ADMIN, TRAINER})
+LEADS = frozenset({ADMIN, TRAINER})  # sampling, queue health, coaching: trainers / team leads and admins
+COACHED = frozenset({ADMIN, TRAINER, AGENT})  # a coaching plan's pages: leads, and the agent for their own plan
+ONLY_AGENT = frozenset({AGENT})
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,33 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "dashboards.coverage": ALL,
     "dashboards.complaints": ALL,
     "dashboards.kpis": ALL,
+    "coaching.index": LEADS,
+    "coaching.new_plan": LEADS,
+    "coaching.plans": LEADS,
+    "coaching.plan": COACHED,
+    "coaching.plan_update": LEADS,
+    "coaching.plan_recheck": LEADS,
+    "coaching.plan_cancel": LEADS,
+    "coaching.plan_acknowledge": ONLY_AGENT,
+    "coaching.item_add": LEADS,
+    "coaching.item_remove": LEADS,
+    "coaching.item_done": ONLY_AGENT,
+    "coaching.exemplar": COACHED,
+    "coaching.exemplar_audio": COACHED,
+    "coaching.session_add": LEADS,
+    "coaching.sessions": LEADS,
+    "coaching.session": COACHED,
+    "coaching.session_record": LEADS,
+    "coaching.session_reschedule": LEADS,
+    "coaching.session_cancel": LEADS,
+    "coaching.session_acknowledge": ONLY_AGENT,
+    "coaching.me": ONLY_AGENT,
+    "coaching.effect": LEADS,
+    "coaching.effect_csv": LEADS,
+    "knowledge.index": ALL,
+    "knowledge.article": ALL,
+    "knowledge.new": LEADS,
+    "knowledge.edit": LEADS,
     "playback.stream": ALL,
     "playback.peaks": ALL,
     "review.workspace": STAFF,
@@ -143,26 +173,34 @@ class World:
     call_b: object
     victim: object
     rubric_id: int
+    coaching_plan_id: int
+    item_id: int
+    session_id: int
+    article_id: int
     evaluation_id: int = 0  # agent A's released (then disputed) review
     dispute_id: int = 0
     notification_id: int = 0  # agent A's
-    plan_id: int = 0
+    sampling_plan_id: int = 0
     assignment_id: int = 0
 
-    def url_params(self) -> dict[str, object]:
+    def url_params(self, endpoint: str = "") -> dict[str, object]:
+        """URL parameters; ``plan_id`` is a sampling plan's on the sampling pages, else a coaching plan's."""
         return {
             "call_id": self.call_a.id,  # the agent role user is agent A: this is their own call
             "user_id": self.victim.id,
             "agent_id": self.agent_b.id,
             "team_id": self.agent_b.team_id,
             "version_id": self.rubric_id,
+            "plan_id": self.sampling_plan_id if endpoint.startswith("sampling.") else self.coaching_plan_id,
+            "item_id": self.item_id,  # an exemplar call (agent B's call) in agent A's coaching plan
+            "session_id": self.session_id,
+            "article_id": self.article_id,
             "evaluation_id": self.evaluation_id,
             "dispute_id": self.dispute_id,
             "notification_id": self.notification_id,
             "code": "en",
             "ext": "xlsx",
             "fmt": "ogg",
-            "plan_id": self.plan_id,
             "assignment_id": self.assignment_id,
             "calibration_id": 1,  # no such session: staff get a 404 past the role check
         }
@@ -184,7 +222,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
     tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
-    plan = factories.create_sampling_plan(db)
+    plan, item, session, article = _coaching_rows(db, users[TRAINER], agent_a, call_b)
+    sampling_plan = factories.create_sampling_plan(db)
     db.commit()
     # a released review of one of agent A's calls, disputed by A (made by a reviewer outside the matrix)
     scored = factories.create_scored_call(db, settings, agent_a)
@@ -203,15 +242,38 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
         call_b,
         victim,
         rubric.id,
+        plan,
+        item,
+        session,
+        article,
         evaluation_id=review.id,
         dispute_id=dispute.id,
         notification_id=note.id,
-        plan_id=plan.id,
+        sampling_plan_id=sampling_plan.id,
         assignment_id=999999,
     )
     db.close()
     yield w
     dispose(app)
+
+
+def _coaching_rows(db, trainer, agent, exemplar_call) -> tuple[int, int, int, int]:
+    """Agent A's coaching plan with an exemplar item (agent B's call) and a session; one article."""
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import CoachingPlan, CoachingSession, KnowledgeArticle, PlanItem
+
+    now = utcnow()
+    plan = CoachingPlan(
+        agent_id=agent.id, trainer_id=trainer.id, rubric_key="telecom_service", criteria=["greeting"],
+        target_rate=0.8, target_calls=10, starts_at=now, due_date=now.date() + timedelta(days=30),
+    )
+    plan.items.append(PlanItem(kind="exemplar_call", call_id=exemplar_call.id, criterion="greeting", cue_start=0.2,
+                               cue_end=0.8, title="您好"))
+    plan.sessions.append(CoachingSession(scheduled_at=now + timedelta(days=1), topic="陪听"))
+    article = KnowledgeArticle(title="标准开场白", body="您好，很高兴为您服务", created_by_id=trainer.id)
+    db.add_all([plan, article])
+    db.flush()
+    return plan.id, plan.items[0].id, plan.sessions[0].id, article.id
 
 
 def _rules(app: Flask):
@@ -283,7 +345,7 @@ def test_matrix(world: World, endpoint: str, role: str):
     assert rules, f"{endpoint} is not routed"
     client = _client_for(world, role)
     for rule in rules:
-        url = _url(world.app, rule, world.url_params())
+        url = _url(world.app, rule, world.url_params(rule.endpoint))
         for method in _methods(rule):
             if isinstance(want, Api):
                 headers = {} if role == ANON else {"Authorization": f"Bearer {world.tokens[role]}"}

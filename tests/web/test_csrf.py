@@ -44,6 +44,7 @@ def scene(app, settings):
     call = factories.create_call(db, settings, agent)
     rubric = rubric_service.ensure_default(db)
     token = accounts.issue_api_token(db, admin, actor=admin)
+    coaching_ids = _coaching_scene(db, victim, agent, call)
     scored = factories.create_scored_call(db, settings, agent)
     review = ev_svc.start_review(db, scored, factories.create_user(db, "qa_reviewer"))
     ev_svc.submit(db, review, actor=review.rater, expected_version=review.version)
@@ -98,6 +99,24 @@ def scene(app, settings):
         "rubrics.new_draft": lambda: {},
         "rubrics.publish": lambda: {"make_default": "1"},
         "rubrics.rescore": lambda: {"from": "2020-01-01", "to": "2030-01-01"},
+        "coaching.new_plan": lambda: {
+            "action": "create", "criteria": "greeting", "target_rate": "80", "target_calls": "10",
+            "due_date": "2030-01-01",
+        },
+        "coaching.plan_update": lambda: {"goal": "x", "due_date": "2030-01-01"},
+        "coaching.plan_recheck": lambda: {},
+        "coaching.plan_cancel": lambda: {"reason": "x"},
+        "coaching.plan_acknowledge": lambda: {},
+        "coaching.item_add": lambda: {"kind": "task", "title": "x"},
+        "coaching.item_remove": lambda: {},
+        "coaching.item_done": lambda: {"done": "1"},
+        "coaching.session_add": lambda: {"scheduled_at": "2030-01-01T09:00", "topic": "x"},
+        "coaching.session_record": lambda: {"held_at": "2026-11-01T09:00", "notes": "x"},
+        "coaching.session_reschedule": lambda: {"scheduled_at": "2030-01-01T09:00"},
+        "coaching.session_cancel": lambda: {},
+        "coaching.session_acknowledge": lambda: {},
+        "knowledge.new": lambda: {"title": "x", "body": "y", "active": "y"},
+        "knowledge.edit": lambda: {"title": "x", "body": "y", "active": "y"},
         "review.workspace": lambda: {"version": "1", "action": "save", "summary": "changed"},
         "calibration.index": lambda: {
             "action": "save",
@@ -145,11 +164,12 @@ def scene(app, settings):
         "team_id": agent.team_id,
         "version_id": rubric.id,
         "code": "en",
+        **coaching_ids,
         "calibration_id": 1,
         "evaluation_id": review.id,
         "dispute_id": dispute.id,
         "notification_id": note.id,  # the admin's: dispute_raised (no team lead)
-        "plan_id": plan.id,
+        "sampling.plan_id": plan.id,  # "<blueprint>.<name>": that blueprint's value (coaching_ids has a plan_id too)
         "assignment_id": assignment.id,
     }
     return {
@@ -161,6 +181,27 @@ def scene(app, settings):
         "agent": agent,
         "wav": wav,
     }
+
+
+def _coaching_scene(db, trainer, agent, call) -> dict[str, int]:
+    """A coaching plan with a task and a scheduled session, and an article (targets of the coaching POSTs)."""
+    from datetime import timedelta
+
+    from qa_app.db.base import utcnow
+    from qa_app.db.models import CoachingPlan, CoachingSession, KnowledgeArticle, PlanItem
+
+    now = utcnow()
+    plan = CoachingPlan(
+        agent_id=agent.id, trainer_id=trainer.id, rubric_key="telecom_service", criteria=["greeting"],
+        target_rate=0.8, target_calls=10, starts_at=now, due_date=now.date() + timedelta(days=30),
+    )
+    plan.items.append(PlanItem(kind="task", title="跟读"))
+    plan.sessions.append(CoachingSession(scheduled_at=now + timedelta(days=1)))
+    article = KnowledgeArticle(title="开场白", body="您好")
+    db.add_all([plan, article])
+    db.flush()
+    return {"plan_id": plan.id, "item_id": plan.items[0].id, "session_id": plan.sessions[0].id,
+            "article_id": article.id}
 
 
 def snapshot(app) -> dict[str, list]:
@@ -181,8 +222,9 @@ def _html_post_rules(app):
 
 
 def _url(app, rule, params):
+    blueprint = rule.endpoint.split(".")[0]
     with app.test_request_context():
-        return url_for(rule.endpoint, **{a: params[a] for a in rule.arguments})
+        return url_for(rule.endpoint, **{a: params.get(f"{blueprint}.{a}", params.get(a)) for a in rule.arguments})
 
 
 def test_every_post_endpoint_has_a_csrf_case(app, scene):

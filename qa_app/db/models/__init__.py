@@ -8,6 +8,15 @@ from qa_app.db.models.calibration import (
     CalibrationState,
 )
 from qa_app.db.models.call import DEMO_HISTORY, Call, CallStatus, ChannelLayout
+from qa_app.db.models.coaching import (
+    CLOSED_STATES,
+    CoachingPlan,
+    CoachingSession,
+    ItemKind,
+    PlanEvaluation,
+    PlanItem,
+    PlanState,
+)
 from qa_app.db.models.dispute import Dispute, DisputeState
 from qa_app.db.models.evaluation import (
     COMPLETED,
@@ -21,6 +30,7 @@ from qa_app.db.models.evaluation import (
     RubricSettings,
 )
 from qa_app.db.models.job import ACTIVE_STATES, DutyRun, Job, JobState
+from qa_app.db.models.knowledge import KnowledgeArticle, KnowledgeTag
 from qa_app.db.models.notification import Notification
 from qa_app.db.models.review_assignment import AssignmentState, ReviewAssignment
 from qa_app.db.models.rubric import RubricVersion
@@ -37,6 +47,8 @@ __all__ = [
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "User",
     "DEMO_HISTORY",
+    "CLOSED_STATES", "CoachingPlan", "CoachingSession", "ItemKind", "KnowledgeArticle", "KnowledgeTag",
+    "PlanEvaluation", "PlanItem", "PlanState",
     "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",
     "SamplingPlan", "SamplingRun",
     "CalibrationCall", "CalibrationRater", "CalibrationSession", "CalibrationState",
