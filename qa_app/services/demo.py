@@ -55,6 +55,7 @@ class DemoResult:
     calls: int = 0
     articles: int = 0
     history: demo_history.HistoryResult | None = None
+    coaching_plans: list[int] = field(default_factory=list)  # the demo history's coached cohort
 
     def summary(self) -> str:
         lines = [f"Demo contact center created. Logins (password for all: {DEMO_PASSWORD}):"]
@@ -65,7 +66,8 @@ class DemoResult:
             h = self.history
             lines.append(
                 f"Demo history (marked 'demo history', no audio): {h.calls} evaluated calls, {h.reviews} human "
-                f"reviews, {h.agents} more agents, {h.first_day}..{h.last_day}."
+                f"reviews, {h.agents} more agents, {h.first_day}..{h.last_day}; "
+                f"{len(self.coaching_plans)} closed coaching plans (see /coaching/effect)."
             )
         return "\n".join(lines)
 
@@ -122,6 +124,7 @@ def seed(
             reviewers=[staff["qa_li"], staff["qa_zhao"]],
             today=today,
         )
+        result.coaching_plans = demo_history.attach_coaching_plans(db, settings)
     if audio:
         result.calls = _seed_calls(db, settings, agents, today=today, audio_dir=audio_dir)
     if demo_workflows.has_calls(db):

@@ -17,8 +17,8 @@ The model behind the numbers (deterministic: ``random.Random(seed)`` and the see
 * six history-only agents hired four to six months ago give time-to-proficiency curves; three of them
   (the first team, led by lead_chen) were weaker than their peers on empathy and were **coached on it**
   from their 35th day for four weeks; from then on they do better than their natural progress, which
-  the uncoached new hires of the same months show — :func:`coached_plans` says who, on what and when, for the
-  coaching-plans feature to attach its demo plans;
+  the uncoached new hires of the same months show — :func:`coached_plans` says who, on what and when, and
+  :func:`attach_coaching_plans` records them as closed coaching plans (the coaching effect page's study);
 * the machine disagrees with the truth on ~4% of the verdicts a reviewer would catch; reviewers answer
   the truth (an override carries a reason);
 * KPI fields: waits around 11 s (service level ~80%), holds on a third of calls, longer handling and
@@ -52,8 +52,9 @@ from qa_app.db.models import (
     Team,
     User,
 )
-from qa_app.services import accounts, audit, evaluations, rubrics
+from qa_app.services import accounts, audit, coaching, evaluations, rubrics
 from qa_app.services.calls import hash_customer_ref
+from qa_app.services.coaching_insights import Context
 from qa_app.settings import Settings
 from scoring.model import Answer, CriterionResult, Scorecard
 from scoring.totals import compute
@@ -97,6 +98,9 @@ COACHING_WEEKS = 4
 COACHING_DEFICIT = 0.12  # why they were picked: weaker than their peers on the criterion before the plan
 COACHING_BOOST = 0.15  # above their natural progress once the plan has run a week
 INDUCTION_BONUS = 0.02  # hires of the last year (new induction course) end slightly above the old guard
+# the coaching plans the seed records for the coached cohort (attach_coaching_plans)
+PLAN_GOAL = "先安抚再解决：客户不满时先致歉、复述感受，再给方案"
+PLAN_TARGET_RATE, PLAN_TARGET_CALLS = 0.8, 10
 
 QUEUES = ("宽带报修", "账单查询", "套餐变更", "手机故障", "投诉建议")
 REVIEW_REASON = "复核更正：录音与自动判定不符"  # what a reviewer typed (user data, shown as written)
@@ -152,9 +156,9 @@ class CoachedPlan:
 
 
 def coached_plans(db: Session) -> list[CoachedPlan]:
-    """The hook for the coaching-plans feature: which demo agents were coached, on which criterion and
-    when — derived from the stored hire dates, so it gives the same answer on any later day. Empty when
-    the demo history has not been seeded."""
+    """Which demo agents were coached, on which criterion and when (attach_coaching_plans records them as
+    coaching plans) — derived from the stored hire dates, so it gives the same answer on any later day.
+    Empty when the demo history has not been seeded."""
     if db.scalar(select(Call.id).where(Call.source == DEMO_HISTORY).limit(1)) is None:
         return []
     rows = db.execute(
@@ -174,6 +178,39 @@ def coached_plans(db: Session) -> list[CoachedPlan]:
         )
         for r in rows
     ]
+
+
+def attach_coaching_plans(db: Session, settings: Settings) -> list[int]:
+    """Record the coached cohort as the coaching feature's own plans (ids returned): each created by the team
+    lead on its start day (its baseline from the history before it), then re-checked at the end of its four
+    weeks, which closes it as met or not met. /coaching/effect then measures them against the uncoached
+    new hires of the same months — the demo's coaching effect study."""
+    tz = ZoneInfo(settings.timezone)
+
+    def at(d: date) -> datetime:
+        return datetime.combine(d, time(9, 0), tz).astimezone(UTC)
+
+    made = []
+    for p in coached_plans(db):
+        trainer = db.scalar(select(User).where(User.username == p.trainer_username))
+        if trainer is None:
+            continue
+        plan = coaching.create_plan(
+            db,
+            coaching.PlanInput(
+                agent_id=p.agent_id,
+                criteria=[p.criterion],
+                target_rate=PLAN_TARGET_RATE,
+                target_calls=PLAN_TARGET_CALLS,
+                due_date=p.after[1],
+                goal=PLAN_GOAL,
+            ),
+            trainer=trainer,
+            ctx=Context(at(p.start), tz, settings.new_hire_days),
+        )
+        coaching.recheck(db, plan, ctx=Context(at(p.after[1]), tz, settings.new_hire_days))
+        made.append(plan.id)
+    return made
 
 
 # --- generation -------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from qa_app.db.models import DEMO_HISTORY, Agent, AutoScorecard, Call, Evaluatio
 from qa_app.services import (
     analytics,
     calibration,
+    coaching_insights,
     demo,
     demo_history,
     demo_workflows,
@@ -24,6 +25,7 @@ from qa_app.services import (
     timeparse,
 )
 from qa_app.services.analytics import Scope
+from qa_app.services.coaching_insights import Context
 from scoring.sampling import Rules
 
 import factories
@@ -134,6 +136,15 @@ def test_coached_plans_hook_and_the_effect_study(seeded, sdb):
     assert all(e.verdict != "not_enough_data" and e.did > 0 for e in estimates)
     [summary] = summarize_effects(estimates, by="criterion")
     assert summary.improved >= 2 and summary.ci.low > 0, summary
+    # the seed records them as closed coaching plans: the coaching effect page measures the same study
+    report = coaching_insights.effect_report(
+        sdb, Context.from_settings(settings), rubric_key=rubrics.default_version(sdb).rubric_key
+    )
+    assert sorted(r.plan.id for r in report.rows) == sorted(result.coaching_plans)
+    assert all(r.plan.state in ("met", "not_met") and r.plan.criteria == ["empathy"] for r in report.rows)
+    assert all(r.estimate.verdict == "improved" for r in report.rows)
+    [by_criterion] = report.by_criterion
+    assert by_criterion.improved == 3 and by_criterion.ci.low > 0, by_criterion
 
 
 def test_every_dashboard_has_rows_for_staff_and_the_agent_sees_their_history(seeded):
