@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,9 +23,10 @@ sys.path.insert(0, str(REPO))
 
 from alembic import command  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
+from staff import seed_staff  # noqa: E402
 
 from qa_app.cli import alembic_config  # noqa: E402
-from qa_app.db.models import Agent, Call, Role, Team, User  # noqa: E402
+from qa_app.db.models import Call, User  # noqa: E402
 from qa_app.db.session import make_engine, make_session_factory, optimize_database  # noqa: E402
 from qa_app.services import calls  # noqa: E402
 
@@ -33,25 +34,7 @@ from qa_app.services import calls  # noqa: E402
 def seed(factory, n_calls: int) -> tuple[User, User]:
     rnd = random.Random(7)
     with factory() as db:
-        admin = User(username="admin", display_name="a", password_hash="x", role=Role.ADMIN)
-        agent_user = User(username="agent", display_name="b", password_hash="x", role=Role.AGENT)
-        db.add_all([admin, agent_user])
-        db.flush()
-        teams = [Team(name=f"team{i}") for i in range(10)]
-        db.add_all(teams)
-        db.flush()
-        agents = [
-            Agent(
-                employee_no=f"{i:05d}",
-                name=f"agent{i}",
-                team_id=teams[i % 10].id,
-                hire_date=date(2024, 1, 1),
-                user_id=agent_user.id if i == 0 else None,
-            )
-            for i in range(300)
-        ]
-        db.add_all(agents)
-        db.flush()
+        admin, agent_user, agents = seed_staff(db)
         start = datetime(2026, 1, 1, tzinfo=UTC)
         statuses = ["ready"] * 8 + ["queued", "failed"]
         rows = []

@@ -6,16 +6,28 @@ from alembic import context
 
 from qa_app.db import models  # noqa: F401  (registers every table)
 from qa_app.db.base import Base
+from qa_app.db.models.transcript_segment import is_search_index_object
 from qa_app.db.session import make_engine
 from qa_app.settings import Settings
 
 config = context.config
+
+
+def include_name(name, type_, parent_names) -> bool:  # noqa: ANN001
+    """Leave the dialect-specific search structures (FTS5 tables, pg_trgm index) to their migration."""
+    return not is_search_index_object(name)
+
+
 url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
 
 
 def run_offline() -> None:
     context.configure(
-        url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=url.startswith("sqlite")
+        url=url,
+        target_metadata=Base.metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -38,6 +50,7 @@ def _run(conn) -> None:  # noqa: ANN001
         target_metadata=Base.metadata,
         render_as_batch=conn.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -10,6 +10,7 @@ from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from qa_app import fs
 from qa_app.db.session import make_engine, make_session_factory
 from qa_app.extensions import babel, csrf, login_manager
 from qa_app.settings import REPO_ROOT, Settings
@@ -19,6 +20,7 @@ LOCALES = ("zh", "en")
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app. Nothing global is created at import time."""
+    fs.private_umask()  # first: every process (web, CLI, worker) starts here; see qa_app/fs.py
     settings = settings or Settings.from_env()
     app = Flask(
         __name__,
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),  # see web/sessions.py
         REMEMBER_COOKIE_DURATION=timedelta(seconds=0),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["qa_engine"] = engine
     app.extensions["qa_sessionmaker"] = make_session_factory(engine)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fs.secure_instance(settings.instance_dir, settings.data_dir, settings.database_url)
 
     register_extensions(app)
     register_blueprints(app)
@@ -91,6 +93,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str
+    # "strong": a session cookie presented from another address or browser is dropped. It only works
+    # because login sessions are not permanent (web/sessions.py explains the choice).
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
 

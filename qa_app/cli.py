@@ -59,12 +59,12 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.password_option()
     def create_user(username: str, role: str, name: str, password: str) -> None:
         """Create a login account."""
-        from qa_app.services import accounts
+        from qa_app.services import users
         from qa_app.services.errors import ServiceError
 
         try:
             with transaction(_factory()) as db:
-                accounts.create_user(
+                users.create_user(
                     db,
                     username=username,
                     display_name=name or username,
@@ -202,6 +202,21 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         click.echo(
             f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
         )
+
+    @app.cli.command("reindex-transcripts")
+    @click.option("--batch", default=200, show_default=True, help="transcripts per transaction")
+    def reindex_transcripts(batch: int) -> None:
+        """(Re)build the transcript search index from the stored transcripts (idempotent)."""
+        from qa_app.services import search
+
+        total, after = 0, 0
+        while True:
+            with transaction(_factory()) as db:
+                n, last = search.reindex(db, after_id=after, limit=max(1, batch))
+            if last is None:
+                break
+            total, after = total + n, last
+        click.echo(f"indexed {total} transcript(s)")
 
     @app.cli.command("run-sampling")
     @click.option("--plan", "plan_id", type=int, default=None, help="plan id (default: every active plan)")

@@ -37,7 +37,7 @@ def _persisted_secret(instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -61,6 +61,9 @@ class Settings:
     dispute_window_days: int = 7  # an agent may dispute a released evaluation for this many days
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    session_idle_minutes: int = 30  # a login session ends after this long without activity
+    session_max_hours: float = 10.0  # ... and this long after the login, whatever the activity
+    api_token_days: int = 90  # an API token expires this many days after it is created
     secure_cookies: bool = False
     default_locale: str = "zh"
     job_lease_seconds: int = 120
@@ -97,6 +100,9 @@ class Settings:
             dispute_window_days=int(e.get("QA_DISPUTE_WINDOW_DAYS", 7)),
             login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
             login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),
+            session_idle_minutes=int(e.get("QA_SESSION_IDLE_MINUTES", 30)),
+            session_max_hours=float(e.get("QA_SESSION_MAX_HOURS", 10)),
+            api_token_days=int(e.get("QA_API_TOKEN_DAYS", 90)),
             secure_cookies=_bool(e.get("QA_SECURE_COOKIES"), False),
             default_locale=e.get("QA_DEFAULT_LOCALE", "zh"),
             job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),

@@ -87,7 +87,7 @@ def check(spec: dict, path: str = "automation") -> list[tuple[str, str, str]]:
             kp = f"{p}.{k}"
             if keys is not None and k not in keys:
                 problems.append(
-                    (kp, f"自动评分设置中有未知参数 {k!r}", f"unknown automation parameter {k!r}")
+                    (kp, f"自动评分设置中有未知参数 {repr(k)[:60]}", f"unknown automation parameter {repr(k)[:60]}")
                 )
                 continue
             if k in _LIST_KEYS and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):

@@ -63,14 +63,102 @@ _CRITERION_KEYS = {
 }
 
 
+MAX_ISSUES = 100  # a hostile document can have thousands of problems; the first hundred are listed
+MAX_ISSUE_CHARS = 300  # user text quoted in a message (an unknown key, a value) is cut to fit
+MAX_DEPTH = 24  # nesting of mappings and lists; a rubric needs 7 (automation groups: 8)
+
+
+def clip(text: str, limit: int = MAX_ISSUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _Collector:
-    """Collects issues while parsing so the user sees all problems at once."""
+    """Collects issues while parsing so the user sees all problems at once (at most MAX_ISSUES)."""
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        self.dropped = 0
 
     def add(self, path: str, where: tuple[str, str], zh: str, en: str) -> None:
-        self.issues.append(Issue(path, where[0], where[1], zh, en))
+        if len(self.issues) >= MAX_ISSUES:
+            self.dropped += 1
+            return
+        self.issues.append(Issue(clip(path, 200), where[0], where[1], clip(zh), clip(en)))
+
+    def result(self) -> list[Issue]:
+        if not self.dropped:
+            return self.issues
+        more = Issue("", "", "", f"……另有 {self.dropped} 个问题未列出", f"… and {self.dropped} more problems")
+        return [*self.issues, more]
+
+
+# --- YAML without anchors and aliases ---------------------------------------------------------------
+
+
+class YamlRefused(yaml.MarkedYAMLError):
+    """A YAML feature a rubric does not need and that can make a small document explode."""
+
+    def __init__(self, kind: str, mark: Any) -> None:
+        self.kind = kind  # "alias" or "depth"
+        what = (
+            "anchors and aliases (& and *)" if kind == "alias" else f"nesting deeper than {MAX_DEPTH} levels"
+        )
+        super().__init__(problem=f"{what} are not allowed", problem_mark=mark)
+
+
+class PlainLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases (hence merge keys) and deep nesting while composing,
+    before anything is built: a 423-byte "billion laughs" document or a deep alias in a valid rubric
+    cannot expand in memory, and deep nesting cannot exhaust the stack."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlRefused("alias", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlRefused("depth", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def safe_load(text: str) -> Any:
+    """Parse YAML text like ``yaml.safe_load`` without anchors, aliases or deep nesting
+    (raises :class:`YamlRefused`, a ``yaml.YAMLError``)."""
+    loader = PlainLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON-like data nests mappings/lists deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, Mapping):
+            children = list(v.values())
+        elif isinstance(v, list | tuple):
+            children = list(v)
+        else:
+            continue
+        if d > limit:
+            return True
+        stack.extend((c, d + 1) for c in children)
+    return False
+
+
+def _r(value: Any) -> str:
+    """A user value quoted in a message: its repr, cut short (a key may be 100 KB long)."""
+    return clip(repr(value), 60)
 
 
 def _where(
@@ -120,8 +208,8 @@ def _unknown_keys(
             col.add(
                 f"{path}.{key}" if path else str(key),
                 where,
-                f"未知字段 {key!r}（可用字段: {', '.join(sorted(allowed))}）",
-                f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})",
+                f"未知字段 {_r(key)}（可用字段: {', '.join(sorted(allowed))}）",
+                f"unknown field {_r(key)} (allowed: {', '.join(sorted(allowed))})",
             )
 
 
@@ -139,8 +227,8 @@ def _parse_scale(value: Any, path: str, where: tuple[str, str], col: _Collector)
         col.add(
             path,
             where,
-            f"评分方式 {kind!r} 未知，可选: 通过/不通过(pass_fail)、分值(points)、1-5级(likert)",
-            f"unknown scale {kind!r}; use pass_fail, points or likert",
+            f"评分方式 {_r(kind)} 未知，可选: 通过/不通过(pass_fail)、分值(points)、1-5级(likert)",
+            f"unknown scale {_r(kind)}; use pass_fail, points or likert",
         )
         return Scale()
     if kind == "points":
@@ -183,8 +271,8 @@ def _parse_automation(
         col.add(
             f"{path}.primitive",
             where,
-            f"未知的自动评分方法 {primitive!r}（可用: {', '.join(sorted(PRIMITIVES))}）",
-            f"unknown automation primitive {primitive!r} (available: {', '.join(sorted(PRIMITIVES))})",
+            f"未知的自动评分方法 {_r(primitive)}（可用: {', '.join(sorted(PRIMITIVES))}）",
+            f"unknown automation primitive {_r(primitive)} (available: {', '.join(sorted(PRIMITIVES))})",
         )
     for p, zh, en in check_automation(dict(value), path):
         col.add(p, where, zh, en)
@@ -237,8 +325,8 @@ def _parse_criterion(d: Any, si: int, ci: int, col: _Collector) -> Criterion | N
         col.add(
             f"{path}.critical",
             where,
-            f"致命项级别 {critical!r} 未知，可选: section（本节得0分）、evaluation（整体得0分）",
-            f"unknown critical level {critical!r}; use section (fails the section) or evaluation (fails the whole evaluation)",
+            f"致命项级别 {_r(critical)} 未知，可选: section（本节得0分）、evaluation（整体得0分）",
+            f"unknown critical level {_r(critical)}; use section (fails the section) or evaluation (fails the whole evaluation)",
         )
         critical = None
     party = d.get("party", "agent")
@@ -246,8 +334,8 @@ def _parse_criterion(d: Any, si: int, ci: int, col: _Collector) -> Criterion | N
         col.add(
             f"{path}.party",
             where,
-            f"对象 {party!r} 未知，可选: agent（坐席）、customer（客户）、call（整通电话）",
-            f"unknown party {party!r}; use agent, customer or call",
+            f"对象 {_r(party)} 未知，可选: agent（坐席）、customer（客户）、call（整通电话）",
+            f"unknown party {_r(party)}; use agent, customer or call",
         )
         party = "agent"
     automation = _parse_automation(d.get("automation"), f"{path}.automation", where, col)
@@ -320,8 +408,8 @@ def from_dict(d: Any, *, strict: bool = True) -> Rubric:
             col.add(
                 f"{spath}.id",
                 swhere,
-                f"小节编号 {sid!r} 与第{seen_sections[sid] + 1}节重复",
-                f"section id {sid!r} duplicates section {seen_sections[sid] + 1}",
+                f"小节编号 {_r(sid)} 与第{seen_sections[sid] + 1}节重复",
+                f"section id {_r(sid)} duplicates section {seen_sections[sid] + 1}",
             )
         else:
             seen_sections[sid] = si
@@ -345,15 +433,15 @@ def from_dict(d: Any, *, strict: bool = True) -> Rubric:
                 col.add(
                     f"sections[{si}].criteria[{ci}].id",
                     _where(si, ci, c.id),
-                    f"编号 {c.id!r} 与第{psi + 1}节第{pci + 1}项重复",
-                    f"id {c.id!r} duplicates section {psi + 1}, criterion {pci + 1}",
+                    f"编号 {_r(c.id)} 与第{psi + 1}节第{pci + 1}项重复",
+                    f"id {_r(c.id)} duplicates section {psi + 1}, criterion {pci + 1}",
                 )
             elif c.id:
                 seen_criteria[c.id] = (si, ci)
             crits.append(c)
         sections.append(Section(sid, s_zh, s_en, tuple(crits)))
     if col.issues and strict:
-        raise RubricValidationError(col.issues)
+        raise RubricValidationError(col.result())
     return Rubric(
         id=rid,
         version=version,
@@ -414,14 +502,20 @@ def validate(rubric: Rubric) -> list[Issue]:
 def loads(text: str, *, strict: bool = True) -> Rubric:
     """Parse YAML text into a validated rubric (``strict=False``: see :func:`from_dict`)."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f"第{mark.line + 1}行" if mark else ""
         line_en = f"line {mark.line + 1}" if mark else ""
-        raise RubricValidationError(
-            [Issue("", line or "YAML", line_en or "YAML", f"YAML 格式错误: {e}", f"YAML syntax error: {e}")]
-        ) from e
+        if isinstance(e, YamlRefused) and e.kind == "alias":
+            zh = "不支持 YAML 锚点和别名（& 和 *），请把内容完整写出"
+            en = "YAML anchors and aliases (& and *) are not supported; write the content out in full"
+        elif isinstance(e, YamlRefused):
+            zh = f"嵌套层级超过 {MAX_DEPTH} 层"
+            en = f"the document nests deeper than {MAX_DEPTH} levels"
+        else:
+            zh, en = f"YAML 格式错误: {clip(str(e))}", f"YAML syntax error: {clip(str(e))}"
+        raise RubricValidationError([Issue("", line or "YAML", line_en or "YAML", zh, en)]) from e
     return from_dict(data, strict=strict)
 
 

@@ -16,6 +16,7 @@ import itertools
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -30,7 +32,7 @@ from qa_app.app import create_app
 from qa_app.cli import alembic_config
 from qa_app.db.models import Agent, Call, Role, Team, User
 from qa_app.demo.synth import tone
-from qa_app.services import calls
+from qa_app.services import authentication, calls
 from qa_app.settings import Settings
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
@@ -273,6 +275,84 @@ def data_files(settings: Settings) -> list[Path]:
     if not settings.data_dir.exists():
         return []
     return sorted(p for p in settings.data_dir.rglob("*") if p.is_file())
+
+
+@dataclass
+class Intake:
+    """An app with an uploader (web client reading the English UI, and an API token) and one agent: the
+    harness of the upload tests, through the web form and POST /api/calls."""
+
+    app: Flask
+    settings: Settings
+    client: FlaskClient
+    token: str
+    agent: Agent
+
+    def count(self, model) -> int:  # noqa: ANN001
+        with self.app.extensions["qa_sessionmaker"]() as s:
+            return s.scalar(select(func.count()).select_from(model))
+
+    def calls(self) -> list[Call]:
+        with self.app.extensions["qa_sessionmaker"]() as s:
+            return list(s.scalars(select(Call).order_by(Call.id)))
+
+    def web(
+        self,
+        files: list[tuple[bytes, str]],
+        *,
+        agent_id: int | None = None,
+        layout: str = "mono",
+        fields: dict[str, str] | None = None,
+    ):
+        """The upload form; ``fields`` adds or replaces form fields (e.g. the optional KPI fields)."""
+        data = {
+            "agent_id": str(agent_id if agent_id is not None else self.agent.id),
+            "started_at": "2026-11-20T09:30",
+            "direction": "inbound",
+            "channel_layout": layout,
+            "language": "zh",
+            "queue": "宽带",
+            "csrf_token": csrf_token(self.client),
+            **(fields or {}),
+        }
+        return post_multipart(self.client, "/calls/upload", data, [("audio", b, name) for b, name in files])
+
+    def api(
+        self,
+        content: bytes,
+        name: str,
+        *,
+        employee_no: str | None = None,
+        layout: str = "mono",
+        fields: dict[str, str] | None = None,
+    ):
+        """POST /api/calls with the token; ``fields`` adds or replaces form fields."""
+        data = {
+            "employee_no": employee_no or self.agent.employee_no,
+            "started_at": "2026-11-20T09:30:00+08:00",
+            "channel_layout": layout,
+            **(fields or {}),
+        }
+        return post_multipart(
+            self.app.test_client(),
+            "/api/calls",
+            data,
+            [("audio", content, name)],
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+
+
+def intake_site(settings: Settings, template: Path | None) -> Intake:
+    """An :class:`Intake` on a new app built from ``settings`` (dispose of ``.app`` afterwards)."""
+    app = build_app(settings, template)
+    db = app.extensions["qa_sessionmaker"]()
+    uploader = create_user(db, "qa_reviewer")
+    agent = create_agent(db)
+    token = authentication.issue_api_token(db, uploader, actor=uploader)
+    db.commit()
+    db.close()
+    # the web client reads the English UI (the test cases name English words of the messages)
+    return Intake(app, settings, logged_in_client(app, uploader.username, lang="en"), token, agent)
 
 
 def _pg_base_url() -> str | None:

@@ -7,19 +7,25 @@ pipeline (decode to float32 at 16 kHz).
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import struct
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 SUPPORTED_FORMATS: tuple[str, ...] = ("wav", "flac", "mp3", "ogg", "m4a")
+log = logging.getLogger(__name__)
 
 
 class AudioError(ValueError):
     """The file is not usable audio; ``message`` (English) is safe to show to a user.
+
+    Neither ``message`` nor ``params`` ever carries ffmpeg's output (it names server paths): that is
+    logged where it happens.
 
     ``key`` (default: ``code``) and ``params`` identify the message for translation: the intake
     service shows it as the message ``audio.<key>`` in the reader's language.
@@ -91,11 +97,78 @@ def _check_wav_length(path: Path) -> None:
             f.seek(clen + (clen & 1), 1)
 
 
-def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
-    """Validate ``path`` as audio: sniff, read headers, decode it fully.
+# Intake measures a recording by decoding it to 8 kHz mono 16-bit PCM and counting samples as they
+# stream out of ffmpeg: the length stored for a call is what decodes, never what a container header
+# claims (a FLAC whose STREAMINFO says "0 samples" or "1 hour" can hold 10 hours). Decoding stops one
+# second past the limit, and only one chunk is ever held, so memory stays flat whatever the file says.
+MEASURE_RATE = 8000
+MEASURE_CHUNK = 64 * 1024
+CAP_MARGIN_SECONDS = 1.0  # decode this far past the limit: "longer than the limit" is then certain
+DECODE_TIMEOUT = 600.0
+_STDERR_KEEP = 4096
 
-    Raises AudioError with a user-facing message for empty, renamed,
-    non-audio, truncated or over-long files.
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    seconds: float
+    capped: bool  # stopped at the cap: the recording is at least ``seconds`` long
+    timed_out: bool
+    returncode: int
+    stderr: str
+
+
+def _measure(ffmpeg: str, path: Path, cap_seconds: float | None, timeout: float) -> _Decoded:
+    """Decode ``path`` as a stream and count its samples, stopping after ``cap_seconds``."""
+    cap_bytes = None if cap_seconds is None else int(cap_seconds * MEASURE_RATE) * 2
+    cmd = [
+        ffmpeg, "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:a:0",
+        "-ac", "1", "-ar", str(MEASURE_RATE), "-f", "s16le", "-acodec", "pcm_s16le", "-",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    err = bytearray()
+
+    def _drain() -> None:  # a chatty stderr must never fill its pipe and stall the decoder
+        while block := proc.stderr.read(4096):
+            if len(err) < _STDERR_KEEP:
+                err.extend(block[: _STDERR_KEEP - len(err)])
+
+    drain = threading.Thread(target=_drain, daemon=True)
+    drain.start()
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, _expire)
+    timer.start()
+    total, capped = 0, False
+    try:
+        while chunk := proc.stdout.read(MEASURE_CHUNK):
+            total += len(chunk)
+            if cap_bytes is not None and total >= cap_bytes:
+                capped = True
+                proc.kill()
+                break
+    finally:
+        timer.cancel()
+        proc.stdout.close()
+        code = proc.wait()
+        drain.join(timeout=5)
+        proc.stderr.close()
+    return _Decoded(
+        total // 2 / MEASURE_RATE, capped, timed_out.is_set(), code, err.decode(errors="replace").strip()
+    )
+
+
+def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
+    """Validate ``path`` as audio: sniff, read headers, decode it as a stream and measure it.
+
+    Raises AudioError with a user-facing message for empty, renamed, non-audio, truncated or
+    over-long files, and for files whose length cannot be established. The returned duration is the
+    decoded length. ffmpeg's own messages (which name server paths) are logged, never put in the
+    error.
     """
     p = Path(path)
     size = p.stat().st_size
@@ -120,78 +193,62 @@ def probe(path: str | Path, *, max_duration: float | None = None) -> AudioInfo:
         check=False,
     )
     if proc.returncode != 0:
-        detail = proc.stderr.strip()[:200]
+        log.warning("ffprobe cannot read %s: %s", p, proc.stderr.strip()[:_STDERR_KEEP])
         raise AudioError(
-            "undecodable",
-            f"the {fmt.upper()} file cannot be read: {detail}",
-            key="unreadable",
-            format=fmt.upper(),
-            detail=detail,
+            "undecodable", f"the {fmt.upper()} file cannot be read", key="unreadable", format=fmt.upper()
         )
-    meta = json.loads(proc.stdout or "{}")
+    try:
+        meta = json.loads(proc.stdout or "{}")
+    except ValueError:
+        meta = {}
     streams = [s for s in meta.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
         raise AudioError("no_audio_stream", "the file has no audio stream")
     st = streams[0]
-    duration = float(st.get("duration") or meta.get("format", {}).get("duration") or 0.0)
-    if max_duration is not None and duration > max_duration:
+    try:
+        declared = float(st.get("duration") or meta.get("format", {}).get("duration") or 0.0)
+    except (TypeError, ValueError):
+        declared = 0.0
+    if max_duration is not None and declared > max_duration:
+        # the header says it is too long: refuse without decoding (a header that lies the other
+        # way is caught by the measurement below)
         raise AudioError(
             "too_long",
-            f"the recording lasts {duration / 60:.1f} min; the limit is {max_duration / 60:.0f} min",
-            minutes=duration / 60,
+            f"the recording lasts {declared / 60:.1f} min; the limit is {max_duration / 60:.0f} min",
+            minutes=declared / 60,
             limit=max_duration / 60,
         )
-    # Decode everything: corrupt streams fail here, and a stream that decodes to
-    # much less than its header promises is truncated (MP3 has no length field).
-    ffmpeg = _require("ffmpeg")
-    dec = subprocess.run(
-        [
-            ffmpeg,
-            "-nostdin",
-            "-v",
-            "error",
-            "-xerror",
-            "-i",
-            str(p),
-            "-map",
-            "0:a:0",
-            "-ac",
-            "1",
-            "-ar",
-            "8000",
-            "-f",
-            "s16le",
-            "-acodec",
-            "pcm_s16le",
-            "-",
-        ],
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    err = dec.stderr.decode(errors="replace").strip()
-    if dec.returncode != 0 or err:
+    cap = None if max_duration is None else max_duration + CAP_MARGIN_SECONDS
+    dec = _measure(_require("ffmpeg"), p, cap, DECODE_TIMEOUT)
+    if dec.timed_out:
+        log.warning("decoding %s took longer than %.0f s; refused", p, DECODE_TIMEOUT)
+        raise AudioError("length_unknown", "the length of the recording cannot be established")
+    if max_duration is not None and (dec.capped or dec.seconds > max_duration):
         raise AudioError(
-            "corrupt",
-            f"the {fmt.upper()} file is damaged or truncated: {err[:200]}",
-            format=fmt.upper(),
-            detail=err[:200],
+            "too_long",
+            f"the recording is longer than the {max_duration / 60:.0f} min limit",
+            key="longer_than_limit",
+            limit=max_duration / 60,
         )
-    decoded = len(dec.stdout) / 2 / 8000
-    if duration > 0 and decoded < duration * 0.9 - 0.1:
+    if dec.returncode != 0 or dec.stderr:
+        # Corrupt streams fail here; -xerror stops at the first decoding error.
+        log.warning("ffmpeg cannot decode %s (exit %s): %s", p, dec.returncode, dec.stderr)
+        raise AudioError("corrupt", f"the {fmt.upper()} file is damaged or truncated", format=fmt.upper())
+    decoded = dec.seconds
+    # A stream that decodes to much less than its header promises is truncated (MP3 has no length field).
+    if declared > 0 and decoded < declared * 0.9 - 0.1:
         raise AudioError(
             "truncated",
-            f"the {fmt.upper()} file is truncated: {decoded:.1f} s of audio where its header says {duration:.1f} s",
+            f"the {fmt.upper()} file is truncated: {decoded:.1f} s of audio where its header says {declared:.1f} s",
             format=fmt.upper(),
             decoded=decoded,
-            duration=duration,
+            duration=declared,
         )
-    duration = duration or decoded
-    if duration <= 0.05:
+    if decoded <= 0.05:
         raise AudioError("empty", "the recording contains no audio", key="no_audio")
     return AudioInfo(
         format=fmt,
-        duration=duration,
+        duration=decoded,
         sample_rate=int(st.get("sample_rate") or 0),
         channels=int(st.get("channels") or 0),
         codec=str(st.get("codec_name") or ""),
@@ -227,8 +284,8 @@ def decode(path: str | Path, sample_rate: int = 16000, *, mono: bool = False) ->
         check=False,
     )
     if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace")[:200]
-        raise AudioError("undecodable", f"cannot decode audio: {detail}", key="decode_failed", detail=detail)
+        log.warning("ffmpeg cannot decode %s: %s", path, proc.stderr.decode(errors="replace")[:_STDERR_KEEP])
+        raise AudioError("undecodable", "cannot decode audio", key="decode_failed")
     data = np.frombuffer(proc.stdout, dtype=np.float32)
     return data.reshape(-1, channels).T.copy()
 
@@ -274,8 +331,8 @@ def mute_file(path: str | Path, spans: list[tuple[float, float]], *, pad: float 
     )
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
-        detail = proc.stderr.decode(errors="replace")[:200]
-        raise AudioError("mute_failed", f"cannot mute redacted audio: {detail}", detail=detail)
+        log.warning("ffmpeg cannot mute %s: %s", p, proc.stderr.decode(errors="replace")[:_STDERR_KEEP])
+        raise AudioError("mute_failed", "cannot mute redacted audio")
     tmp.replace(p)
 
 
@@ -300,8 +357,8 @@ def encode_for_playback(src: str | Path, dst: str | Path, fmt: str) -> None:
     )  # fmt: skip
     if proc.returncode != 0:
         Path(dst).unlink(missing_ok=True)
-        detail = proc.stderr.decode(errors="replace")[:200]
-        raise AudioError("encode_failed", f"cannot encode the playback copy: {detail}", detail=detail)
+        log.warning("ffmpeg cannot encode %s: %s", src, proc.stderr.decode(errors="replace")[:_STDERR_KEEP])
+        raise AudioError("encode_failed", "cannot encode the playback copy")
 
 
 def peaks(path: str | Path, per_second: float, *, sample_rate: int = 8000) -> list[float]:
@@ -328,6 +385,6 @@ def peaks(path: str | Path, per_second: float, *, sample_rate: int = 8000) -> li
         err = proc.stderr.read()
         code = proc.wait(timeout=60)
     if code != 0:
-        detail = err.decode(errors="replace")[:200]
-        raise AudioError("undecodable", f"cannot decode audio: {detail}", key="decode_failed", detail=detail)
+        log.warning("ffmpeg cannot decode %s: %s", path, err.decode(errors="replace")[:_STDERR_KEEP])
+        raise AudioError("undecodable", "cannot decode audio", key="decode_failed")
     return out

@@ -1,10 +1,15 @@
 """Redaction of card numbers, resident ID numbers and phone numbers before storage.
 
 Numbers are found in Arabic digits and in spoken Chinese digits (零〇一二三四五六七八九,
-幺 = 1, 两 = 2), with spaces, dashes or commas between groups, and across word and
-segment boundaries of the same speaker.  Each digit is replaced by ``*`` so the
-text keeps its shape; the time spans of the affected words are returned so the
-stored audio copy can be muted with :func:`mute_spans`.
+幺 = 1, 两 = 2), with spaces, dashes, commas, slashes or line breaks between groups, across
+word and segment boundaries of the same speaker (with or without word timestamps, also
+when the other speaker talks between the parts), and across the two speakers' turns when
+the parts of one number are given to both.  Each digit is replaced by ``*`` so the text
+keeps its shape; the time spans of the affected words are returned so the stored audio
+copy can be muted with :func:`mute_spans`.
+
+The application redacts every transcript where it stores it (whatever produced it), so a
+plug-in speech backend cannot store numbers; redacting twice changes nothing.
 
 Rules (``kind``):
 * ``bank_card``: 13-19 digits passing the Luhn check;
@@ -44,11 +49,14 @@ CN_DIGITS = {
     "九": "9",
 }
 FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
-_SEP = set(" \t-–—_,，、.·")
+# Between digit groups: spaces, dashes, commas, dots, slashes and line breaks ("6222/0212",
+# "138\n1234 5678" as a form or an ASR line break writes them).
+_SEP = set(" \t\r\n-–—_,，、.·/／")
 _X = set("xX叉ｘＸ")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
+REDACTION_VERSION = "digits-v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,66 +183,90 @@ def redact_text(text: str, mask_long_numbers: bool = True) -> str:
     return "".join(chars)
 
 
+# A character of a scan stream: (segment, word index or TEXT for a segment without words, char index).
+Owner = tuple[int, int, int]
+TEXT = -1
+
+
+def _stream(
+    segs: Sequence[Segment], idxs: Sequence[int], words: dict[int, list[str]], texts: dict[int, list[str]]
+) -> tuple[str, list[Owner | None]]:
+    """The segments ``idxs`` as one string (words where the segment has them, else its text), with
+    the owner of each character; a segment boundary is a separator."""
+    stream: list[str] = []
+    owner: list[Owner | None] = []
+    for i in idxs:
+        if segs[i].words:
+            for wi, wt in enumerate(words[i]):
+                for ci, ch in enumerate(wt):
+                    stream.append(ch)
+                    owner.append((i, wi, ci))
+        else:
+            for ci, ch in enumerate(texts[i]):
+                stream.append(ch)
+                owner.append((i, TEXT, ci))
+        stream.append(" ")
+        owner.append(None)
+    return "".join(stream), owner
+
+
 def redact_transcript(
     transcript: Transcript, mask_long_numbers: bool = True
 ) -> tuple[Transcript, list[RedactionSpan]]:
     """Mask numbers in segment and word texts; return the new transcript and audio spans.
 
-    Each speaker's words are scanned as one stream, so a number split over words or
-    segments is still found.  Segments without words are masked on their text and
-    their whole time range is reported.
+    Two scans, each over a stream of segments joined with separators (words where a segment has
+    word timestamps, otherwise its text):
+
+    1. each speaker's segments in time order, so a number split over words or over segments of one
+       speaker — also segments without word timestamps, and parts read out between the other
+       speaker's turns — is found;
+    2. every segment in time order, for numbers whose parts diarization gave to both speakers (or that
+       the agent completes): only numbers spanning two speakers are taken from this scan.
+
+    A masked word reports its own time span; a masked segment without words reports its whole range.
+    Redacting a redacted transcript changes nothing, so it can run wherever a transcript is stored.
     """
     segs = list(transcript.segments)
     words: dict[int, list[str]] = {i: [w.text for w in s.words] for i, s in enumerate(segs)}
+    texts: dict[int, list[str]] = {i: list(s.text) for i, s in enumerate(segs) if not s.words}
     spans: list[RedactionSpan] = []
     touched: set[int] = set()
-    new_text: dict[int, str] = {}
+
+    def mask(stream: str, owner: list[Owner | None], *, cross_speaker_only: bool) -> None:
+        for positions, kind in find_numbers(stream, mask_long_numbers):
+            hits = [o for o in (owner[p] for p in positions) if o is not None]
+            speakers = {segs[i].speaker for i, _wi, _ci in hits}
+            if not hits or (cross_speaker_only and len(speakers) < 2):
+                continue
+            times: dict[str, list[tuple[float, float]]] = {}
+            for i, wi, ci in hits:
+                if wi == TEXT:
+                    texts[i][ci] = MASK
+                    times.setdefault(segs[i].speaker, []).append((segs[i].start, segs[i].end))
+                else:
+                    w = words[i][wi]
+                    words[i][wi] = w[:ci] + MASK + w[ci + 1 :]
+                    word = segs[i].words[wi]
+                    times.setdefault(segs[i].speaker, []).append((word.start, word.end))
+                touched.add(i)
+            for speaker, ranges in times.items():
+                spans.append(
+                    RedactionSpan(min(a for a, _ in ranges), max(b for _, b in ranges), kind, speaker)
+                )
 
     by_speaker: dict[str, list[int]] = {}
-    for i, s in enumerate(segs):
-        by_speaker.setdefault(s.speaker, []).append(i)
-
-    for speaker, idxs in by_speaker.items():
-        stream: list[str] = []
-        owner: list[tuple[int, int, int] | None] = []  # (segment, word, char) per stream char
-        for i in idxs:
-            if not segs[i].words:
-                continue
-            for wi, wt in enumerate(words[i]):
-                for ci, ch in enumerate(wt):
-                    stream.append(ch)
-                    owner.append((i, wi, ci))
-            stream.append(" ")  # segment boundary acts as a separator
-            owner.append(None)
-        text = "".join(stream)
-        for positions, kind in find_numbers(text, mask_long_numbers):
-            hit_words: list[tuple[int, int]] = []
-            for p in positions:
-                o = owner[p]
-                if o is None:
-                    continue
-                i, wi, ci = o
-                w = words[i][wi]
-                words[i][wi] = w[:ci] + MASK + w[ci + 1 :]
-                touched.add(i)
-                if (i, wi) not in hit_words:
-                    hit_words.append((i, wi))
-            if hit_words:
-                ws = [segs[i].words[wi] for i, wi in hit_words]
-                spans.append(RedactionSpan(min(w.start for w in ws), max(w.end for w in ws), kind, speaker))
-        for i in idxs:
-            s = segs[i]
-            if s.words:
-                continue
-            found = find_numbers(s.text, mask_long_numbers)
-            if found:
-                new_text[i] = redact_text(s.text, mask_long_numbers)
-                for _, kind in found:
-                    spans.append(RedactionSpan(s.start, s.end, kind, speaker))
+    in_time_order = sorted(range(len(segs)), key=lambda i: (segs[i].start, segs[i].end, i))
+    for i in in_time_order:
+        by_speaker.setdefault(segs[i].speaker, []).append(i)
+    for idxs in by_speaker.values():
+        mask(*_stream(segs, idxs, words, texts), cross_speaker_only=False)
+    if len(by_speaker) > 1:
+        mask(*_stream(segs, in_time_order, words, texts), cross_speaker_only=True)
 
     out: list[Segment] = []
     for i, s in enumerate(segs):
-        if i in touched:
+        if i in touched and s.words:
             new_words = tuple(
                 Word(w.start, w.end, t, w.probability) for w, t in zip(s.words, words[i], strict=True)
             )
@@ -242,15 +274,16 @@ def redact_transcript(
             # keep the segment's own spacing when words were joined differently
             text = _mask_like(s.text, text)
             out.append(Segment(s.id, s.start, s.end, s.speaker, text, s.role, new_words))
-        elif i in new_text:
-            out.append(Segment(s.id, s.start, s.end, s.speaker, new_text[i], s.role, s.words))
+        elif i in touched:
+            text = redact_text("".join(texts[i]), mask_long_numbers)
+            out.append(Segment(s.id, s.start, s.end, s.speaker, text, s.role, s.words))
         else:
             # words may be clean while the text (joined differently) is not
             safe = redact_text(s.text, mask_long_numbers)
             out.append(
                 s if safe == s.text else Segment(s.id, s.start, s.end, s.speaker, safe, s.role, s.words)
             )
-    spans.sort(key=lambda sp: sp.start)
+    spans.sort(key=lambda sp: (sp.start, sp.end))
     redacted = Transcript(
         transcript.language,
         transcript.duration,
@@ -258,7 +291,7 @@ def redact_transcript(
         transcript.channels,
         dict(transcript.speakers),
         transcript.call_id,
-        {**transcript.models, "redaction": "digits-v1"},
+        {**transcript.models, "redaction": REDACTION_VERSION},
         transcript.role_confidence,
     )
     return redacted, spans

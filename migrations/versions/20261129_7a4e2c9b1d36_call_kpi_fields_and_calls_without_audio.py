@@ -1,7 +1,7 @@
 """call KPI fields (wait/hold/wrap seconds, CSAT, NPS, resolved) and calls without audio
 
 Revision ID: 7a4e2c9b1d36
-Revises: a7c3e9d14b62
+Revises: c7e3a91f5d20
 Create Date: 2026-11-29 18:32:20.914185
 
 The KPI columns are nullable (every field is optional in the sources); CHECK constraints repeat the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7a4e2c9b1d36"
-down_revision = "a7c3e9d14b62"
+down_revision = "c7e3a91f5d20"
 branch_labels = None
 depends_on = None
 

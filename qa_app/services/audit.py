@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from qa_app.db.base import utcnow
 from qa_app.db.models import AuditEvent, User
 
 ACTIONS = (
@@ -80,6 +81,33 @@ def record(
     db.add(event)
     db.flush()
     return event
+
+
+def record_once(
+    db: Session,
+    action: str,
+    *,
+    user: User,
+    target: str,
+    within: timedelta,
+    ip: str = "",
+    **detail: object,
+) -> AuditEvent | None:
+    """Record ``action`` unless ``user`` already has one on ``target`` within the last ``within``
+    (one record per playback session instead of one per byte range). Returns the new event or None."""
+    recent = db.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.at >= utcnow() - within,
+            AuditEvent.user_id == user.id,
+            AuditEvent.target == target,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return None
+    return record(db, action, user=user, target=target, ip=ip, **detail)
 
 
 def query(

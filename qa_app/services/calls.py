@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from qa_app import fs
 from qa_app.db.models import Agent, AutoScorecard, Call, CallStatus, ChannelLayout, Role, RubricVersion, User
 from qa_app.db.session import delete_on_rollback
 from qa_app.services import assignments, audit, evaluations
@@ -164,12 +165,12 @@ def _validate_meta(db: Session, meta: CallMeta) -> Agent:
 
 def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int]:
     """Copy the stream to a private temp file, hashing as we go; refuse more than ``max_bytes``."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fs.make_private_dir(tmp_dir)
     tmp = tmp_dir / f"upload-{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
     size = 0
     try:
-        with tmp.open("wb") as out:
+        with os.fdopen(fs.create_private_file(tmp), "wb") as out:
             while chunk := src.read(_CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
@@ -180,6 +181,12 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
         tmp.unlink(missing_ok=True)
         raise
     return tmp, digest.hexdigest(), size
+
+
+def _shown(filename: str) -> str:
+    """The file name as messages quote it: no folders, bounded (messages end up in flash cookies)."""
+    name = Path(filename).name
+    return name if len(name) <= 80 else name[:77] + "…"
 
 
 def ingest(
@@ -204,19 +211,19 @@ def ingest(
             info = probe(tmp, max_duration=settings.max_audio_minutes * 60)
         except AudioError as exc:
             reason = Message(f"audio.{exc.key}", exc.params)
-            raise Invalid("calls.bad_audio", field="audio", filename=filename, reason=reason) from exc
+            raise Invalid("calls.bad_audio", field="audio", filename=_shown(filename), reason=reason) from exc
         if meta.channel_layout != ChannelLayout.MONO and info.channels != 2:
             raise Invalid(
                 "calls.stereo_needs_two_channels",
                 field="channel_layout",
-                filename=filename,
+                filename=_shown(filename),
                 channels=info.channels,
             )
         rel = Path("audio") / sha[:2] / f"{uuid.uuid4().hex}.{info.format}"
         final = settings.data_dir / rel
-        final.parent.mkdir(parents=True, exist_ok=True)
+        fs.make_private_dir(final.parent)
         shutil.move(str(tmp), final)
-        os.chmod(final, 0o640)
+        os.chmod(final, fs.FILE_MODE)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

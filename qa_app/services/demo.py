@@ -16,14 +16,15 @@ from qa_app.db.models import KnowledgeArticle, Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
 from qa_app.demo.articles import DEMO_ARTICLES
 from qa_app.services import (
-    accounts,
     calls,
     demo_history,
     demo_workflows,
     jobs,
     knowledge,
+    organisation,
     processing,
     rubrics,
+    users,
 )
 from qa_app.settings import Settings
 
@@ -90,22 +91,22 @@ def seed(
     rubrics.ensure_default(db)
     staff = {}
     for username, name, role in STAFF:
-        staff[username] = accounts.create_user(
+        staff[username] = users.create_user(
             db, username=username, display_name=name, password=DEMO_PASSWORD, role=role, actor=None
         )
         result.logins.append((username, role.value, name))
     teams = [
-        accounts.create_team(db, name=TEAMS[0], lead_user_id=staff["lead_chen"].id, actor=None),
-        accounts.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None),
+        organisation.create_team(db, name=TEAMS[0], lead_user_id=staff["lead_chen"].id, actor=None),
+        organisation.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None),
     ]
     agents = {}
     today = today or date.today()
     for i, (key, (name, team_idx, tenure)) in enumerate(AGENTS.items(), start=1):
-        user = accounts.create_user(
+        user = users.create_user(
             db, username=key, display_name=f"坐席 {name}", password=DEMO_PASSWORD, role=Role.AGENT, actor=None
         )
         result.logins.append((key, Role.AGENT.value, name))
-        agents[key] = accounts.create_agent(
+        agents[key] = organisation.create_agent(
             db,
             employee_no=f"10{i:02d}",
             name=name,

@@ -52,7 +52,7 @@ from qa_app.db.models import (
     Team,
     User,
 )
-from qa_app.services import accounts, audit, coaching, evaluations, rubrics
+from qa_app.services import audit, coaching, evaluations, organisation, rubrics
 from qa_app.services.calls import hash_customer_ref
 from qa_app.services.coaching_insights import Context
 from qa_app.settings import Settings
@@ -399,7 +399,7 @@ def seed_history(
     rng = random.Random(seed)
     first_day = today - timedelta(days=days)
     extra = [
-        accounts.create_agent(
+        organisation.create_agent(
             db,
             employee_no=no,
             name=name,

@@ -223,3 +223,12 @@ def queue_position(db: Session, job: Job) -> int | None:
         .where(Job.id < job.id, Job.state.in_((JobState.QUEUED, JobState.FAILED)), Job.run_after <= utcnow())
     )
     return int(ahead or 0) + 1
+
+
+def job_page(db: Session, state: str | None, *, limit: int = 200) -> tuple[list[Job], dict[str, int]]:
+    """The newest jobs (optionally in one state) and the count of jobs in each state."""
+    stmt = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state:
+        stmt = stmt.where(Job.state == state)
+    counts = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+    return list(db.scalars(stmt)), counts

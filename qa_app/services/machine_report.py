@@ -12,8 +12,6 @@ the report links each criterion to its rubric definition and lists the reasons t
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +24,6 @@ from qa_app.services.evaluations import RESULTS
 from rubrics.messages import Message, from_stored
 
 DIRECTIONS = ("pass_to_fail", "fail_to_pass", "to_na", "from_na", "points")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -220,36 +217,26 @@ def criterion_title(db: Session, criterion_id: str, version_id: int | None) -> d
 
 # --- CSV ---------------------------------------------------------------------------------------------------
 
-
-def safe_cell(value: object) -> object:
-    """A spreadsheet must not run a cell as a formula: text starting with = + - @ (or a tab / carriage
-    return) gets a leading apostrophe. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+CSV_HEADER = (
+    "criterion_id", "title", "compared", "agreed", "agreement_rate", "overrides", "override_rate",
+    "pass_to_fail", "fail_to_pass", "to_na", "from_na", "points_changed",
+)  # fmt: skip
 
 
-def to_csv(report: Report, *, lang: str = "zh") -> str:
-    """The table as CSV text (with a BOM so that spreadsheet programs read the Chinese titles right)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(
+def csv_table(report: Report, *, lang: str = "zh") -> tuple[tuple[str, ...], list[list[object]]]:
+    """The table for the CSV export: header and rows of plain values. The web layer writes them with
+    ``qa_app.web.exports.csv_bytes``, which escapes cells a spreadsheet would run as formulas."""
+    rows = [
         [
-            "criterion_id", "title", "compared", "agreed", "agreement_rate", "overrides", "override_rate",
-            "pass_to_fail", "fail_to_pass", "to_na", "from_na", "points_changed",
+            r.criterion_id,
+            r.title(lang),
+            r.compared,
+            r.agreed,
+            "" if r.agreement_rate is None else f"{r.agreement_rate:.4f}",
+            r.overrides,
+            "" if r.override_rate is None else f"{r.override_rate:.4f}",
+            *(r.counts[d] for d in DIRECTIONS),
         ]
-    )  # fmt: skip
-    for r in report.rows:
-        w.writerow(
-            [
-                safe_cell(r.criterion_id),
-                safe_cell(r.title(lang)),
-                r.compared,
-                r.agreed,
-                "" if r.agreement_rate is None else f"{r.agreement_rate:.4f}",
-                r.overrides,
-                "" if r.override_rate is None else f"{r.override_rate:.4f}",
-                *(r.counts[d] for d in DIRECTIONS),
-            ]
-        )
-    return "\ufeff" + buf.getvalue()
+        for r in report.rows
+    ]
+    return CSV_HEADER, rows

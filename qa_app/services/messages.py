@@ -215,27 +215,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "WAV 文件不完整：文件在音频数据结束前就截断了",
         "WAV file is truncated: it ends before its audio data does",
     ),
-    "audio.unreadable": (
-        "无法读取该 {format} 文件（{detail}）",
-        "the {format} file cannot be read ({detail})",
-    ),
+    "audio.unreadable": ("无法读取该 {format} 文件", "the {format} file cannot be read"),
     "audio.no_audio_stream": ("文件中没有音频流", "the file has no audio stream"),
     "audio.too_long": (
         "录音时长 {minutes:.1f} 分钟，超过 {limit:.0f} 分钟上限",
         "the recording lasts {minutes:.1f} min; the limit is {limit:.0f} min",
     ),
-    "audio.corrupt": (
-        "该 {format} 文件已损坏或不完整（{detail}）",
-        "the {format} file is damaged or truncated ({detail})",
+    "audio.corrupt": ("该 {format} 文件已损坏或不完整", "the {format} file is damaged or truncated"),
+    "audio.longer_than_limit": (
+        "录音超过 {limit:.0f} 分钟上限",
+        "the recording is longer than the {limit:.0f} min limit",
     ),
+    "audio.length_unknown": ("无法确定录音时长", "the length of the recording cannot be established"),
     "audio.truncated": (
         "该 {format} 文件不完整：只有 {decoded:.1f} 秒音频，文件头标明 {duration:.1f} 秒",
         "the {format} file is truncated: {decoded:.1f} s of audio where its header says {duration:.1f} s",
     ),
     "audio.no_audio": ("录音中没有声音内容（内容为空）", "the recording contains no audio (empty)"),
-    "audio.decode_failed": ("无法解码音频（{detail}）", "cannot decode audio ({detail})"),
-    "audio.mute_failed": ("无法静音已脱敏的音频（{detail}）", "cannot mute redacted audio ({detail})"),
-    "audio.encode_failed": ("无法生成播放用的压缩音频（{detail}）", "cannot encode the playback copy ({detail})"),
+    "audio.decode_failed": ("无法解码音频", "cannot decode audio"),
+    "audio.mute_failed": ("无法静音已脱敏的音频", "cannot mute redacted audio"),
+    "audio.encode_failed": ("无法生成播放用的压缩音频", "cannot encode the playback copy"),
     "audio.tool_missing": (
         "服务器未安装 {tool}（请运行安装脚本）",
         "{tool} is not installed (run the setup script)",
@@ -248,10 +247,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # API
     "api.missing_file": ("缺少文件字段 “{name}”", "missing file field '{name}'"),
     "api.missing_field": ("缺少字段 “{name}”", "missing field '{name}'"),
+    "api.token_missing": (
+        "缺少 API 令牌（请求头 Authorization: Bearer <令牌>）",
+        "missing API token (header Authorization: Bearer <token>)",
+    ),
+    "api.token_invalid": ("API 令牌无效", "invalid API token"),
+    "api.token_expired": (
+        "API 令牌已于 {date} 过期，请管理员重新生成",
+        "the API token expired on {date}; ask an administrator for a new one",
+    ),
     # rubrics
     "rubrics.version_not_found": ("质检标准不存在", "rubric version not found"),
     "rubrics.invalid": ("{issues}", "{issues}"),
-    "rubrics.unreadable_yaml": ("无法读取 YAML: {detail}", "cannot read the YAML: {detail}"),
+    "rubrics.unreadable_yaml": ("无法读取该 YAML 文件", "the YAML cannot be read"),
     "rubrics.id_changed": ("不能修改标准编号", "the rubric id cannot change in a draft"),
     "rubrics.stale_draft": (
         "该草稿已被他人修改，请刷新后重试",

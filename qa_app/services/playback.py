@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from qa_app import fs
 from qa_app.db.models import Call, Job
 from qa_app.services import calls, jobs
 from qa_app.settings import Settings
@@ -50,11 +51,11 @@ def _path(settings: Settings, call: Call, key: str, ext: str) -> Path:
 
 def _write_atomically(target: Path, write) -> None:  # noqa: ANN001
     """``write(tmp_path)`` then rename: readers see a whole file or none; racing writers both succeed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    fs.make_private_dir(target.parent)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     try:
         write(tmp)
-        os.chmod(tmp, 0o640)
+        os.chmod(tmp, fs.FILE_MODE)  # private like the recording it is made from (qa_app/fs.py)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

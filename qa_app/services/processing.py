@@ -6,6 +6,7 @@ session it is given. Stages are idempotent: a re-run replaces the transcript / s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,11 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, evaluations, jobs, rubrics
+from qa_app.services import audit, evaluations, jobs, rubrics, search
 from qa_app.services.errors import Invalid
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
+from transcription.redact import redact_transcript
 from transcription.types import Transcript
 
 PROCESS = "process_call"
@@ -147,7 +149,9 @@ def start(db: Session, job: Job) -> Call:
 
 
 def store_transcript(db: Session, call: Call, transcript: Transcript) -> TranscriptRecord:
-    """Replace the call's transcript (idempotent: one row per call)."""
+    """Replace the call's transcript (idempotent: one row per call). It is redacted here, whatever
+    produced it (a plug-in speech backend may not redact): nothing unredacted is ever stored."""
+    transcript, _spans = redact_transcript(transcript)
     data = transcript.to_dict()
     data["call_id"] = str(call.id)
     text = "\n".join(s.text for s in transcript.segments)
@@ -165,6 +169,7 @@ def store_transcript(db: Session, call: Call, transcript: Transcript) -> Transcr
         rec.language, rec.data, rec.search_text = transcript.language, data, text
         rec.role_confidence = transcript.role_confidence
     db.flush()
+    search.index_transcript(db, call.id, transcript)
     return rec
 
 
@@ -219,12 +224,21 @@ def mark_ready(db: Session, job: Job, call: Call) -> None:
         db.flush()
 
 
+# An absolute path in an error ("/srv/qa/instance/data/audio/3f/....wav"): shown as its last part.
+_SERVER_PATH = re.compile(r"(?<![\w.~:/])/(?:[^\s'\"/:]+/)+([^\s'\":/]+)")
+
+
+def public_reason(error: str) -> str:
+    """An error as the call page may show it: no server paths (the job keeps the full text for admins)."""
+    return _SERVER_PATH.sub(r"…/\1", error)[:2000]
+
+
 def record_failure(db: Session, job: Job, error: str, *, dead: bool) -> None:
     """A processing job failed (its retry or dead-letter is already recorded): show it on the call."""
     call = db.get(Call, job.call_id) if job.call_id else None
     if call is not None and job.kind == PROCESS:
         call.status = CallStatus.FAILED if dead else CallStatus.QUEUED
-        call.failure_reason = error[:2000] if dead else None
+        call.failure_reason = public_reason(error) if dead else None
     db.flush()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,9 @@ from qa_app.db.models import RubricVersion, User
 from qa_app.services import audit
 from qa_app.services.errors import Conflict, Invalid, NotFound
 from rubrics import Issue, Rubric, RubricImmutableError, RubricValidationError, versioning
+from rubrics import io as rubric_io
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=64)
@@ -97,9 +101,16 @@ def list_versions(db: Session) -> list[RubricVersion]:
     )
 
 
+MAX_ISSUE_LINES = 12  # issues quoted in one message (flash, error page); the builder marks them all
+
+
 def issues_text(issues: list[Issue] | tuple[Issue, ...]) -> dict[str, str]:
-    """Rubric validation issues as one zh/en pair (one issue a line), a message parameter."""
-    return {"zh": "\n".join(i.text_zh for i in issues), "en": "\n".join(i.text_en for i in issues)}
+    """Rubric validation issues as one zh/en pair (one issue a line, the first MAX_ISSUE_LINES), a
+    message parameter."""
+    shown, rest = list(issues[:MAX_ISSUE_LINES]), len(issues) - MAX_ISSUE_LINES
+    zh = [rubric_io.clip(i.text_zh) for i in shown] + ([f"……另有 {rest} 个问题"] if rest > 0 else [])
+    en = [rubric_io.clip(i.text_en) for i in shown] + ([f"… and {rest} more problems"] if rest > 0 else [])
+    return {"zh": "\n".join(zh), "en": "\n".join(en)}
 
 
 def _validated(yaml_text: str) -> Rubric:
@@ -107,8 +118,9 @@ def _validated(yaml_text: str) -> Rubric:
         r = rubric_domain.loads(yaml_text)
     except RubricValidationError as exc:
         raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(exc.issues)) from exc
-    except Exception as exc:  # YAML syntax errors and the like
-        raise Invalid("rubrics.unreadable_yaml", field="yaml", detail=str(exc)) from exc
+    except Exception as exc:  # anything else the YAML library may raise: logged, not shown
+        log.warning("rubric YAML could not be read: %r", exc)
+        raise Invalid("rubrics.unreadable_yaml", field="yaml") from exc
     issues = rubric_domain.validate(r)
     if issues:
         raise Invalid("rubrics.invalid", field="yaml", issues=issues_text(issues))
@@ -216,6 +228,13 @@ class RubricInvalid(Invalid):
         super().__init__("rubrics.invalid", field="document", issues=issues_text(self.issues))
 
 
+def _too_deep() -> Issue:
+    limit = rubric_io.MAX_DEPTH
+    return Issue(
+        "", "质检标准", "rubric", f"嵌套层级超过 {limit} 层", f"the document nests deeper than {limit} levels"
+    )
+
+
 def _builder_issue(path: str, si: int, ci: int, zh: str, en: str) -> Issue:
     return Issue(path, f"第{si + 1}节第{ci + 1}项", f"section {si + 1}, criterion {ci + 1}", zh, en)
 
@@ -231,6 +250,8 @@ def builder_to_dict(doc: Any, *, rubric_key: str, version: int) -> dict[str, Any
         raise RubricInvalid(
             [Issue("", "质检标准", "rubric", "内容必须是键值表", "the document must be a mapping")]
         )
+    if rubric_io.depth_exceeds(doc):
+        raise RubricInvalid([_too_deep()])
     data = copy.deepcopy(dict(doc))
     data.update(id=rubric_key, version=version, status="draft")
     issues: list[Issue] = []
@@ -248,7 +269,7 @@ def builder_to_dict(doc: Any, *, rubric_key: str, version: int) -> dict[str, Any
             params: Any = None
             if isinstance(text, str) and text.strip():
                 try:
-                    params = yaml.safe_load(text)
+                    params = rubric_io.safe_load(text)  # no anchors/aliases: nothing can expand
                 except yaml.YAMLError as exc:
                     mark = getattr(exc, "problem_mark", None)
                     at_zh = f"第{mark.line + 1}行" if mark else ""

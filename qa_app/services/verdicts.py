@@ -124,6 +124,31 @@ def _filtered(
     return rows
 
 
+def _counting_select(*columns: Any) -> Select[Any]:
+    """The evaluations that may count, with what picking one per call and flagging its transcript needs
+    (the first :data:`_FIXED` columns), then ``columns``."""
+    return (
+        select(
+            Evaluation.id.label("ev_id"),
+            Evaluation.call_id,
+            Evaluation.rater_type,
+            Evaluation.rubric_version_id,
+            Call.agent_id,
+            Call.started_at,
+            Agent.hire_date,
+            reliability.unreliable_transcript().label("unreliable"),
+            *columns,
+        )
+        .join(Call, Call.id == Evaluation.call_id)
+        .join(Agent, Agent.id == Call.agent_id)
+        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
+        .where(current_evaluation_condition())
+    )
+
+
+_FIXED = 8  # columns of _counting_select before the caller's
+
+
 def _counting(rows: Iterable[Any]) -> list[Any]:
     """The row of each call's counting evaluation (by :func:`rank`), ordered by call start."""
     best: dict[int, tuple[tuple[int, int, int], Any]] = {}
@@ -185,23 +210,9 @@ def load(
     if not crits:
         return []
     point_crits = [c for c in crits if any(s.kind != "pass_fail" for s in c.scales.values())]
-    stmt = (
-        select(
-            Evaluation.id.label("ev_id"),
-            Evaluation.call_id,
-            Evaluation.rater_type,
-            Evaluation.rubric_version_id,
-            Call.agent_id,
-            Call.started_at,
-            Agent.hire_date,
-            reliability.unreliable_transcript().label("unreliable"),
-            *[Evaluation.items[(c.id, "result")].as_string() for c in crits],
-            *[Evaluation.items[(c.id, "points")].as_float() for c in point_crits],
-        )
-        .join(Call, Call.id == Evaluation.call_id)
-        .join(Agent, Agent.id == Call.agent_id)
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
-        .where(current_evaluation_condition())
+    stmt = _counting_select(
+        *[Evaluation.items[(c.id, "result")].as_string() for c in crits],
+        *[Evaluation.items[(c.id, "points")].as_float() for c in point_crits],
     )
     if rubric_key is not None:
         stmt = stmt.where(Evaluation.rubric_version_id.in_(versions))
@@ -211,7 +222,7 @@ def load(
 
     ids = [c.id for c in crits]
     pointed = {c.id: c.scales for c in point_crits}
-    n_fixed, n_crits = 8, len(crits)
+    n_fixed, n_crits = _FIXED, len(crits)
     out: list[Verdict] = []
     append = out.append  # hundreds of thousands of rows for a quarter of a large center: keep the loop lean
     cohorts: dict[tuple[date, object], str] = {}
@@ -270,25 +281,9 @@ def current_evaluations(
 ) -> list[CurrentEvaluation]:
     """The counting evaluation of every matching call with its items (one query), ordered by call start.
     For a few calls at a time: the items carry the evidence."""
-    stmt = (
-        select(
-            Evaluation.id.label("ev_id"),
-            Evaluation.call_id,
-            Evaluation.rater_type,
-            Evaluation.rubric_version_id,
-            Evaluation.items,
-            Call.agent_id,
-            Call.started_at,
-            Call.queue,
-            Agent.hire_date,
-            reliability.unreliable_transcript().label("unreliable"),
-        )
-        .join(Call, Call.id == Evaluation.call_id)
-        .join(Agent, Agent.id == Call.agent_id)
-        .join(RubricVersion, RubricVersion.id == Evaluation.rubric_version_id)
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
-        .where(current_evaluation_condition(), RubricVersion.rubric_key == rubric_key)
-    )
+    stmt = _counting_select(Evaluation.items, Call.queue).join(
+        RubricVersion, RubricVersion.id == Evaluation.rubric_version_id
+    ).where(RubricVersion.rubric_key == rubric_key)
     if call_ids is not None:
         stmt = stmt.where(Call.id.in_(list(call_ids)))
     if exclude_agent_ids:

@@ -24,8 +24,10 @@ def register(app: Flask) -> None:
         review,
         rubrics,
         sampling,
+        search,
     )
     from qa_app.web.params import BoundedIntConverter
+    from qa_app.web.sessions import install as install_session_limits
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (
@@ -47,8 +49,10 @@ def register(app: Flask) -> None:
         dashboards.bp,
         coaching.bp,
         knowledge.bp,
+        search.bp,
     ):
         app.register_blueprint(bp)
+    install_session_limits(app)  # before the access check: an expired session is anonymous there
     access.install(app)
     register_filters(app)
     register_security_headers(app)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from qa_app.app import get_db, get_settings
-from qa_app.db.models import Agent, Job, Role, Team, User
-from qa_app.services import accounts, audit
+from qa_app.db.base import utcnow
+from qa_app.db.models import Agent, Role, Team, User
+from qa_app.services import audit, authentication, organisation
+from qa_app.services import jobs as jobs_service
+from qa_app.services import users as user_service
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import allow
 from qa_app.web.forms import AgentForm, EmptyForm, TeamForm, UserEditForm, UserForm, choices, submit_form
@@ -32,7 +34,7 @@ def users():
     form.role.choices = ROLE_CHOICES
     status = submit_form(
         form,
-        lambda db: accounts.create_user(
+        lambda db: user_service.create_user(
             db,
             username=form.username.data.strip(),
             display_name=form.display_name.data,
@@ -45,8 +47,19 @@ def users():
     )
     if not isinstance(status, int):
         return status
-    rows = list(db.scalars(select(User).order_by(User.role, User.username)))
-    return render_template("admin/users.html", users=rows, form=form, roles=LABELS["role"]), status
+    rows = user_service.list_users(db)
+    settings = get_settings()
+    limits = {"max_failures": settings.login_max_failures, "window_minutes": settings.login_window_minutes}
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        form=form,
+        roles=LABELS["role"],
+        throttles=authentication.login_throttles(db, **limits),
+        failures=authentication.recent_login_failures(db, window_minutes=settings.login_window_minutes),
+        window_minutes=settings.login_window_minutes,
+        now=utcnow(),
+    ), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -60,7 +73,7 @@ def user_edit(user_id: int):
     form.role.choices = ROLE_CHOICES
     status = submit_form(
         form,
-        lambda db: accounts.update_user(
+        lambda db: user_service.update_user(
             db,
             user,
             actor=current_user,
@@ -74,7 +87,9 @@ def user_edit(user_id: int):
     )
     if not isinstance(status, int):
         return status
-    return render_template("admin/user_edit.html", user=user, form=form, token_form=EmptyForm()), status
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, token_form=EmptyForm(), now=utcnow()
+    ), status
 
 
 @bp.route("/users/<int:user_id>/token", methods=["POST"])
@@ -84,9 +99,12 @@ def user_token(user_id: int):
     user = db.get(User, user_id)
     if user is None or not EmptyForm().validate_on_submit():
         raise NotFound("accounts.user_not_found")
-    token = accounts.issue_api_token(db, user, actor=current_user)
+    token = authentication.issue_api_token(db, user, actor=current_user, days=get_settings().api_token_days)
     db.commit()
-    return render_template("admin/token.html", user=user, token=token)
+    resp = make_response(render_template("admin/token.html", user=user, token=token))
+    resp.headers["Cache-Control"] = "no-store"  # the token is shown once: never from a cache
+    resp.headers["Pragma"] = "no-cache"
+    return resp
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -94,11 +112,11 @@ def user_token(user_id: int):
 def teams():
     db = get_db()
     form = TeamForm()
-    leads = db.scalars(select(User).where(User.role.in_((Role.TRAINER, Role.ADMIN)), User.active))
+    leads = organisation.lead_candidates(db)
     form.lead_user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in leads])
     status = submit_form(
         form,
-        lambda db: accounts.create_team(
+        lambda db: organisation.create_team(
             db, name=form.name.data, lead_user_id=form.lead_user_id.data or None, actor=current_user
         ),
         lambda _team: _("Team created."),
@@ -106,8 +124,7 @@ def teams():
     )
     if not isinstance(status, int):
         return status
-    counts = dict(db.execute(select(Agent.team_id, func.count()).group_by(Agent.team_id)).all())
-    rows = list(db.scalars(select(Team).order_by(Team.name)))
+    rows, counts = organisation.teams_with_agent_counts(db)
     return render_template(
         "admin/teams.html", teams=rows, counts=counts, form=form, toggle_form=EmptyForm()
     ), status
@@ -132,7 +149,7 @@ def _toggle_active(model, obj_id: int, setter, back: str, missing: str):  # noqa
 @bp.route("/teams/<int:team_id>/active", methods=["POST"])
 @allow(Role.ADMIN)
 def team_active(team_id: int):
-    return _toggle_active(Team, team_id, accounts.set_team_active, "admin.teams", "accounts.team_not_found")
+    return _toggle_active(Team, team_id, organisation.set_team_active, "admin.teams", "accounts.team_not_found")
 
 
 @bp.route("/agents", methods=["GET", "POST"])
@@ -141,17 +158,14 @@ def agents():
     db = get_db()
     settings = get_settings()
     form = AgentForm()
-    form.team_id.choices = choices(
-        (t.id, t.name) for t in db.scalars(select(Team).where(Team.active).order_by(Team.name))
-    )
-    linked = select(Agent.user_id).where(Agent.user_id.is_not(None))
-    free_users = db.scalars(select(User).where(User.role == Role.AGENT, User.id.not_in(linked)))
+    form.team_id.choices = choices((t.id, t.name) for t in organisation.active_teams(db))
+    free_users = organisation.unlinked_agent_logins(db)
     form.user_id.choices = choices(
         [(0, "—")] + [(u.id, f"{u.username} ({u.display_name})") for u in free_users]
     )
     status = submit_form(
         form,
-        lambda db: accounts.create_agent(
+        lambda db: organisation.create_agent(
             db,
             employee_no=form.employee_no.data,
             name=form.name.data,
@@ -165,7 +179,7 @@ def agents():
     )
     if not isinstance(status, int):
         return status
-    rows = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
+    rows = organisation.list_agents(db)
     return render_template(
         "admin/agents.html",
         agents=rows,
@@ -180,7 +194,7 @@ def agents():
 @allow(Role.ADMIN)
 def agent_active(agent_id: int):
     return _toggle_active(
-        Agent, agent_id, accounts.set_agent_active, "admin.agents", "accounts.agent_not_found"
+        Agent, agent_id, organisation.set_agent_active, "admin.agents", "accounts.agent_not_found"
     )
 
 
@@ -206,10 +220,5 @@ def audit_log():
 def jobs():
     db = get_db()
     state = request.args.get("state") or None
-    stmt = select(Job).order_by(Job.id.desc()).limit(200)
-    if state:
-        stmt = stmt.where(Job.state == state)
-    counts = dict(db.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-    return render_template(
-        "admin/jobs.html", jobs=list(db.scalars(stmt)), counts=counts, state=state, form=EmptyForm()
-    )
+    rows, counts = jobs_service.job_page(db, state)
+    return render_template("admin/jobs.html", jobs=rows, counts=counts, state=state, form=EmptyForm())

@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, abort, jsonify, request
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
-from qa_app.services import accounts, audit, calls, feedback, processing, timeparse
+from qa_app.services import audit, authentication, calls, feedback, organisation, processing, timeparse
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, api_token
 from qa_app.web.errors import api_error, status_of
+from qa_app.web.i18n import api_lang
+from rubrics.messages import msg, render
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
+
+
+def _unauthorized(check: authentication.TokenCheck) -> NoReturn:
+    """401 with a plain reason in the client's language (and RFC 6750's WWW-Authenticate)."""
+    if check.problem == "expired":
+        when = check.expired_at.date().isoformat() if check.expired_at else "—"
+        message = msg("api.token_expired", date=when)
+    elif check.problem == "missing":
+        message = msg("api.token_missing")
+    else:
+        message = msg("api.token_invalid")
+    resp = jsonify(
+        error="Unauthorized",
+        message=render(message, api_lang()),
+        message_code=message.code,
+        message_params=dict(message.params),
+    )
+    resp.status_code = 401
+    challenge = 'Bearer realm="qa"'
+    if check.problem != "missing":
+        challenge += f', error="invalid_token", error_description="{render(message, "en")}"'
+    resp.headers["WWW-Authenticate"] = challenge
+    abort(resp)
 
 
 def _token_user(roles: set[str] | frozenset[str]) -> User:
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     db = get_db()
-    user = accounts.user_for_token(db, token)
-    if user is None:
-        abort(401, description="missing or invalid API token")
+    check = authentication.check_api_token(db, token)
+    if check.user is None:
+        _unauthorized(check)
+    user = check.user
+    authentication.touch_api_token(db, user)
+    db.commit()
     if user.role not in roles:
         audit.record(db, "authz_denied", user=user, target=request.path[:120], ip=request.remote_addr or "")
         db.commit()
@@ -66,7 +96,7 @@ def create_call():
     for name in ("employee_no", "started_at"):
         if not form.get(name):
             raise Invalid("api.missing_field", field=name, name=name)
-    agent = accounts.agent_by_employee_no(db, form["employee_no"])
+    agent = organisation.agent_by_employee_no(db, form["employee_no"])
     started = timeparse.parse_datetime(form["started_at"], settings.timezone)
     meta = calls.CallMeta(
         agent_id=agent.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from qa_app.app import LOCALES, get_db, get_settings
 from qa_app.db.models import User
-from qa_app.services import accounts, audit
+from qa_app.services import audit, authentication, users
 from qa_app.web.access import ALL_ROLES, allow, public
 
 bp = Blueprint("auth", __name__)
@@ -52,7 +52,7 @@ def login():
     if form.validate_on_submit():
         s = get_settings()
         db = get_db()
-        result = accounts.authenticate(
+        result = authentication.authenticate(
             db,
             form.username.data.strip(),
             form.password.data,
@@ -63,14 +63,19 @@ def login():
         db.commit()
         if result.user is not None:
             session.clear()
-            login_user(result.user, remember=False)
-            session.permanent = True
+            login_user(result.user, remember=False)  # a browser-session cookie: see web/sessions.py
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
+            wait = result.retry_after
             flash(
-                _("Too many failed attempts. Try again in %(m)d minutes.", m=s.login_window_minutes), "danger"
+                _("Too many failed attempts. Try again in %(n)d seconds.", n=wait)
+                if wait < 60
+                else _("Too many failed attempts. Try again in %(m)d minutes.", m=-(-wait // 60)),
+                "danger",
             )
-            status = 429
+            resp = make_response(render_template("auth/login.html", form=form), 429)
+            resp.headers["Retry-After"] = str(wait)
+            return resp
         else:
             flash(_("Wrong username or password."), "danger")
             status = 401
@@ -84,7 +89,7 @@ def login():
 def logout():
     db = get_db()
     user = db.get(User, current_user.id)
-    accounts.end_sessions(db, user)
+    users.end_sessions(db, user)
     audit.record(db, "logout", user=user, ip=request.remote_addr or "")
     db.commit()
     logout_user()

@@ -35,6 +35,7 @@ from qa_app.services import calibration, processing, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from qa_app.web.access import STAFF, allow
+from qa_app.web.errors import status_of
 from qa_app.web.forms import EmptyForm, choices, submit_form
 from qa_app.web.i18n import text, ui_lang
 
@@ -503,7 +504,7 @@ def outcome(calibration_id: int):
     except ServiceError as exc:
         db.rollback()
         flash(text(exc.msg), "danger")
-        status = {"forbidden": 403, "conflict": 409}.get(exc.code, 400)
+        status = status_of(exc)
         bad = {
             field.removeprefix("agreed-"): text(m)
             for field, m in (exc.errors if isinstance(exc, AnswerErrors) else {}).items()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -33,13 +33,13 @@ def index():
     db = get_db()
     settings = get_settings()
     tz = ZoneInfo(settings.timezone)
-    date_to = date_arg("to", tz)
+    date_from, date_to = period_args(tz)
     flt = calls.CallFilter(
         agent_id=int_arg("agent"),
         team_id=int_arg("team"),
         status=request.args.get("status") or None,
-        date_from=date_arg("from", tz),
-        date_to=date_to + timedelta(days=1) if date_to else None,
+        date_from=date_from,
+        date_to=date_to,
         sort=request.args.get("sort", "started_at")
         if request.args.get("sort") in calls.SORTS
         else "started_at",
@@ -50,10 +50,7 @@ def index():
     if current_user.is_agent and flt.sort == "score":  # an agent never sorts by unreleased automated scores
         flt = replace(flt, sort="started_at")
     page = calls.list_calls(db, current_user, flt, page=int_arg("page") or 1, per_page=settings.page_size)
-    agents = teams = []
-    if not current_user.is_agent:
-        agents = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
-        teams = list(db.scalars(select(Team).order_by(Team.name)))
+    agents, teams = filter_pickers(db)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "calls/index.html",
@@ -68,6 +65,20 @@ def index():
         statuses=[s.value for s in CallStatus],
         args=args,
     )
+
+
+def period_args(tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The ``from`` / ``to`` query parameters of a list of calls, read in ``tz``: [from, the day after to)."""
+    date_to = date_arg("to", tz)
+    return date_arg("from", tz), (date_to + timedelta(days=1) if date_to else None)
+
+
+def filter_pickers(db) -> tuple[list[Agent], list[Team]]:  # noqa: ANN001
+    """The agents and teams a list of calls can be filtered by; none for agents (their own calls only)."""
+    if current_user.is_agent:
+        return [], []
+    agents = list(db.scalars(select(Agent).order_by(Agent.employee_no)))
+    return agents, list(db.scalars(select(Team).order_by(Team.name)))
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
@@ -228,21 +239,26 @@ def progress_label(job: dict | None) -> str:
     return label("job_state", job["state"])
 
 
+# One audit record per playback session: a player fetches a recording in many byte ranges.
+AUDIO_AUDIT_SESSION = timedelta(minutes=30)
+
+
 def record_listen(call: Call, *, download: bool = False, **detail: object) -> None:
-    """Audit a download, or a play once per listen: the first request of a stream, not each range the
-    player fetches afterwards (the original recording and the playback copies alike). ``detail`` goes
+    """Audit an audio response (the original recording and the playback copies alike) before it is
+    sent, whatever its Range (``bytes=-N`` and ``bytes=1-`` fetch a whole file too): a download, or a
+    play — the first of a user's requests for the call within AUDIO_AUDIT_SESSION is recorded, not each
+    range the player fetches afterwards. Every route that serves call audio calls this. ``detail`` goes
     into the audit event (e.g. ``via="coaching_plan:7"`` for an exemplar heard from a coaching plan)."""
-    rng = request.headers.get("Range", "")
-    if download or not rng or rng.startswith("bytes=0-"):
-        db = get_db()
-        audit.record(
-            db,
-            "audio_download" if download else "audio_play",
-            user=current_user,
-            target=f"call:{call.id}",
-            ip=request.remote_addr or "",
-            **detail,
-        )
+    db = get_db()
+    if audit.record_once(
+        db,
+        "audio_download" if download else "audio_play",
+        user=current_user,
+        target=f"call:{call.id}",
+        within=AUDIO_AUDIT_SESSION,
+        ip=request.remote_addr or "",
+        **detail,
+    ):
         db.commit()
 
 

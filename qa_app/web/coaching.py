@@ -7,8 +7,6 @@ exemplar calls a trainer put into them.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,11 +17,11 @@ from sqlalchemy import func, select
 
 from qa_app.app import get_db, get_settings
 from qa_app.db.models import Agent, CoachingPlan, PlanState, Role, Team, User
-from qa_app.services import accounts, coaching, coaching_insights, knowledge
+from qa_app.services import coaching, coaching_insights, knowledge, organisation
 from qa_app.services.coaching import PlanInput
 from qa_app.services.coaching_insights import Context, rubric_info
 from qa_app.services.errors import Conflict, Invalid, NotFound
-from qa_app.services.machine_report import safe_cell
+from qa_app.web import exports
 from qa_app.web.access import LEADS, allow, can
 from qa_app.web.calls import send_audio
 from qa_app.web.coaching_forms import (
@@ -557,7 +555,7 @@ def session_acknowledge(session_id: int):
 def me():
     db = get_db()
     ctx = _ctx()
-    agent = accounts.agent_for_user(db, current_user)
+    agent = organisation.agent_for_user(db, current_user)
     plans = coaching.plans_for_agent(db, agent.id) if agent else []
     return render_template(
         "coaching/me.html",
@@ -611,17 +609,16 @@ def effect():
 def effect_csv():
     db = get_db()
     info, report, _t = _effect(db)
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow([
+    header = (
         "plan_id", "employee_no", "agent", "trainer", "criterion", "criterion_title", "plan_state",
         "before_from", "after_to", "coached_before_passes", "coached_before_n", "coached_after_passes",
         "coached_after_n", "comparison_agents", "comparison_before_passes", "comparison_before_n",
         "comparison_after_passes", "comparison_after_n", "did", "ci_low", "ci_high", "verdict",
-    ])
+    )  # fmt: skip
+    rows = []
     for r in report.rows:
         e = r.estimate
-        w.writerow([safe_cell(v) for v in (
+        rows.append((
             r.plan.id, r.plan.agent.employee_no, r.plan.agent.name,
             r.plan.trainer.display_name if r.plan.trainer else "", e.criterion, info.title(e.criterion, ui_lang()),
             r.plan.state, r.before.start.isoformat(), r.after.end.isoformat(),
@@ -630,8 +627,8 @@ def effect_csv():
             e.comparison_after.passes, e.comparison_after.n,
             "" if e.did is None else round(e.did, 4),
             "" if e.ci is None else round(e.ci.low, 4), "" if e.ci is None else round(e.ci.high, 4), e.verdict,
-        )])
-    body = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Chinese correctly
+        ))  # fmt: skip
+    body = exports.csv_bytes(header, rows)  # formula cells escaped; BOM so that Excel reads the Chinese
     return Response(
         body,
         mimetype="text/csv",

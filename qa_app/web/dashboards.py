@@ -30,7 +30,7 @@ from qa_app.db.base import utcnow
 from qa_app.services import analytics, timeparse
 from qa_app.services.analytics import NEW_HIRE, VETERAN, Scope
 from qa_app.web.access import ALL_ROLES, STAFF, allow, can
-from qa_app.web.export import FORMATS, Column, Table, filename, send
+from qa_app.web.exports import FORMATS, Column, Table, filename, send
 from qa_app.web.forms import choices
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")

@@ -195,6 +195,11 @@ LABELS = {
     },
     "run_trigger": {"duty": _l("scheduled"), "manual": _l("by hand")},
     "assignment_state": {"open": _l("open"), "done": _l("done"), "skipped": _l("skipped")},
+    "throttle_scope": {  # authentication.Throttle.scope: what a login throttle refuses
+        "account_address": _l("this account from this address"),
+        "address": _l("every account from this address"),
+        "account": _l("this account from new addresses"),
+    },
 }
 
 

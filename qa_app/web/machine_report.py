@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from qa_app.app import get_db, get_settings
 from qa_app.services import machine_report
+from qa_app.web import exports
 from qa_app.web.access import STAFF, allow
 from qa_app.web.i18n import ui_lang
 from qa_app.web.params import date_arg
@@ -54,7 +55,7 @@ def export():
     report = machine_report.build(get_db(), date_from=date_from, date_to=date_to, examples=0)
     name = f"machine-vs-human_{args['from'] or 'start'}_{args['to'] or 'now'}.csv"
     return Response(
-        machine_report.to_csv(report, lang=ui_lang()),
+        exports.csv_bytes(*machine_report.csv_table(report, lang=ui_lang())),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',

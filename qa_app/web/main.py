@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from qa_app.app import get_db, get_settings
 from qa_app.db.base import utcnow
 from qa_app.db.models import Call
-from qa_app.services import accounts, analytics, calls, feedback
+from qa_app.services import analytics, calls, feedback, organisation
 from qa_app.web.access import ALL_ROLES, allow
 
 bp = Blueprint("main", __name__)
@@ -60,7 +60,7 @@ def _agent_home(db: Session):
         "main/agent_home.html",
         home=home,
         spark=_sparkline(home.trend),
-        agent=accounts.agent_for_user(db, current_user),
+        agent=organisation.agent_for_user(db, current_user),
         now=utcnow(),
     )
 

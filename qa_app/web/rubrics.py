@@ -24,23 +24,29 @@ from qa_app.web.i18n import text as message_text
 from qa_app.web.i18n import ui_lang
 from rubrics import RubricValidationError
 from rubrics import automation as rubric_automation
+from rubrics import io as rubric_io
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 EDITORS = (Role.ADMIN, Role.QA_REVIEWER)
 
 
-@bp.route("/")
-@allow(*STAFF)
-def index():
+def _index(form: RubricYamlForm, import_error: str = "", status: int = 200):  # noqa: ANN202
     db = get_db()
     rubric_service.ensure_default(db)
     db.commit()
     return render_template(
         "rubrics/index.html",
         versions=rubric_service.list_versions(db),
-        form=RubricYamlForm(),
+        form=form,
         can_edit=current_user.role in EDITORS,
-    )
+        import_error=import_error,
+    ), status
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    return _index(RubricYamlForm())
 
 
 @bp.route("/<int:version_id>")
@@ -76,24 +82,22 @@ def export(version_id: int):
 @bp.route("/import", methods=["POST"])
 @allow(*EDITORS)
 def import_yaml():
+    # Problems are shown on the page they belong to (400), never carried in a flash cookie: a
+    # hostile file can have many problems.
     form = RubricYamlForm()
     if not form.validate_on_submit():
-        flash(_("Choose a YAML file."), "danger")
-        return redirect(url_for("rubrics.index"))
-    raw = form.yaml_file.data.read(512 * 1024 + 1)
-    if len(raw) > 512 * 1024:
-        flash(_("The file is too large for a rubric."), "danger")
-        return redirect(url_for("rubrics.index"))
+        return _index(form, _("Choose a YAML file."), 400)
+    raw = form.yaml_file.data.read(MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        return _index(form, _("The file is too large for a rubric."), 400)
     db = get_db()
     try:
         row = rubric_service.save_draft(db, raw.decode("utf-8", errors="strict"), actor=current_user)
     except UnicodeDecodeError:
-        flash(_("The file is not UTF-8 text."), "danger")
-        return redirect(url_for("rubrics.index"))
+        return _index(form, _("The file is not UTF-8 text."), 400)
     except ServiceError as exc:
         db.rollback()
-        flash(message_text(exc.msg), "danger")
-        return redirect(url_for("rubrics.index"))
+        return _index(form, message_text(exc.msg), status_of(exc))
     db.commit()
     flash(_("Imported as draft v%(v)d.", v=row.version), "success")
     return redirect(url_for("rubrics.detail", version_id=row.id))
@@ -323,7 +327,7 @@ def _stored_document(row) -> tuple[Any, tuple]:
         return rubric_domain.to_dict(rubric_service.to_domain(row)), ()
     except RubricValidationError as exc:
         try:
-            doc = yaml.safe_load(row.yaml_text)
+            doc = rubric_io.safe_load(row.yaml_text)
         except yaml.YAMLError:
             doc = None
         return doc, exc.issues
@@ -349,9 +353,12 @@ def _posted_document() -> tuple[Any, str]:
     if len(raw.encode("utf-8")) > MAX_DOCUMENT_BYTES:
         return None, _("The rubric is too large.")
     try:
-        return json.loads(raw), ""
-    except ValueError:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: [[[[... nested past the parser's stack
         return None, _("The builder sent a document that could not be read. Reload the page and try again.")
+    if rubric_io.depth_exceeds(doc):
+        return None, _("The rubric is nested too deeply to be a rubric.")
+    return doc, ""
 
 
 @bp.route("/<int:version_id>/builder", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from qa_app.db.models import (
     RubricSettings,
     User,
 )
-from qa_app.services import accounts, notifications
+from qa_app.services import authentication, notifications
 from qa_app.services import evaluations as ev_svc
 from qa_app.services.evaluations import ItemInput
 from qa_app.settings import Settings
@@ -396,7 +396,7 @@ def test_unreleased_automated_score_is_hidden_from_agents_everywhere(world, db):
         assert score not in html, url
     listing = _text(agent.get("/calls/"))
     assert "under review" in listing and 'value="score"' not in listing
-    token = accounts.issue_api_token(db, world.agent_user, actor=world.admin)
+    token = authentication.issue_api_token(db, world.agent_user, actor=world.admin)
     db.commit()
     api = world.app.test_client()
     body = api.get(f"/api/calls/{world.call.id}", headers={"Authorization": f"Bearer {token}"}).get_json()

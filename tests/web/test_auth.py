@@ -84,7 +84,7 @@ def test_login_throttled_after_max_failures(app, client, auth, db):
 def test_throttle_is_per_ip_too(app, db):
     """Failures spread over many usernames from one address are throttled as well (at a higher limit,
     so one NAT address full of agents is not locked out by a few typos)."""
-    from qa_app.services.accounts import IP_FACTOR
+    from qa_app.services.authentication import IP_FACTOR
 
     user = factories.create_user(db, "admin")
     client = app.test_client()

@@ -16,7 +16,7 @@ from flask import Flask, url_for
 from sqlalchemy import func, select
 
 from qa_app.db.models import AuditEvent, Job, Notification
-from qa_app.services import accounts
+from qa_app.services import authentication
 from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 from qa_app.web.access import endpoint_roles
@@ -153,6 +153,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "queue.mine": STAFF,
     "queue.skip": STAFF,
     "queue.health": LEADS,
+    "search.index": ALL,
 }
 
 # Form data sent with the POSTs of the matrix (harmless: keeps the world usable for later cases).
@@ -219,8 +220,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     call_a = factories.create_call(db, settings, agent_a)
     call_b = factories.create_call(db, settings, agent_b)
     victim = factories.create_user(db, AGENT)
-    tokens = {role: accounts.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
-    tokens["agent_b"] = accounts.issue_api_token(db, agent_b.user, actor=users[ADMIN])
+    tokens = {role: authentication.issue_api_token(db, u, actor=users[ADMIN]) for role, u in users.items()}
+    tokens["agent_b"] = authentication.issue_api_token(db, agent_b.user, actor=users[ADMIN])
     rubric = rubric_service.ensure_default(db)
     plan, item, session, article = _coaching_rows(db, users[TRAINER], agent_a, call_b)
     sampling_plan = factories.create_sampling_plan(db)

@@ -11,21 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from qa_app.db.models import Call, Job
-from qa_app.services import accounts, calls, importer
+from qa_app.services import calls, importer
 from qa_app.services.errors import Invalid
 from rubrics.messages import render
 
 import factories
-from factories import (
-    build_app,
-    csrf_token,
-    data_files,
-    dispose,
-    logged_in_client,
-    make_settings,
-    make_wav,
-    post_multipart,
-)
+from factories import data_files, dispose, intake_site, make_settings, make_wav
 
 GOOD = {
     "wait_seconds": "12.5",
@@ -111,52 +102,9 @@ def test_ingest_checks_typed_values_too(app, db, settings, meta_kw, tmp_path):
 # --- upload form and API ----------------------------------------------------------------------------------
 
 
-class Intake:
-    def __init__(self, settings, template: Path) -> None:
-        self.settings = settings
-        self.app = build_app(settings, template)
-        db = self.app.extensions["qa_sessionmaker"]()
-        uploader = factories.create_user(db, "qa_reviewer")
-        self.agent = factories.create_agent(db)
-        self.token = accounts.issue_api_token(db, uploader, actor=uploader)
-        db.commit()
-        db.close()
-        self.client = logged_in_client(self.app, uploader.username, lang="en")
-
-    def calls(self) -> list[Call]:
-        with self.app.extensions["qa_sessionmaker"]() as s:
-            return list(s.scalars(select(Call).order_by(Call.id)))
-
-    def count(self, model) -> int:
-        with self.app.extensions["qa_sessionmaker"]() as s:
-            return s.scalar(select(func.count()).select_from(model))
-
-    def web(self, kpis: dict[str, str], wav: bytes):
-        data = {
-            "agent_id": str(self.agent.id),
-            "started_at": "2026-11-20T09:30",
-            "direction": "inbound",
-            "channel_layout": "mono",
-            "language": "zh",
-            "csrf_token": csrf_token(self.client),
-            **kpis,
-        }
-        return post_multipart(self.client, "/calls/upload", data, [("audio", wav, "a.wav")])
-
-    def api(self, kpis: dict[str, str], wav: bytes):
-        data = {"employee_no": self.agent.employee_no, "started_at": "2026-11-20T09:30:00+08:00", **kpis}
-        return post_multipart(
-            self.app.test_client(),
-            "/api/calls",
-            data,
-            [("audio", wav, "a.wav")],
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-
-
 @pytest.fixture
 def intake(tmp_path: Path, migrated_template: Path):
-    it = Intake(make_settings(tmp_path / "intake"), migrated_template)
+    it = intake_site(make_settings(tmp_path / "intake"), migrated_template)
     yield it
     dispose(it.app)
 
@@ -166,13 +114,13 @@ def wav(tmp_path: Path) -> bytes:
     return make_wav(tmp_path / "k.wav", freq=512.0).read_bytes()
 
 
-def _assert_nothing_written(it: Intake) -> None:
+def _assert_nothing_written(it: factories.Intake) -> None:
     assert it.count(Call) == 0 and it.count(Job) == 0
     assert data_files(it.settings) == []
 
 
-def test_upload_form_stores_the_kpis_and_the_call_page_shows_them(intake: Intake, wav):
-    resp = intake.web(GOOD, wav)
+def test_upload_form_stores_the_kpis_and_the_call_page_shows_them(intake: factories.Intake, wav):
+    resp = intake.web([(wav, "a.wav")], fields=GOOD)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     (call,) = intake.calls()
     assert {name: getattr(call, name) for name in calls.KPI_FIELDS} == STORED
@@ -180,8 +128,8 @@ def test_upload_form_stores_the_kpis_and_the_call_page_shows_them(intake: Intake
     assert "wait 12.5 s" in html and "CSAT 4" in html and "NPS answer 10" in html and "resolved" in html
 
 
-def test_upload_form_fields_are_optional(intake: Intake, wav):
-    assert intake.web({}, wav).status_code == 302
+def test_upload_form_fields_are_optional(intake: factories.Intake, wav):
+    assert intake.web([(wav, "a.wav")]).status_code == 302
     (call,) = intake.calls()
     assert all(getattr(call, name) is None for name in calls.KPI_FIELDS)
     assert 'id="call-kpis"' not in intake.client.get(f"/calls/{call.id}").get_data(as_text=True)
@@ -190,8 +138,8 @@ def test_upload_form_fields_are_optional(intake: Intake, wav):
 @pytest.mark.parametrize(
     ("field", "value"), [("wait_seconds", "-1"), ("hold_seconds", "abc"), ("wrap_seconds", "1e9")]
 )
-def test_upload_form_refuses_bad_seconds_on_the_field(intake: Intake, wav, field, value):
-    resp = intake.web({field: value}, wav)
+def test_upload_form_refuses_bad_seconds_on_the_field(intake: factories.Intake, wav, field, value):
+    resp = intake.web([(wav, "a.wav")], fields={field: value})
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert f'id="{field}"' in html and "is-invalid" in html
@@ -200,15 +148,15 @@ def test_upload_form_refuses_bad_seconds_on_the_field(intake: Intake, wav, field
 
 
 @pytest.mark.parametrize(("field", "value"), [("csat", "6"), ("nps", "11"), ("resolved", "maybe")])
-def test_upload_form_refuses_values_outside_the_choices(intake: Intake, wav, field, value):
-    resp = intake.web({field: value}, wav)
+def test_upload_form_refuses_values_outside_the_choices(intake: factories.Intake, wav, field, value):
+    resp = intake.web([(wav, "a.wav")], fields={field: value})
     assert resp.status_code == 400
     assert "invalid-feedback" in resp.get_data(as_text=True)
     _assert_nothing_written(intake)
 
 
-def test_api_stores_and_returns_the_kpis(intake: Intake, wav):
-    resp = intake.api({**GOOD, "resolved": "0"}, wav)
+def test_api_stores_and_returns_the_kpis(intake: factories.Intake, wav):
+    resp = intake.api(wav, "a.wav", fields={**GOOD, "resolved": "0"})
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()["call"]
     assert body["csat"] == 4 and body["nps"] == 10 and body["wait_seconds"] == 12.5
@@ -219,14 +167,14 @@ def test_api_stores_and_returns_the_kpis(intake: Intake, wav):
     assert got.get_json()["call"]["wrap_seconds"] == 45.0
 
 
-def test_api_without_kpis_reports_nulls(intake: Intake, wav):
-    body = intake.api({}, wav).get_json()["call"]
+def test_api_without_kpis_reports_nulls(intake: factories.Intake, wav):
+    body = intake.api(wav, "a.wav").get_json()["call"]
     assert all(body[name] is None for name in calls.KPI_FIELDS)
 
 
 @pytest.mark.parametrize(("field", "value"), BAD_CASES)
-def test_api_refuses_bad_values(intake: Intake, wav, field, value):
-    resp = intake.api({field: value}, wav)
+def test_api_refuses_bad_values(intake: factories.Intake, wav, field, value):
+    resp = intake.api(wav, "a.wav", fields={field: value})
     assert resp.status_code == 400
     body = resp.get_json()
     assert body["error"] == "invalid" and body["field"] == field

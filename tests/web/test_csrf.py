@@ -13,7 +13,7 @@ from sqlalchemy import select
 import rubrics
 from qa_app.db.base import Base
 from qa_app.db.models import Notification
-from qa_app.services import accounts
+from qa_app.services import authentication, users
 from qa_app.services import evaluations as ev_svc
 from qa_app.services import rubrics as rubric_service
 
@@ -43,7 +43,7 @@ def scene(app, settings):
     agent = factories.create_agent(db, team=team)
     call = factories.create_call(db, settings, agent)
     rubric = rubric_service.ensure_default(db)
-    token = accounts.issue_api_token(db, admin, actor=admin)
+    token = authentication.issue_api_token(db, admin, actor=admin)
     coaching_ids = _coaching_scene(db, victim, agent, call)
     scored = factories.create_scored_call(db, settings, agent)
     review = ev_svc.start_review(db, scored, factories.create_user(db, "qa_reviewer"))
@@ -340,12 +340,12 @@ def test_deactivated_users_token_stops_working(app, scene):
     with app.extensions["qa_sessionmaker"]() as db:
         user = factories.create_user(db, "trainer")
         other_admin = factories.create_user(db, "admin")
-        token = accounts.issue_api_token(db, user, actor=other_admin)
+        token = authentication.issue_api_token(db, user, actor=other_admin)
         db.commit()
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
         call_id = db.scalar(select(Base.metadata.tables["calls"].c.id))
         assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 200
-        accounts.update_user(db, user, actor=other_admin, active=False)
+        users.update_user(db, user, actor=other_admin, active=False)
         db.commit()
     assert client.get(f"/api/calls/{call_id}", headers=headers).status_code == 401

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from qa_app.services import accounts
+from qa_app.services import authentication
 from qa_app.services import rubrics as rubric_service
 
 import factories
@@ -36,7 +36,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     admin = factories.create_user(db, "admin")
     agent = factories.create_agent(db)
     rubric = rubric_service.ensure_default(db)
-    token = accounts.issue_api_token(db, admin, actor=admin)
+    token = authentication.issue_api_token(db, admin, actor=admin)
     db.commit()
     db.close()
     yield app, logged_in_client(app, admin.username), token, agent, rubric

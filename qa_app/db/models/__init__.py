@@ -39,13 +39,14 @@ from qa_app.db.models.sampling_run import RUN_PENDING, RunState, RunTrigger, Sam
 from qa_app.db.models.scorecard import AutoScorecard
 from qa_app.db.models.team import Agent, Team
 from qa_app.db.models.transcript import TranscriptRecord
+from qa_app.db.models.transcript_segment import TranscriptSegment
 from qa_app.db.models.user import Role, User
 
 __all__ = [
     "COMPLETED", "VISIBLE_TO_AGENT", "Dispute", "DisputeState", "Evaluation", "EvaluationEvent", "EvalState",
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
-    "TranscriptRecord", "User",
+    "TranscriptRecord", "TranscriptSegment", "User",
     "DEMO_HISTORY",
     "CLOSED_STATES", "CoachingPlan", "CoachingSession", "ItemKind", "KnowledgeArticle", "KnowledgeTag",
     "PlanEvaluation", "PlanItem", "PlanState",

@@ -29,6 +29,10 @@ class User(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8), default=None)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # An API token expires (QA_API_TOKEN_DAYS after it is created); its last use is shown to admins.
+    api_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    api_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    api_token_last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Bumped on logout / password change / deactivation: old session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

