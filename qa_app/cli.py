@@ -79,12 +79,14 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @app.cli.command("seed-demo")
     @click.option("--force", is_flag=True, help="seed even if users exist")
     @click.option("--process/--no-process", default=False, help="transcribe and score the demo calls now")
-    def seed_demo(force: bool, process: bool) -> None:
+    @click.option("--history/--no-history", default=True, help="add six months of evaluated demo history")
+    @click.option("--audio/--no-audio", default=True, help="synthesize the 18 demo calls (needs espeak-ng)")
+    def seed_demo(force: bool, process: bool, history: bool, audio: bool) -> None:
         """Create a demo contact center with synthesized call audio; prints the logins."""
         from qa_app.services import demo
 
         with transaction(_factory()) as db:
-            result = demo.seed(db, _settings(), force=force)
+            result = demo.seed(db, _settings(), force=force, history=history, audio=audio)
         if result is None:
             click.echo("database already has users; demo not seeded (use --force)")
             return

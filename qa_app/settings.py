@@ -18,6 +18,20 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    """A positive number from the environment; anything else stops start-up with the variable's name."""
+    raw = env.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise ValueError(f"{name} must be a positive number, got {raw!r}")
+    return value
+
+
 def _persisted_secret(instance: Path) -> str:
     """Generate the secret key once and keep it under instance/ (mode 0600)."""
     path = instance / "secret_key"
@@ -40,6 +54,10 @@ class Settings:
     max_upload_mb: int = 200
     max_audio_minutes: float = 120.0
     new_hire_days: int = 90
+    service_level_seconds: float = (
+        20.0  # KPI: a call answered within this many seconds meets the service level
+    )
+    fcr_window_hours: float = 24.0  # KPI: a repeat call from the same customer within this window is not FCR
     dispute_window_days: int = 7  # an agent may dispute a released evaluation for this many days
     login_max_failures: int = 5
     login_window_minutes: int = 15
@@ -51,7 +69,9 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
-    duty_tick_seconds: float = 60.0  # how often a scheduler checks for duties due (each fires once per period)
+    duty_tick_seconds: float = (
+        60.0  # how often a scheduler checks for duties due (each fires once per period)
+    )
     page_size: int = 50
     timezone: str = "Asia/Shanghai"
     speech_backend: str = ""  # "module:callable" taking the SpeechConfig; empty = the real pipeline
@@ -75,6 +95,8 @@ class Settings:
             max_upload_mb=int(e.get("QA_MAX_UPLOAD_MB", 200)),
             max_audio_minutes=float(e.get("QA_MAX_AUDIO_MINUTES", 120)),
             new_hire_days=int(e.get("QA_NEW_HIRE_DAYS", 90)),
+            service_level_seconds=_positive(e, "QA_SERVICE_LEVEL_SECONDS", 20.0),
+            fcr_window_hours=_positive(e, "QA_FCR_WINDOW_HOURS", 24.0),
             dispute_window_days=int(e.get("QA_DISPUTE_WINDOW_DAYS", 7)),
             login_max_failures=int(e.get("QA_LOGIN_MAX_FAILURES", 5)),
             login_window_minutes=int(e.get("QA_LOGIN_WINDOW_MINUTES", 15)),

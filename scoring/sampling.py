@@ -12,7 +12,8 @@ Targeted rules (each optional) pick every matching call:
 * ``negative_sentiment``: the customer's sentiment over the last turns is below ``end_sentiment_below``
   (0..1; when the scorecard carries no figure, the customer-sentiment criterion's fail counts);
 * ``long_call``: the recording lasts at least ``long_call_seconds``;
-* ``unreliable_transcript``: see :func:`unreliable`;
+* ``unreliable_transcript``: the transcript should not be trusted without a listen
+  (:mod:`scoring.reliability`, the one definition);
 * ``needs_review``: the automated scorecard flags at least one verdict for a human to check.
 
 Random sampling draws ``random_per_agent`` calls per agent per period (at ``new_hire_multiplier`` times
@@ -31,6 +32,7 @@ from typing import Any
 
 from rubrics.messages import Message, msg
 from scoring import messages as _messages  # noqa: F401  (registers the rule messages)
+from scoring import reliability
 
 # Why a call was sampled; the order is the priority when reviewers' capacity runs short.
 REASONS: tuple[str, ...] = (
@@ -45,15 +47,6 @@ REASONS: tuple[str, ...] = (
     "random",
 )
 _PRIORITY = {r: i for i, r in enumerate(REASONS)}
-
-# An unreliable transcript (documented in README "Sampling"): the agent/customer labelling is unsure,
-# or, for a recording of at least MIN_SECONDS_FOR_DENSITY, the recognised speech is too thin for its
-# length — fewer than MIN_TURNS_PER_MINUTE turns a minute or fewer than MIN_CHARS_PER_SECOND characters
-# a second (comfortable Mandarin is ~4 characters a second; holds and silences are allowed for).
-MIN_ROLE_CONFIDENCE = 0.5
-MIN_SECONDS_FOR_DENSITY = 30.0
-MIN_TURNS_PER_MINUTE = 1.0
-MIN_CHARS_PER_SECOND = 0.5
 
 MAX_RANDOM_PER_AGENT = 100
 MAX_NEW_HIRE_MULTIPLIER = 10.0
@@ -139,6 +132,8 @@ class Candidate:
     role_confidence: float | None = None
     turns: int = 0  # transcript segments
     text_chars: int = 0
+    has_transcript: bool = True
+    roles_confirmed: bool = False  # a person set the agent/customer roles
     needs_review: int = 0  # automated verdicts flagged for a human
 
 
@@ -157,14 +152,17 @@ class Pick:
 
 
 def unreliable(c: Candidate) -> bool:
-    """The transcript should not be trusted without a listen (see the thresholds above)."""
-    if c.role_confidence is not None and c.role_confidence < MIN_ROLE_CONFIDENCE:
-        return True
-    if c.duration < MIN_SECONDS_FOR_DENSITY:
-        return False
-    if c.turns < MIN_TURNS_PER_MINUTE * c.duration / 60:
-        return True
-    return c.text_chars < MIN_CHARS_PER_SECOND * c.duration
+    """The transcript should not be trusted without a listen (:func:`scoring.reliability.unreliable`)."""
+    return reliability.unreliable(
+        reliability.TranscriptFacts(
+            duration=c.duration,
+            has_transcript=c.has_transcript,
+            role_confidence=c.role_confidence,
+            roles_confirmed=c.roles_confirmed,
+            turns=c.turns,
+            text_chars=c.text_chars,
+        )
+    )
 
 
 def negative_end(c: Candidate, threshold: float) -> bool:

@@ -296,7 +296,15 @@ class Intake:
         with self.app.extensions["qa_sessionmaker"]() as s:
             return list(s.scalars(select(Call).order_by(Call.id)))
 
-    def web(self, files: list[tuple[bytes, str]], *, agent_id: int | None = None, layout: str = "mono"):
+    def web(
+        self,
+        files: list[tuple[bytes, str]],
+        *,
+        agent_id: int | None = None,
+        layout: str = "mono",
+        fields: dict[str, str] | None = None,
+    ):
+        """The upload form; ``fields`` adds or replaces form fields (e.g. the optional KPI fields)."""
         data = {
             "agent_id": str(agent_id if agent_id is not None else self.agent.id),
             "started_at": "2026-11-20T09:30",
@@ -305,14 +313,25 @@ class Intake:
             "language": "zh",
             "queue": "宽带",
             "csrf_token": csrf_token(self.client),
+            **(fields or {}),
         }
         return post_multipart(self.client, "/calls/upload", data, [("audio", b, name) for b, name in files])
 
-    def api(self, content: bytes, name: str, *, employee_no: str | None = None, layout: str = "mono"):
+    def api(
+        self,
+        content: bytes,
+        name: str,
+        *,
+        employee_no: str | None = None,
+        layout: str = "mono",
+        fields: dict[str, str] | None = None,
+    ):
+        """POST /api/calls with the token; ``fields`` adds or replaces form fields."""
         data = {
             "employee_no": employee_no or self.agent.employee_no,
             "started_at": "2026-11-20T09:30:00+08:00",
             "channel_layout": layout,
+            **(fields or {}),
         }
         return post_multipart(
             self.app.test_client(),

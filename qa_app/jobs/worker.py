@@ -106,8 +106,12 @@ def process_job(
     kind = registry.get(name)
     if kind is None:
         return _record_failure(
-            factory, job_id, worker, f"unknown job kind {name!r}: no handler is registered for it",
-            backoff_seconds=0, permanent=True,
+            factory,
+            job_id,
+            worker,
+            f"unknown job kind {name!r}: no handler is registered for it",
+            backoff_seconds=0,
+            permanent=True,
         )
     if attempts > max_attempts:
         return _record_failure(

@@ -41,6 +41,7 @@ ACTIONS = (
     "evaluation_acknowledged",
     "dispute_raised",
     "dispute_ruled",
+    "demo_history_seeded",
     "coaching_plan_created",
     "coaching_plan_closed",
     "coaching_session_held",

@@ -194,11 +194,11 @@ def _machine_of(rubric_version_id: int):
 
 
 def candidate_calls(db: Session, search: CallSearch, *, limit: int = 60) -> list[Call]:
-    """Ready calls scored by the machine with the rubric version, newest first."""
+    """Ready calls with a recording scored by the machine with the rubric version, newest first."""
     scored = exists().where(Evaluation.call_id == Call.id, *_machine_of(search.rubric_version_id))
     stmt = call_service.narrow(
         select(Call)
-        .where(Call.status == CallStatus.READY, scored)
+        .where(Call.status == CallStatus.READY, call_service.with_recording(), scored)
         .options(selectinload(Call.agent), selectinload(Call.team)),
         agent_id=search.agent_id,
         team_id=search.team_id,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Generic, TypeVar
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,14 @@ LANGUAGES = ("zh", "en", "auto")
 LAYOUTS = tuple(x.value for x in ChannelLayout)
 _CHUNK = 1024 * 1024
 
+# Optional contact-center KPI fields: the same names in the upload form, the API and the CSV manifest
+# (a contract: README "Getting calls in").
+KPI_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds", "csat", "nps", "resolved")
+SECONDS_FIELDS = ("wait_seconds", "hold_seconds", "wrap_seconds")
+MAX_KPI_SECONDS = 86_400  # a day: anything longer is a unit mistake (milliseconds), not a call
+KPI_SCORES = {"csat": (1, 5), "nps": (0, 10)}  # survey answers: whole numbers in these ranges
+RESOLVED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
 
 @dataclass(frozen=True)
 class CallMeta:
@@ -43,6 +53,80 @@ class CallMeta:
     channel_layout: str = "mono"
     language: str = "zh"
     external_id: str | None = None
+    wait_seconds: float | None = None  # time to answer
+    hold_seconds: float | None = None
+    wrap_seconds: float | None = None  # after-call work
+    csat: int | None = None  # 1..5
+    nps: int | None = None  # 0..10
+    resolved: bool | None = None  # the agent's disposition
+
+
+def _kpi_error(name: str, value: object) -> Invalid:
+    """The refusal of a bad KPI value: names the field and its allowed range, quotes what was given."""
+    shown = value if isinstance(value, str) else repr(value)
+    if name in SECONDS_FIELDS:
+        return Invalid("calls.kpi_seconds", field=name, name=name, max=MAX_KPI_SECONDS, value=shown[:40])
+    if name == "resolved":
+        return Invalid("calls.kpi_resolved", field=name, name=name, value=shown[:40])
+    lo, hi = KPI_SCORES[name]
+    return Invalid("calls.kpi_whole_number", field=name, name=name, lo=lo, hi=hi, value=shown[:40])
+
+
+def parse_kpi_fields(values: Mapping[str, str | None]) -> dict[str, float | int | bool | None]:
+    """The optional KPI fields of a form, API request or manifest row, from their text.
+
+    Empty or absent means "not known" (None). A bad value raises Invalid naming the field; the ranges are
+    those of ``_check_kpis``. Returns the keyword arguments for CallMeta.
+    """
+    out: dict[str, float | int | bool | None] = {}
+    for name in KPI_FIELDS:
+        raw = (values.get(name) or "").strip()
+        if not raw:
+            out[name] = None
+            continue
+        bad = _kpi_error(name, raw)
+        if name == "resolved":
+            if raw.lower() not in RESOLVED_VALUES:
+                raise bad
+            out[name] = RESOLVED_VALUES[raw.lower()]
+        elif name in SECONDS_FIELDS:
+            try:
+                out[name] = float(raw)
+            except ValueError:
+                raise bad from None
+        else:  # a whole number; "4.0" as spreadsheets write it is 4
+            try:
+                number = float(raw)
+            except ValueError:
+                raise bad from None
+            if not (math.isfinite(number) and number.is_integer()):
+                raise bad
+            out[name] = int(number)
+        try:
+            _check_kpis({name: out[name]})
+        except Invalid:
+            raise bad from None
+    return out
+
+
+def _check_kpis(values: Mapping[str, object]) -> None:
+    """Range checks of the typed KPI fields (None = unknown is always fine)."""
+    for name in SECONDS_FIELDS:
+        v = values.get(name)
+        if v is not None and (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not math.isfinite(v)
+            or not 0 <= v <= MAX_KPI_SECONDS
+        ):
+            raise _kpi_error(name, v)
+    for name, (lo, hi) in KPI_SCORES.items():
+        v = values.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+            raise _kpi_error(name, v)
+    v = values.get("resolved")
+    if v is not None and not isinstance(v, bool):
+        raise _kpi_error("resolved", v)
 
 
 @dataclass(frozen=True)
@@ -70,6 +154,7 @@ def _validate_meta(db: Session, meta: CallMeta) -> Agent:
         raise Invalid("calls.bad_layout", field="channel_layout", allowed=list(LAYOUTS))
     if meta.started_at.tzinfo is None:
         raise Invalid("calls.start_needs_timezone", field="started_at")
+    _check_kpis({f.name: getattr(meta, f.name) for f in fields(meta) if f.name in KPI_FIELDS})
     agent = db.get(Agent, meta.agent_id)
     if agent is None:
         raise NotFound("accounts.agent_not_found", field="agent_id")
@@ -162,6 +247,12 @@ def ingest(
         original_filename=Path(filename).name[:255],
         source=source,
         uploaded_by_id=actor.id if actor else None,
+        wait_seconds=meta.wait_seconds,
+        hold_seconds=meta.hold_seconds,
+        wrap_seconds=meta.wrap_seconds,
+        csat=meta.csat,
+        nps=meta.nps,
+        resolved=meta.resolved,
     )
     try:
         with db.begin_nested():  # a concurrent upload of the same bytes may win the unique sha256
@@ -178,6 +269,12 @@ def ingest(
 
 
 # --- access -----------------------------------------------------------------------------------------
+
+
+def with_recording() -> ColumnElement[bool]:
+    """SQL: the call has a recording. Demo-history calls have none: nobody can listen to them, so they
+    are never sampled for review nor picked for calibration."""
+    return Call.audio_path.is_not(None)
 
 
 def visible_calls(db: Session, user: User) -> Select[tuple[Call]]:
@@ -198,6 +295,8 @@ def get_visible_call(db: Session, user: User, call_id: int) -> Call:
 
 
 def audio_file(settings: Settings, call: Call) -> Path:
+    if not call.has_audio:
+        raise NotFound("calls.no_recording")
     path = (settings.data_dir / call.audio_path).resolve()
     if settings.data_dir.resolve() not in path.parents:
         raise NotFound("calls.audio_missing")

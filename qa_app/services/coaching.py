@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from coaching import FollowUpTarget, check_followup
+from coaching import FollowUpTarget, Verdict, check_followup
 from qa_app.db.models import (
     Agent,
     Call,
@@ -537,8 +537,8 @@ def acknowledge_session(db: Session, s: CoachingSession, *, user: User, now: dat
 # --- follow-up: the target re-check and the reminders ------------------------------------------------------
 
 
-def _progress(plan: CoachingPlan, rows: list[verdicts.VerdictRow]) -> tuple[str, dict]:
-    mine = [r.verdict for r in rows if r.verdict.agent_id == plan.agent_id]
+def _progress(plan: CoachingPlan, rows: list[Verdict]) -> tuple[str, dict]:
+    mine = [v for v in rows if v.agent_id == plan.agent_id]
     out: dict = {}
     states = []
     for c in plan.criteria:
@@ -563,7 +563,7 @@ def _progress(plan: CoachingPlan, rows: list[verdicts.VerdictRow]) -> tuple[str,
     return overall, out
 
 
-def _apply(db: Session, plan: CoachingPlan, rows: list[verdicts.VerdictRow], ctx: Context, actor: User | None) -> str:
+def _apply(db: Session, plan: CoachingPlan, rows: list[Verdict], ctx: Context, actor: User | None) -> str:
     """Store the re-check on the plan; close it when decided (notifying the trainer and the agent)."""
     overall, progress = _progress(plan, rows)
     plan.followup = {**progress, "_checked_at": ctx.now.isoformat()}
@@ -588,7 +588,7 @@ def _apply(db: Session, plan: CoachingPlan, rows: list[verdicts.VerdictRow], ctx
     return overall
 
 
-def _rows_for(db: Session, plans: Sequence[CoachingPlan], ctx: Context) -> dict[str, list[verdicts.VerdictRow]]:
+def _rows_for(db: Session, plans: Sequence[CoachingPlan], ctx: Context) -> dict[str, list[Verdict]]:
     """The verdicts every plan of a rubric needs, in one query per rubric."""
     by_key: dict[str, list[CoachingPlan]] = {}
     for p in plans:

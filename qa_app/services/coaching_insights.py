@@ -22,6 +22,7 @@ from coaching import (
     EffectEstimate,
     EffectSummary,
     Gap,
+    Verdict,
     Window,
     agent_gaps,
     comparison_agents,
@@ -141,12 +142,12 @@ def load_verdicts(
     until: datetime | None = None,
     agent_ids: Sequence[int] | set[int] | None = None,
     criteria: Sequence[str] | None = None,
-) -> list[verdicts.VerdictRow]:
-    """``verdicts.load`` with the cohort cut-off and local calendar of ``ctx``."""
+) -> list[Verdict]:
+    """``verdicts.load`` with the cohort cut-off (everyone's cohort today) and local calendar of ``ctx``."""
     return verdicts.load(
         db,
         rubric_key=rubric_key,
-        today=ctx.today,
+        cohort_on=ctx.today,
         new_hire_days=ctx.new_hire_days,
         tz=ctx.tz,
         since=since,
@@ -163,12 +164,11 @@ def _gap_model(
     rows = load_verdicts(db, ctx, rubric_key=rubric_key, since=since, until=until, criteria=criteria)
     calls: Counter[int] = Counter()
     seen: set[int] = set()
-    for r in rows:
-        cid = r.verdict.call_id
-        if cid not in seen and (r.verdict.source == "human" or r.verdict.reliable):
-            seen.add(cid)  # type: ignore[arg-type]
-            calls[r.verdict.agent_id] += 1  # type: ignore[index]
-    gaps = agent_gaps([r.verdict for r in rows], reference="veteran", min_sample=min_sample)
+    for v in rows:
+        if v.call_id not in seen and (v.source == "human" or v.reliable):
+            seen.add(v.call_id)  # type: ignore[arg-type]
+            calls[v.agent_id] += 1  # type: ignore[index]
+    gaps = agent_gaps(rows, reference="veteran", min_sample=min_sample)
     return {g.agent_id: g for g in gaps}, calls  # type: ignore[misc]
 
 
@@ -468,8 +468,8 @@ def effect_report(
     criteria = sorted({c for p in closed for c in p.criteria or []})
     rows = load_verdicts(db, ctx, rubric_key=rubric_key, since=since, until=until, criteria=criteria)
     by_criterion: dict[str, list] = defaultdict(list)
-    for r in rows:
-        by_criterion[r.verdict.criterion].append(r.verdict)
+    for v in rows:
+        by_criterion[v.criterion].append(v)
     hire = dict(db.execute(select(Agent.id, Agent.hire_date)).all())
     out: list[EffectRow] = []
     for p in closed:

@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from qa_app.db.models import KnowledgeArticle, Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
 from qa_app.demo.articles import DEMO_ARTICLES
-from qa_app.services import calls, demo_workflows, jobs, knowledge, organisation, processing, rubrics, users
+from qa_app.services import (
+    calls,
+    demo_history,
+    demo_workflows,
+    jobs,
+    knowledge,
+    organisation,
+    processing,
+    rubrics,
+    users,
+)
 from qa_app.settings import Settings
 
 DEMO_PASSWORD = "Demo#2026qa"
@@ -45,19 +55,36 @@ class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     calls: int = 0
     articles: int = 0
+    history: demo_history.HistoryResult | None = None
+    coaching_plans: list[int] = field(default_factory=list)  # the demo history's coached cohort
 
     def summary(self) -> str:
         lines = [f"Demo contact center created. Logins (password for all: {DEMO_PASSWORD}):"]
         lines += [f"  {role:<12} {user:<12} {name}" for user, role, name in self.logins]
         lines.append(f"{self.articles} knowledge articles written.")
         lines.append(f"{self.calls} demo calls queued for transcription and scoring.")
+        if self.history:
+            h = self.history
+            lines.append(
+                f"Demo history (marked 'demo history', no audio): {h.calls} evaluated calls, {h.reviews} human "
+                f"reviews, {h.agents} more agents, {h.first_day}..{h.last_day}; "
+                f"{len(self.coaching_plans)} closed coaching plans (see /coaching/effect)."
+            )
         return "\n".join(lines)
 
 
 def seed(
-    db: Session, settings: Settings, *, force: bool = False, audio_dir: Path | None = None
+    db: Session,
+    settings: Settings,
+    *,
+    force: bool = False,
+    audio_dir: Path | None = None,
+    history: bool = True,
+    audio: bool = True,
+    today: date | None = None,
 ) -> DemoResult | None:
-    """Create the demo data once (None if the database already has users and not ``force``)."""
+    """Create the demo data once (None if the database already has users and not ``force``): people, six
+    months of evaluated demo history without audio (``history``) and the 18 synthesized calls (``audio``)."""
     if not force and (db.scalar(select(func.count()).select_from(User)) or 0) > 0:
         return None
     result = DemoResult()
@@ -73,7 +100,7 @@ def seed(
         organisation.create_team(db, name=TEAMS[1], lead_user_id=staff["coach_wang"].id, actor=None),
     ]
     agents = {}
-    today = date.today()
+    today = today or date.today()
     for i, (key, (name, team_idx, tenure)) in enumerate(AGENTS.items(), start=1):
         user = users.create_user(
             db, username=key, display_name=f"坐席 {name}", password=DEMO_PASSWORD, role=Role.AGENT, actor=None
@@ -89,6 +116,27 @@ def seed(
             actor=None,
         )
     result.articles = seed_articles(db, author=staff["coach_wang"])
+    if history:
+        result.history = demo_history.seed_history(
+            db,
+            settings,
+            teams=teams,
+            agents=agents,
+            reviewers=[staff["qa_li"], staff["qa_zhao"]],
+            today=today,
+        )
+        result.coaching_plans = demo_history.attach_coaching_plans(db, settings)
+    if audio:
+        result.calls = _seed_calls(db, settings, agents, today=today, audio_dir=audio_dir)
+    if demo_workflows.has_calls(db):
+        # Once the worker has processed the calls, the demo's reviewers, agents and leads get to work.
+        jobs.enqueue(db, demo_workflows.JOB_KIND, max_attempts=3, dedupe_key=demo_workflows.JOB_KIND)
+    return result
+
+
+def _seed_calls(db: Session, settings: Settings, agents: dict, *, today: date, audio_dir: Path | None) -> int:
+    """Synthesize the 18 demo calls and queue them for transcription and scoring; the number queued."""
+    queued = 0
     tz = ZoneInfo(settings.timezone)
     with tempfile.TemporaryDirectory(prefix="qa-demo-") as tmp:
         folder = Path(audio_dir or tmp)
@@ -110,14 +158,18 @@ def seed(
             )
             with wav.open("rb") as fh:
                 intake = calls.ingest(
-                    db, settings, fh, filename=f"{script.key}.wav", meta=meta, actor=None, source="demo"
+                    db,
+                    settings,
+                    fh,
+                    filename=f"{script.key}.wav",
+                    meta=meta,
+                    actor=None,
+                    source=demo_workflows.DEMO_SOURCE,
                 )
             if intake.created:
                 processing.enqueue_call(db, intake.call, settings=settings)
-                result.calls += 1
-    # Once the worker has processed the calls, the demo's reviewers, agents and leads get to work.
-    jobs.enqueue(db, demo_workflows.JOB_KIND, max_attempts=3, dedupe_key=demo_workflows.JOB_KIND)
-    return result
+                queued += 1
+    return queued
 
 
 def seed_articles(db: Session, *, author: User) -> int:

@@ -26,6 +26,7 @@ from qa_app.services.evaluations import ItemInput
 from qa_app.settings import Settings
 from scoring.sampling import Rules
 
+DEMO_SOURCE = "demo"  # Call.source of the demo's recorded calls (services.demo)
 JOB_KIND = "demo_workflows"  # the job (qa_app/jobs/tasks/demo.py) that runs play() once calls are ready
 OVERRIDE_REASON = "复听录音：坐席已完成该项，转写有遗漏"
 DISPUTE_REASON = "我在通话开头已经报了工号，请复听录音"
@@ -42,12 +43,17 @@ class DemoStory:
     calibrations: list[int] = field(default_factory=list)
 
 
+def has_calls(db: Session) -> bool:
+    """Whether the demo's recorded calls exist (``seed-demo --no-audio`` makes none: nothing to play)."""
+    return db.scalar(select(Call.id).where(Call.source == DEMO_SOURCE).limit(1)) is not None
+
+
 def calls_pending(db: Session) -> int:
     """Demo calls still waiting for transcription or scoring."""
     return len(
         db.scalars(
             select(Call.id).where(
-                Call.source == "demo", Call.status.in_((CallStatus.UPLOADED, CallStatus.QUEUED, CallStatus.PROCESSING))
+                Call.source == DEMO_SOURCE, Call.status.in_((CallStatus.UPLOADED, CallStatus.QUEUED, CallStatus.PROCESSING))
             )
         ).all()
     )

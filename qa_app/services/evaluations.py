@@ -11,6 +11,7 @@ Use cases flush and never commit; the caller owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,7 +42,7 @@ from qa_app.db.models import (
 )
 from qa_app.services import assignments, audit, notifications, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from rubrics import Criterion, Rubric
+from rubrics import Criterion, Rubric, Scale
 from rubrics.messages import Message, msg
 from scoring.model import Answer
 from scoring.totals import compute
@@ -164,11 +165,44 @@ def set_release_rule(db: Session, rubric_key: str, rule: str, *, actor: User) ->
 
 
 def _releasable(rule: str, card: AutoScorecard) -> bool:
+    return auto_released(rule, critical_failed=card.critical_failed, needs_review=card.needs_review)
+
+
+def auto_released(rule: str, *, critical_failed: bool, needs_review: int) -> bool:
+    """Whether the release rule sends an automated evaluation to the agent at once."""
     if rule == ReleaseRule.ALWAYS:
         return True
     if rule == ReleaseRule.CLEAN:
-        return not card.critical_failed and not card.needs_review
+        return not critical_failed and not needs_review
     return False
+
+
+def machine_items(criteria: list[dict[str, Any]], scales: Mapping[str, Scale]) -> dict[str, dict[str, Any]]:
+    """The items of the machine's evaluation from a scorecard's ``criteria`` (the scorecard contract) and
+    the rubric version's scale of each criterion (id -> Scale)."""
+
+    def points(c: dict) -> float | None:
+        """Pass/fail rows keep the card's earned points; points and 1–5 scales get the answer on the
+        scale, as a reviewer would enter it."""
+        scale = scales.get(c["id"])
+        if scale is None or scale.kind == "pass_fail":
+            return c.get("points")
+        return scale.points_for(c["result"])
+
+    return {
+        c["id"]: {
+            "result": c["result"],
+            "points": points(c),
+            # a manual criterion (no automation) has no machine verdict to confirm or override
+            "machine_result": c["result"] if c.get("automated", True) else None,
+            "machine_points": points(c) if c.get("automated", True) else None,
+            "needs_review": bool(c.get("needs_review")),
+            "evidence": c.get("evidence", []),
+            "note": c.get("note", ""),
+            "note_message": c.get("note_message"),  # the note as a message: shown in the reader's language
+        }
+        for c in criteria
+    }
 
 
 def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
@@ -183,29 +217,7 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
         )
     ).all()
     scales = {c.id: c.scale for c in rubrics.to_domain(card.rubric_version, strict=False).criteria()}
-
-    def points(c: dict) -> float | None:
-        """Pass/fail rows keep the card's earned points; points and 1–5 scales get the answer on the
-        scale, as a reviewer would enter it."""
-        scale = scales.get(c["id"])
-        if scale is None or scale.kind == "pass_fail":
-            return c.get("points")
-        return scale.points_for(c["result"])
-
-    items = {
-        c["id"]: {
-            "result": c["result"],
-            "points": points(c),
-            # a manual criterion (no automation) has no machine verdict to confirm or override
-            "machine_result": c["result"] if c.get("automated", True) else None,
-            "machine_points": points(c) if c.get("automated", True) else None,
-            "needs_review": bool(c.get("needs_review")),
-            "evidence": c.get("evidence", []),
-            "note": c.get("note", ""),
-            "note_message": c.get("note_message"),  # the note as a message: shown in the reader's language
-        }
-        for c in card.data.get("criteria", [])
-    }
+    items = machine_items(card.data.get("criteria", []), scales)
     now = utcnow()
     ev = Evaluation(
         call_id=call.id,

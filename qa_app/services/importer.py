@@ -13,6 +13,15 @@ Manifest columns (UTF-8, header row required; BOM tolerated):
 | channel_layout  | no       | mono (default) / stereo_agent_left / stereo_agent_right            |
 | language        | no       | zh (default) / en / auto                                           |
 | external_id     | no       | the telephony system's call id                                     |
+| wait_seconds    | no       | time to answer, seconds (0–86400; service level)                   |
+| hold_seconds    | no       | time on hold, seconds (0–86400; handle time)                       |
+| wrap_seconds    | no       | after-call work, seconds (0–86400; handle time)                    |
+| csat            | no       | satisfaction survey score, whole number 1–5                        |
+| nps             | no       | likelihood to recommend, whole number 0–10                         |
+| resolved        | no       | the agent's disposition: yes/no/true/false/1/0                     |
+
+A bad KPI value rejects the row (with its line number) like any other bad column; an empty cell means
+"not known".
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, User
 from qa_app.services import audit, timeparse
-from qa_app.services.calls import CallMeta, ingest
+from qa_app.services.calls import CallMeta, ingest, parse_kpi_fields
 from qa_app.services.errors import Invalid, ServiceError
 from rubrics.messages import Message, msg
 
@@ -90,6 +99,7 @@ def import_manifest(
                 channel_layout=row.get("channel_layout") or "mono",
                 language=row.get("language") or "zh",
                 external_id=row.get("external_id") or None,
+                **parse_kpi_fields(row),
             )
             with db.begin_nested(), path.open("rb") as fh:
                 result = ingest(db, settings, fh, filename=path.name, meta=meta, actor=actor, source="import")

@@ -177,6 +177,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "calls.not_found": ("通话不存在", "call not found"),
     "calls.audio_missing": ("录音文件缺失", "audio file missing"),
     "calls.no_transcript": ("通话尚未转写", "the call has no transcript yet"),
+    "calls.no_recording": ("该通话没有录音", "this call has no recording"),
+    "calls.kpi_seconds": (
+        "{name:@kpi_field} 应为 0–{max} 秒（收到 {value}）",
+        "{name:@kpi_field} must be 0–{max} seconds (got {value})",
+    ),
+    "calls.kpi_whole_number": (
+        "{name:@kpi_field} 应为 {lo}–{hi} 的整数（收到 {value}）",
+        "{name:@kpi_field} must be a whole number {lo}–{hi} (got {value})",
+    ),
+    "calls.kpi_resolved": (
+        "{name:@kpi_field} 应为 yes/no/true/false/1/0（收到 {value}）",
+        "{name:@kpi_field} must be yes, no, true, false, 1 or 0 (got {value})",
+    ),
+    # the KPI fields by their column names (form, API and manifest)
+    "kpi_field.wait_seconds": ("等待时长 wait_seconds", "wait_seconds"),
+    "kpi_field.hold_seconds": ("保持时长 hold_seconds", "hold_seconds"),
+    "kpi_field.wrap_seconds": ("话后处理时长 wrap_seconds", "wrap_seconds"),
+    "kpi_field.csat": ("满意度 csat", "csat"),
+    "kpi_field.nps": ("推荐值 nps", "nps"),
+    "kpi_field.resolved": ("是否解决 resolved", "resolved"),
     # audio checks (transcription.audio.AudioError keys)
     "audio.empty_file": ("文件是空的（0 字节）", "the file is empty (0 bytes)"),
     "audio.not_audio": (

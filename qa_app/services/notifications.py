@@ -46,7 +46,9 @@ def notify(
             continue
         try:
             with db.begin_nested():
-                db.add(Notification(user_id=uid, kind=kind, params=dict(params or {}), url=url, dedupe_key=key))
+                db.add(
+                    Notification(user_id=uid, kind=kind, params=dict(params or {}), url=url, dedupe_key=key)
+                )
                 db.flush()
             added += 1
         except IntegrityError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -93,17 +93,6 @@ def agent_by_employee_no(db: Session, employee_no: str) -> Agent:
 
 def agent_for_user(db: Session, user: User) -> Agent | None:
     return db.scalar(select(Agent).where(Agent.user_id == user.id))
-
-
-def cohort_counts(db: Session, *, today: date, new_hire_days: int) -> dict[str, int]:
-    cutoff = today - timedelta(days=new_hire_days)
-    new = (
-        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date > cutoff)) or 0
-    )
-    vet = (
-        db.scalar(select(func.count()).select_from(Agent).where(Agent.active, Agent.hire_date <= cutoff)) or 0
-    )
-    return {"new_hire": new, "veteran": vet}
 
 
 # --- read functions for the admin pages ---------------------------------------------------------------------

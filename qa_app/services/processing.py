@@ -140,6 +140,8 @@ def start(db: Session, job: Job) -> Call:
     call = db.get(Call, job.call_id)
     if call is None:
         raise jobs.PermanentError(f"call {job.call_id} no longer exists")
+    if job.kind == PROCESS and not call.has_audio:
+        raise jobs.PermanentError(f"call {job.call_id} has no recording to transcribe")
     if job.kind == PROCESS:
         call.status = CallStatus.PROCESSING
     db.flush()

@@ -47,7 +47,7 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, evaluations, jobs, notifications, rubrics
+from qa_app.services import audit, calls, evaluations, jobs, notifications, reliability, rubrics
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from scoring.sampling import (
@@ -230,12 +230,10 @@ def _primitives(db: Session, version_id: int, memo: dict[int, dict[str, str]]) -
 def candidates(
     db: Session, plan: SamplingPlan, start: datetime, end: datetime, *, new_hire_on: date, new_hire_days: int
 ) -> list[Candidate]:
-    """The period's calls a run may sample, with their features: ready, in the plan's teams, without a
-    completed human review and never assigned before (by any plan)."""
+    """The period's calls a run may sample, with their features: ready, with a recording, in the plan's
+    teams, without a completed human review and never assigned before (by any plan)."""
     latest = aliased(AutoScorecard)
     card_id = select(func.max(latest.id)).where(latest.call_id == Call.id).correlate(Call).scalar_subquery()
-    text = TranscriptRecord.search_text
-    newlines = func.length(text) - func.length(func.replace(text, "\n", ""))
     stmt = (
         select(
             Call.id,
@@ -244,15 +242,18 @@ def candidates(
             Agent.user_id,
             Agent.hire_date,
             AutoScorecard,
+            TranscriptRecord.id.label("transcript_id"),
             TranscriptRecord.role_confidence,
-            func.length(text),
-            newlines,
+            TranscriptRecord.roles_swapped_by_id,
+            reliability.transcript_turns(),
+            reliability.transcript_chars(),
         )
         .join(Agent, Agent.id == Call.agent_id)
         .outerjoin(AutoScorecard, AutoScorecard.id == card_id)
         .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
         .where(
             Call.status == CallStatus.READY,
+            calls.with_recording(),
             Call.started_at >= start,
             Call.started_at < end,
             ~evaluations.reviewed_condition(),
@@ -264,7 +265,19 @@ def candidates(
         stmt = stmt.where(Call.team_id.in_(plan.team_ids))
     memo: dict[int, dict[str, str]] = {}
     out = []
-    for call_id, agent_id, duration, user_id, hire_date, card, role_conf, length, nl in db.execute(stmt):
+    for (
+        call_id,
+        agent_id,
+        duration,
+        user_id,
+        hire_date,
+        card,
+        transcript_id,
+        role_conf,
+        swapped_by,
+        turns,
+        chars,
+    ) in db.execute(stmt):
         failed: set[str] = set()
         metrics: dict = {}
         if card is not None:
@@ -274,7 +287,6 @@ def candidates(
             }
             metrics = card.data.get("metrics") or {}
         end_sent = metrics.get("customer_sentiment_end")
-        length = length or 0
         out.append(
             Candidate(
                 call_id=call_id,
@@ -288,8 +300,10 @@ def candidates(
                 sentiment_failed="sentiment" in failed,
                 duration=float(duration or 0.0),
                 role_confidence=role_conf,
-                turns=(nl or 0) + 1 if length else 0,
-                text_chars=max(0, length - (nl or 0)),
+                turns=turns or 0,
+                text_chars=chars or 0,
+                has_transcript=transcript_id is not None,
+                roles_confirmed=swapped_by is not None,
                 needs_review=card.needs_review if card is not None else 0,
             )
         )

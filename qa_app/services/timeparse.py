@@ -6,7 +6,7 @@ never real call times.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from qa_app.services.errors import Invalid
@@ -41,8 +41,13 @@ def day_range(date_from: str, date_to: str, tz: str) -> tuple[datetime, datetime
     start, end = parse_date(date_from, field="from"), parse_date(date_to, field="to")
     if end < start:
         raise Invalid("time.range_reversed", field="to")
-    zone = ZoneInfo(tz)
+    return local_days(start, end, tz)
+
+
+def local_days(first: date, last: date, tz: str | tzinfo) -> tuple[datetime, datetime]:
+    """``[first 00:00, the day after last 00:00)`` in the time zone ``tz``, as aware datetimes."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     return (
-        datetime.combine(start, datetime.min.time(), zone),
-        datetime.combine(end + timedelta(days=1), datetime.min.time(), zone),
+        datetime.combine(first, datetime.min.time(), zone),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), zone),
     )

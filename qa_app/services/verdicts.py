@@ -1,39 +1,45 @@
-"""Evaluations as criterion verdicts: the input of the coaching statistics (``coaching.Verdict``).
+"""Which verdicts count: evaluated calls as ``coaching.Verdict`` rows, the input of every coaching statistic
+(skill gaps, follow-up re-checks, the coaching effect) and of the dashboards (heat map, cohort gaps, time
+to proficiency). One loader for all of them.
 
-Per call, the evaluation that counts is the one ``evaluations.current_for_call`` picks: the latest
-completed, non-superseded human review, else the current machine evaluation (highest rubric version,
-then newest). Only that evaluation's items become verdicts, so a reviewer's answer always replaces the
-machine's on the same call. Only evaluations of one rubric (``rubric_key``) are read: criterion ids are
-only comparable within a rubric.
+**The counting evaluation** of a call is the one ``evaluations.current_for_call`` picks: the latest
+completed (submitted or later), non-superseded human review, else the current machine evaluation (highest
+rubric version, then newest). Drafts and calibration scores never count. Only that evaluation's answered
+criteria (pass / fail / N/A) become verdicts, so a reviewer's answer always replaces the machine's.
+``rubric_key`` keeps to one rubric (criterion ids are only comparable within a rubric); without it every
+rubric counts.
 
-**Unreliable transcripts** (:func:`unreliable_transcript` / :func:`is_unreliable`, the one definition):
-a transcript whose automated verdicts should not count, because the scorer read something doubtful —
+**Reliability**: ``Verdict.reliable`` is False on an unreliable transcript — the one definition in
+:mod:`scoring.reliability` (README "Unreliable transcripts"), evaluated in SQL by
+``reliability.unreliable_transcript``. ``coaching.effective`` drops machine verdicts on an unreliable
+transcript and keeps human ones (the reviewer listened to the recording).
 
-* the agent/customer labels are a guess: ``role_confidence`` below ``MIN_ROLE_CONFIDENCE`` (0.5; on the
-  labelled JDDC/STC-3 dialogues role accuracy is 1.000/0.936 at ≥ 0.5, see docs/MEASUREMENTS.md) and
-  nobody confirmed the roles by hand (``roles_swapped_by_id`` set means a person fixed them), or
-* very little text for the audio: fewer than ``MIN_CHARS_PER_MINUTE`` (40) transcribed characters per
-  minute on a call of at least ``MIN_SECONDS_FOR_DENSITY`` (30 s) — comfortable Mandarin is 200–280
-  characters a minute per speaker, so 40 means recognition mostly failed (noise, wrong language).
+**Cohort** (``Verdict.cohort``, new_hire / veteran by ``new_hire_days``): with ``cohort_on=None`` the
+agent's cohort **on the day of the call**, so a veteran's first weeks are new-hire calls (the dashboards'
+new hires vs veterans); with a date, everyone's cohort on that date (the coaching pages: today).
 
-The flag is passed on as ``Verdict.reliable``; ``coaching.verdicts.effective`` drops machine verdicts on
-unreliable transcripts and keeps human ones (the reviewer listened to the recording). A call without a
-stored transcript has nothing the machine could have read and is treated as unreliable.
+``at`` is the call's start (aware UTC). Points scales carry ``points``/``max_points`` (shifted so the
+scale starts at 0) for the mean-score metric; pass/fail criteria carry none.
 
-Everything is read in one query (plus none per call), so thousands of calls stay cheap.
+:func:`load` reads only the columns it needs — each criterion's result (and points on point scales) is
+extracted in SQL from the evaluation's JSON, so evidence and comments never leave the database: one query
+(one per 5,000 agents on PostgreSQL's parameter limit) for a quarter of a 100k-call center.
+:func:`current_evaluations` returns the counting evaluation of a few calls with its items (evidence
+included), for exemplar calls and the evaluations that motivate a coaching plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from coaching import Verdict
+from coaching.periods import local_date
 from qa_app.db.models import (
     COMPLETED,
     Agent,
@@ -44,40 +50,207 @@ from qa_app.db.models import (
     RubricVersion,
     TranscriptRecord,
 )
+from qa_app.services import reliability, rubrics, timeparse
+from rubrics import Scale
 
-MIN_ROLE_CONFIDENCE = 0.5
-MIN_CHARS_PER_MINUTE = 40
-MIN_SECONDS_FOR_DENSITY = 30.0
-RESULTS = ("pass", "fail", "na")
+__all__ = [
+    "CurrentEvaluation",
+    "cohort_of",
+    "current_evaluation_condition",
+    "current_evaluations",
+    "load",
+    "rank",
+    "window",
+]
 
-
-def is_unreliable(
-    role_confidence: float | None, text_chars: int | None, duration: float | None, roles_confirmed: bool = False
-) -> bool:
-    """The rule of the module docstring for one transcript (``text_chars`` None: no transcript)."""
-    if text_chars is None:
-        return True
-    if role_confidence is not None and role_confidence < MIN_ROLE_CONFIDENCE and not roles_confirmed:
-        return True
-    if duration and duration >= MIN_SECONDS_FOR_DENSITY:
-        return text_chars < MIN_CHARS_PER_MINUTE * duration / 60.0
-    return False
+RESULTS = frozenset(("pass", "fail", "na"))
+_CHUNK = 5000  # ids per IN (...): PostgreSQL takes at most 65535 bound parameters
 
 
-def unreliable_transcript() -> ColumnElement[bool]:
-    """SQL: the same rule, for a query that joins ``Call`` and (outer) ``TranscriptRecord``."""
-    return or_(
-        TranscriptRecord.id.is_(None),
-        and_(
-            TranscriptRecord.role_confidence.is_not(None),
-            TranscriptRecord.role_confidence < MIN_ROLE_CONFIDENCE,
-            TranscriptRecord.roles_swapped_by_id.is_(None),
-        ),
-        and_(
-            Call.duration >= MIN_SECONDS_FOR_DENSITY,
-            func.length(TranscriptRecord.search_text) < MIN_CHARS_PER_MINUTE * Call.duration / 60.0,
-        ),
+def current_evaluation_condition() -> ColumnElement[bool]:
+    """SQL: a review evaluation that may count (machine not superseded, or a completed, not superseded
+    human review); :func:`rank` picks the one per call. Join it to ``Call`` on ``Evaluation.call_id``."""
+    return and_(
+        Evaluation.purpose == Purpose.REVIEW,
+        Evaluation.superseded.is_(False),
+        or_(Evaluation.rater_type == RaterType.MACHINE, Evaluation.state.in_(COMPLETED)),
     )
+
+
+def rank(rater_type: str, rubric_version_id: int, evaluation_id: int) -> tuple[int, int, int]:
+    """Order of the evaluations that may count for one call; the highest counts (as
+    ``evaluations.current_for_call``): a completed human review (the latest) over the machine's (the
+    latest rubric version, then the latest)."""
+    human = rater_type == RaterType.HUMAN
+    return (1, evaluation_id, 0) if human else (0, rubric_version_id, evaluation_id)
+
+
+def cohort_of(hire_date: date, day: date, new_hire_days: int) -> str:
+    """``Agent.cohort`` for a bare hire date: new_hire when hired fewer than ``new_hire_days`` before ``day``."""
+    return "new_hire" if (day - hire_date).days < new_hire_days else "veteran"
+
+
+def window(today: date, days: int, tz: str | tzinfo) -> tuple[datetime, datetime]:
+    """The last ``days`` local calendar days up to and including ``today``, as ``[since, until)``."""
+    return timeparse.local_days(today - timedelta(days=days - 1), today, tz)
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _filtered(
+    db: Session,
+    stmt: Select[Any],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    agent_ids: Collection[int] | None,
+    team_ids: Collection[int] | None,
+) -> list[Any]:
+    """Run ``stmt`` (over ``Call``) in the time range and for the agents / teams given (chunked)."""
+    if since is not None:
+        stmt = stmt.where(Call.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(Call.started_at < until)
+    if team_ids is not None:
+        stmt = stmt.where(Call.team_id.in_(sorted(team_ids)))
+    if agent_ids is None:
+        return list(db.execute(stmt))
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(agent_ids)):
+        rows.extend(db.execute(stmt.where(Call.agent_id.in_(chunk))))
+    return rows
+
+
+def _counting_select(*columns: Any) -> Select[Any]:
+    """The evaluations that may count, with what picking one per call and flagging its transcript needs
+    (the first :data:`_FIXED` columns), then ``columns``."""
+    return (
+        select(
+            Evaluation.id.label("ev_id"),
+            Evaluation.call_id,
+            Evaluation.rater_type,
+            Evaluation.rubric_version_id,
+            Call.agent_id,
+            Call.started_at,
+            Agent.hire_date,
+            reliability.unreliable_transcript().label("unreliable"),
+            *columns,
+        )
+        .join(Call, Call.id == Evaluation.call_id)
+        .join(Agent, Agent.id == Call.agent_id)
+        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
+        .where(current_evaluation_condition())
+    )
+
+
+_FIXED = 8  # columns of _counting_select before the caller's
+
+
+def _counting(rows: Iterable[Any]) -> list[Any]:
+    """The row of each call's counting evaluation (by :func:`rank`), ordered by call start."""
+    best: dict[int, tuple[tuple[int, int, int], Any]] = {}
+    for r in rows:
+        key = rank(r.rater_type, r.rubric_version_id, r.ev_id)
+        held = best.get(r.call_id)
+        if held is None or key > held[0]:
+            best[r.call_id] = (key, r)
+    return sorted((r for _, r in best.values()), key=lambda r: (r.started_at, r.call_id))
+
+
+# --- verdicts for the statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Criterion:
+    id: str
+    scales: dict[int, Scale]  # rubric version id -> scale of this criterion in that version
+
+
+def _criteria(
+    db: Session, wanted: Collection[str] | None, rubric_key: str | None
+) -> tuple[list[_Criterion], list[int]]:
+    """The criteria of the stored rubric versions (of ``rubric_key``), and those versions' ids."""
+    stmt = select(RubricVersion).order_by(RubricVersion.id)
+    if rubric_key is not None:
+        stmt = stmt.where(RubricVersion.rubric_key == rubric_key)
+    found: dict[str, dict[int, Scale]] = {}
+    versions = []
+    for version in db.scalars(stmt):
+        versions.append(version.id)
+        for c in rubrics.to_domain(version, strict=False).criteria():
+            if wanted is None or c.id in wanted:
+                found.setdefault(c.id, {})[version.id] = c.scale
+    return [_Criterion(cid, scales) for cid, scales in sorted(found.items())], versions
+
+
+def load(
+    db: Session,
+    *,
+    new_hire_days: int,
+    tz: str | tzinfo,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rubric_key: str | None = None,
+    agent_ids: Collection[int] | None = None,
+    team_ids: Collection[int] | None = None,
+    criteria: Collection[str] | None = None,
+    cohort_on: date | None = None,
+) -> list[Verdict]:
+    """The verdicts of the counting evaluation of every call started in ``[since, until)`` (see the module
+    docstring), ordered by call start. ``agent_ids`` / ``team_ids`` narrow to those agents / the calls taken
+    in those teams (an empty collection means nothing); ``criteria`` to those criterion ids; ``cohort_on``
+    None: cohort on the day of each call, else on that date. ``tz`` is the center's time zone
+    (``settings.timezone``) for the local day of a call."""
+    if (agent_ids is not None and not agent_ids) or (team_ids is not None and not team_ids):
+        return []
+    crits, versions = _criteria(db, criteria, rubric_key)
+    if not crits:
+        return []
+    point_crits = [c for c in crits if any(s.kind != "pass_fail" for s in c.scales.values())]
+    stmt = _counting_select(
+        *[Evaluation.items[(c.id, "result")].as_string() for c in crits],
+        *[Evaluation.items[(c.id, "points")].as_float() for c in point_crits],
+    )
+    if rubric_key is not None:
+        stmt = stmt.where(Evaluation.rubric_version_id.in_(versions))
+    rows = _counting(
+        _filtered(db, stmt, since=since, until=until, agent_ids=agent_ids, team_ids=team_ids)
+    )
+
+    ids = [c.id for c in crits]
+    pointed = {c.id: c.scales for c in point_crits}
+    n_fixed, n_crits = _FIXED, len(crits)
+    out: list[Verdict] = []
+    append = out.append  # hundreds of thousands of rows for a quarter of a large center: keep the loop lean
+    cohorts: dict[tuple[date, object], str] = {}
+    for r in rows:
+        agent_id, at, call_id = r.agent_id, r.started_at, r.call_id
+        day = cohort_on or local_date(at, tz)
+        cohort = cohorts.get((r.hire_date, day))
+        if cohort is None:
+            cohort = cohorts[(r.hire_date, day)] = cohort_of(r.hire_date, day, new_hire_days)
+        reliable = not r.unreliable
+        source = "human" if r.rater_type == RaterType.HUMAN else "machine"
+        points = dict(zip(pointed, r[n_fixed + n_crits :], strict=True)) if pointed else None
+        for cid, result in zip(ids, r[n_fixed : n_fixed + n_crits], strict=True):
+            if result not in RESULTS:
+                continue  # not in this rubric version, or not answered
+            if points is None or cid not in pointed or result == "na" or points[cid] is None:
+                append(Verdict(agent_id, cohort, cid, result, at, call_id, source, reliable))
+                continue
+            scale = pointed[cid].get(r.rubric_version_id)
+            pts = max_pts = None
+            if scale is not None and scale.kind != "pass_fail" and scale.maximum > scale.minimum:
+                lo, hi = scale.minimum, scale.maximum
+                pts, max_pts = min(max(points[cid], lo), hi) - lo, float(hi - lo)
+            append(Verdict(agent_id, cohort, cid, result, at, call_id, source, reliable, pts, max_pts))
+    return out
+
+
+# --- the counting evaluation with its items ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +268,6 @@ class CurrentEvaluation:
     items: dict
 
 
-@dataclass(frozen=True, slots=True)
-class VerdictRow:
-    """One criterion verdict plus the call's queue, the agent's hire month and the local call date."""
-
-    verdict: Verdict
-    queue: str
-    hire_month: str  # YYYY-MM
-    day: date
-    evaluation_id: int
-
-
 def current_evaluations(
     db: Session,
     *,
@@ -117,150 +279,31 @@ def current_evaluations(
     exclude_agent_ids: Iterable[int] | None = None,
     hired_on_or_before: date | None = None,
 ) -> list[CurrentEvaluation]:
-    """The counting evaluation of every matching call (one query), ordered by call start."""
-    stmt = (
-        select(
-            Evaluation.id,
-            Evaluation.call_id,
-            Evaluation.rater_type,
-            Evaluation.rubric_version_id,
-            Evaluation.items,
-            Call.agent_id,
-            Call.started_at,
-            Call.queue,
-            Call.duration,
-            Agent.hire_date,
-            TranscriptRecord.role_confidence,
-            func.length(TranscriptRecord.search_text),
-            TranscriptRecord.roles_swapped_by_id,
-        )
-        .join(Call, Call.id == Evaluation.call_id)
-        .join(Agent, Agent.id == Call.agent_id)
-        .join(RubricVersion, RubricVersion.id == Evaluation.rubric_version_id)
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
-        .where(
-            Evaluation.purpose == Purpose.REVIEW,
-            Evaluation.superseded.is_(False),
-            or_(
-                Evaluation.rater_type == RaterType.MACHINE,
-                and_(Evaluation.rater_type == RaterType.HUMAN, Evaluation.state.in_(COMPLETED)),
-            ),
-            RubricVersion.rubric_key == rubric_key,
-        )
-    )
-    if since is not None:
-        stmt = stmt.where(Call.started_at >= since)
-    if until is not None:
-        stmt = stmt.where(Call.started_at < until)
-    if agent_ids is not None:
-        stmt = stmt.where(Call.agent_id.in_(list(agent_ids)))
+    """The counting evaluation of every matching call with its items (one query), ordered by call start.
+    For a few calls at a time: the items carry the evidence."""
+    stmt = _counting_select(Evaluation.items, Call.queue).join(
+        RubricVersion, RubricVersion.id == Evaluation.rubric_version_id
+    ).where(RubricVersion.rubric_key == rubric_key)
     if call_ids is not None:
         stmt = stmt.where(Call.id.in_(list(call_ids)))
     if exclude_agent_ids:
         stmt = stmt.where(Call.agent_id.not_in(list(exclude_agent_ids)))
     if hired_on_or_before is not None:
         stmt = stmt.where(Agent.hire_date <= hired_on_or_before)
-    best: dict[int, tuple[tuple, CurrentEvaluation]] = {}
-    for (
-        ev_id,
-        call_id,
-        rater_type,
-        version_id,
-        items,
-        agent_id,
-        started_at,
-        queue,
-        duration,
-        hire_date,
-        role_conf,
-        chars,
-        swapped_by,
-    ) in db.execute(stmt):
-        human = rater_type == RaterType.HUMAN
-        # current_for_call: the latest human review wins; else the machine's newest rubric version
-        rank = (1, ev_id, 0) if human else (0, version_id, ev_id)
-        held = best.get(call_id)
-        if held is not None and held[0] >= rank:
-            continue
-        best[call_id] = (
-            rank,
-            CurrentEvaluation(
-                evaluation_id=ev_id,
-                call_id=call_id,
-                agent_id=agent_id,
-                started_at=started_at,
-                queue=queue or "",
-                hire_date=hire_date,
-                source="human" if human else "machine",
-                reliable=not is_unreliable(role_conf, chars, duration, swapped_by is not None),
-                items=items or {},
-            ),
+    rows = _filtered(
+        db, stmt, since=since, until=until, agent_ids=None if agent_ids is None else set(agent_ids), team_ids=None
+    )
+    return [
+        CurrentEvaluation(
+            evaluation_id=r.ev_id,
+            call_id=r.call_id,
+            agent_id=r.agent_id,
+            started_at=r.started_at,
+            queue=r.queue or "",
+            hire_date=r.hire_date,
+            source="human" if r.rater_type == RaterType.HUMAN else "machine",
+            reliable=not r.unreliable,
+            items=r.items or {},
         )
-    return sorted((c for _, c in best.values()), key=lambda c: (c.started_at, c.call_id))
-
-
-def cohort_of(hire_date: date, today: date, new_hire_days: int) -> str:
-    """Agent.cohort for a bare hire date."""
-    return "new_hire" if (today - hire_date).days < new_hire_days else "veteran"
-
-
-def to_verdicts(
-    rows: Iterable[CurrentEvaluation],
-    *,
-    today: date,
-    new_hire_days: int,
-    tz: ZoneInfo,
-    criteria: Sequence[str] | None = None,
-) -> list[VerdictRow]:
-    """Split counting evaluations into criterion verdicts (cohort as of ``today``)."""
-    wanted = set(criteria) if criteria is not None else None
-    out: list[VerdictRow] = []
-    for c in rows:
-        cohort = cohort_of(c.hire_date, today, new_hire_days)
-        for criterion, item in c.items.items():
-            result = item.get("result") if isinstance(item, dict) else None
-            if result not in RESULTS or (wanted is not None and criterion not in wanted):
-                continue
-            out.append(
-                VerdictRow(
-                    verdict=Verdict(
-                        agent_id=c.agent_id,
-                        cohort=cohort,
-                        criterion=criterion,
-                        result=result,
-                        at=c.started_at,
-                        call_id=c.call_id,
-                        source=c.source,  # type: ignore[arg-type]
-                        reliable=c.reliable,
-                    ),
-                    queue=c.queue,
-                    hire_month=f"{c.hire_date:%Y-%m}",
-                    day=c.started_at.astimezone(tz).date(),
-                    evaluation_id=c.evaluation_id,
-                )
-            )
-    return out
-
-
-def load(
-    db: Session,
-    *,
-    rubric_key: str,
-    today: date,
-    new_hire_days: int,
-    tz: ZoneInfo,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    agent_ids: Iterable[int] | None = None,
-    criteria: Sequence[str] | None = None,
-) -> list[VerdictRow]:
-    """Verdict rows for the gap model, follow-up and effect measurement (see the module docstring)."""
-    rows = current_evaluations(db, rubric_key=rubric_key, since=since, until=until, agent_ids=agent_ids)
-    return to_verdicts(rows, today=today, new_hire_days=new_hire_days, tz=tz, criteria=criteria)
-
-
-def window(today: date, days: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """``[local midnight days-1 days ago, local midnight tomorrow)`` as aware datetimes."""
-    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tz)
-    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
-    return start, end
+        for r in _counting(rows)
+    ]

@@ -76,13 +76,16 @@ def _call_json(call: Call) -> dict:
         "failure_reason": call.failure_reason,
         "auto_score": call.auto_score,
         "audio_sha256": call.audio_sha256,
+        **{name: getattr(call, name) for name in calls.KPI_FIELDS},
     }
 
 
 @bp.route("/calls", methods=["POST"])
 @api_token(*STAFF)
 def create_call():
-    """multipart/form-data: audio=<file>, employee_no, started_at (ISO 8601), optional metadata fields."""
+    """multipart/form-data: audio=<file>, employee_no, started_at (ISO 8601), optional metadata fields
+    (direction, queue, customer_ref, channel_layout, language, external_id and the KPI fields
+    wait_seconds, hold_seconds, wrap_seconds, csat, nps, resolved)."""
     user = _token_user(STAFF)
     db = get_db()
     settings = get_settings()
@@ -104,6 +107,7 @@ def create_call():
         channel_layout=form.get("channel_layout", "mono"),
         language=form.get("language", "zh"),
         external_id=form.get("external_id") or None,
+        **calls.parse_kpi_fields(form),
     )
     result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=user, source="api")
     if result.created:

@@ -19,7 +19,7 @@ from qa_app.web import feedback as feedback_views
 from qa_app.web import scorecards
 from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.context import get_db, get_settings
-from qa_app.web.forms import UploadForm, choices
+from qa_app.web.forms import UploadForm, choices, form_error
 from qa_app.web.i18n import text, ui_lang
 from qa_app.web.labels import label
 from qa_app.web.params import date_arg, int_arg
@@ -106,6 +106,11 @@ def upload():
             form.audio.errors.append(_("Choose at least one recording."))
             return render_template("calls/upload.html", form=form), 400
         started = form.started_at.data.replace(tzinfo=ZoneInfo(settings.timezone))
+        try:
+            kpis = calls.parse_kpi_fields({name: form[name].data for name in calls.KPI_FIELDS})
+        except ServiceError as exc:
+            form_error(form, exc)
+            return render_template("calls/upload.html", form=form), 400
         created, problems = [], []
         for f in files:
             meta = calls.CallMeta(
@@ -116,6 +121,7 @@ def upload():
                 customer_ref=form.customer_ref.data or None,
                 channel_layout=form.channel_layout.data,
                 language=form.language.data,
+                **kpis,
             )
             try:
                 with db.begin_nested():

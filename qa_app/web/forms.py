@@ -72,7 +72,39 @@ class CallMetaMixin:
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="zh")
 
 
-class UploadForm(CallMetaMixin, FlaskForm):
+class CallKpiMixin:
+    """The optional KPI fields (checked by qa_app.services.calls.parse_kpi_fields, like the API and the
+    manifest): free text for the seconds, a choice for the survey scores and the disposition."""
+
+    wait_seconds = StringField(
+        _l("Wait before answer (s)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "decimal"},
+    )
+    hold_seconds = StringField(
+        _l("Hold (s)"), validators=[Optional(), Length(max=20)], render_kw={"inputmode": "decimal"}
+    )
+    wrap_seconds = StringField(
+        _l("After-call work (s)"), validators=[Optional(), Length(max=20)], render_kw={"inputmode": "decimal"}
+    )
+    csat = SelectField(
+        _l("CSAT (1–5)"),
+        choices=choices([("", _l("not known")), *((str(i), str(i)) for i in range(1, 6))]),
+        default="",
+    )
+    nps = SelectField(
+        _l("NPS answer (0–10)"),
+        choices=choices([("", _l("not known")), *((str(i), str(i)) for i in range(11))]),
+        default="",
+    )
+    resolved = SelectField(
+        _l("Resolved (agent disposition)"),
+        choices=choices([("", _l("not known")), ("yes", _l("Yes")), ("no", _l("No"))]),
+        default="",
+    )
+
+
+class UploadForm(CallMetaMixin, CallKpiMixin, FlaskForm):
     audio = MultipleFileField(_l("Recordings"), validators=[DataRequired()])
 
 

@@ -135,6 +135,7 @@ LABELS = {
         "evaluation_acknowledged": _l("evaluation acknowledged"),
         "dispute_raised": _l("dispute raised"),
         "dispute_ruled": _l("dispute ruled"),
+        "demo_history_seeded": _l("demo history generated"),
         "coaching_plan_created": _l("coaching plan created"),
         "coaching_plan_closed": _l("coaching plan closed"),
         "coaching_session_held": _l("coaching session held"),

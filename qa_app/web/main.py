@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qa_app.db.base import utcnow
 from qa_app.db.models import Call
-from qa_app.services import calls, feedback, organisation
+from qa_app.services import analytics, calls, feedback, organisation
 from qa_app.web.access import ALL_ROLES, allow
 from qa_app.web.context import get_db, get_settings
 
@@ -29,7 +30,14 @@ def index():
     by_status = dict(db.execute(select(visible.c.status, func.count()).group_by(visible.c.status)).all())
     avg_score = db.scalar(select(func.avg(visible.c.auto_score)))
     recent = list(db.scalars(calls.visible_calls(db, current_user).order_by(Call.started_at.desc()).limit(8)))
-    cohorts = organisation.cohort_counts(db, today=date.today(), new_hire_days=get_settings().new_hire_days)
+    settings = get_settings()
+    # headcount and the largest gaps, linked to the cohort dashboard
+    cohorts = analytics.cohort_headline(
+        db,
+        analytics.scope_for(db, current_user),
+        settings=settings,
+        today=datetime.now(ZoneInfo(settings.timezone)).date(),
+    )
     return render_template(
         "main/index.html",
         by_status=by_status,
@@ -37,7 +45,8 @@ def index():
         recent=recent,
         cohorts=cohorts,
         agent=None,
-        new_hire_days=get_settings().new_hire_days,
+        new_hire_days=settings.new_hire_days,
+        criterion_titles=analytics.criterion_titles(db, "en" if str(get_locale()).startswith("en") else "zh"),
     )
 
 

@@ -34,8 +34,8 @@ def test_coaching_on_postgres(pg_url, tmp_path):
                                             evidence={"greeting": (0.1, 2.0, "您好")})
             factories.create_evaluated_call(db, new, {"greeting": "fail" if day % 4 else "pass"}, started_at=at,
                                             role_confidence=0.2 if day == 1 else 0.9)
-        rows = verdicts.load(db, rubric_key="telecom_service", today=ctx.today, new_hire_days=90, tz=ctx.tz)
-        assert len(rows) == 30 and sum(not r.verdict.reliable for r in rows) == 1
+        rows = verdicts.load(db, rubric_key="telecom_service", cohort_on=ctx.today, new_hire_days=90, tz=ctx.tz)
+        assert len(rows) == 30 and sum(not v.reliable for v in rows) == 1
 
         overview = coaching_insights.overview(db, ctx, rubric_key="telecom_service")
         assert overview[0].agent.id == new.id and overview[0].suggested == ["greeting"]

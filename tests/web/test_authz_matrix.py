@@ -82,6 +82,16 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "rubrics.new_draft": EDITORS,
     "rubrics.publish": EDITORS,
     "rubrics.rescore": EDITORS,
+    # dashboards: agents see only their own data (tests/web/test_dashboards.py); each page also serves its
+    # tables as /dashboards/<page>.<ext> (csv or xlsx), the same endpoint (both rules are requested here)
+    "dashboards.index": ALL,
+    "dashboards.trends": ALL,
+    "dashboards.criteria": ALL,
+    "dashboards.cohorts": STAFF,
+    "dashboards.proficiency": STAFF,
+    "dashboards.coverage": ALL,
+    "dashboards.complaints": ALL,
+    "dashboards.kpis": ALL,
     "coaching.index": LEADS,
     "coaching.new_plan": LEADS,
     "coaching.plans": LEADS,
@@ -190,6 +200,7 @@ class World:
             "dispute_id": self.dispute_id,
             "notification_id": self.notification_id,
             "code": "en",
+            "ext": "xlsx",
             "fmt": "ogg",
             "assignment_id": self.assignment_id,
             "calibration_id": 1,  # no such session: staff get a 404 past the role check

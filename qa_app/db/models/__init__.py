@@ -7,7 +7,7 @@ from qa_app.db.models.calibration import (
     CalibrationSession,
     CalibrationState,
 )
-from qa_app.db.models.call import Call, CallStatus, ChannelLayout
+from qa_app.db.models.call import DEMO_HISTORY, Call, CallStatus, ChannelLayout
 from qa_app.db.models.coaching import (
     CLOSED_STATES,
     CoachingPlan,
@@ -47,6 +47,7 @@ __all__ = [
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
     "TranscriptRecord", "TranscriptSegment", "User",
+    "DEMO_HISTORY",
     "CLOSED_STATES", "CoachingPlan", "CoachingSession", "ItemKind", "KnowledgeArticle", "KnowledgeTag",
     "PlanEvaluation", "PlanItem", "PlanState",
     "AssignmentState", "ReviewAssignment", "RUN_PENDING", "RunState", "RunTrigger", "SamplingPeriod",

@@ -1,11 +1,18 @@
-"""Calls: one recorded conversation and its audio file."""
+"""Calls: one recorded conversation, its audio file and its contact-center KPI fields.
+
+A call normally has a recording. Demo-history calls (source ``demo-history``) are metadata and
+evaluations only: their audio columns are NULL (``has_audio`` is False) and nothing processes them.
+The KPI fields (wait, hold and wrap seconds, CSAT 1–5, NPS 0–10, the agent's resolved disposition) come
+from the telephony / survey systems and are all optional; the ranges are checked at intake
+(qa_app.services.calls) and again by CHECK constraints.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.db.base import Base, TimestampMixin, UTCDateTime
@@ -26,6 +33,9 @@ class ChannelLayout(enum.StrEnum):
     STEREO_AGENT_RIGHT = "stereo_agent_right"
 
 
+DEMO_HISTORY = "demo-history"  # Call.source of the seeded history: no audio, clearly marked in the UI
+
+
 class Call(TimestampMixin, Base):
     __tablename__ = "calls"
     __table_args__ = (
@@ -35,6 +45,11 @@ class Call(TimestampMixin, Base):
         Index("ix_calls_status_started", "status", "started_at"),
         Index("ix_calls_score", "auto_score", "id"),
         Index("ix_calls_duration", "duration", "id"),
+        CheckConstraint("csat BETWEEN 1 AND 5", name="csat_range"),
+        CheckConstraint("nps BETWEEN 0 AND 10", name="nps_range"),
+        CheckConstraint(
+            "wait_seconds >= 0 AND hold_seconds >= 0 AND wrap_seconds >= 0", name="kpi_seconds_non_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,14 +65,30 @@ class Call(TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     status: Mapped[str] = mapped_column(String(12), default=CallStatus.UPLOADED)
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    audio_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    audio_path: Mapped[str] = mapped_column(String(255))  # relative to QA_DATA_DIR, generated
-    audio_format: Mapped[str] = mapped_column(String(8))
+    # NULL only for calls without a recording (demo history)
+    audio_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    audio_path: Mapped[str | None] = mapped_column(String(255))  # relative to QA_DATA_DIR, generated
+    audio_format: Mapped[str | None] = mapped_column(String(8))
     audio_bytes: Mapped[int] = mapped_column(default=0)
     original_filename: Mapped[str] = mapped_column(String(255), default="")
-    source: Mapped[str] = mapped_column(String(12), default="upload")  # upload | import | api | demo
+    source: Mapped[str] = mapped_column(String(12), default="upload")  # upload|import|api|demo|demo-history
     auto_score: Mapped[float | None] = mapped_column(Float, default=None)  # latest automated total
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # contact-center KPI fields (all optional; see the module docstring)
+    wait_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # time to answer
+    hold_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    wrap_seconds: Mapped[float | None] = mapped_column(Float, default=None)  # after-call work
+    csat: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 1..5
+    nps: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 0..10
+    resolved: Mapped[bool | None] = mapped_column(Boolean, default=None)  # the agent's disposition
 
     agent: Mapped[Agent] = relationship()
     team: Mapped[Team] = relationship()
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio_path)
+
+    @property
+    def is_demo_history(self) -> bool:
+        return self.source == DEMO_HISTORY

@@ -192,6 +192,9 @@ def test_targeted_calls_come_first_in_priority_order():
             Candidate(1, 1, duration=10, role_confidence=0.9, turns=0, text_chars=0),
             False,
         ),  # too short to judge
+        # the roles of a person's swap are confirmed; no transcript at all is never trusted
+        (Candidate(1, 1, duration=120, role_confidence=0.3, turns=40, text_chars=600, roles_confirmed=True), False),
+        (Candidate(1, 1, duration=10, has_transcript=False), True),
     ],
 )
 def test_unreliable_transcript_definition(cand, expected):
