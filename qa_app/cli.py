@@ -118,8 +118,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--no-queue", is_flag=True, help="import without queueing transcription")
     def import_calls(folder: Path, manifest: Path, no_queue: bool) -> None:
         """Import a telephony export: FOLDER of recordings + CSV manifest (see README)."""
-        from qa_app.db.models import Call
-        from qa_app.services import importer, processing
+        from qa_app.services import importer
         from rubrics.messages import render
 
         settings = _settings()
@@ -128,10 +127,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         except UnicodeDecodeError as exc:
             raise click.ClickException("manifest is not UTF-8 text") from exc
         with transaction(_factory()) as db:
-            report = importer.import_manifest(db, settings, folder, text, actor=None)
-            if not no_queue:
-                for _line, call_id in report.imported:
-                    processing.enqueue_call(db, db.get(Call, call_id), settings=settings)
+            report = importer.import_manifest(db, settings, folder, text, actor=None, queue=not no_queue)
         for line, call_id in report.imported:
             click.echo(f"line {line}: imported as call {call_id}")
         for line, call_id in report.duplicates:
@@ -188,7 +184,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
     )
     def rescore(date_from: str, date_to: str, rubric_version: int | None) -> None:
         """Queue an explicit, logged re-score of every call in a date range."""
-        from qa_app.services import processing, timeparse
+        from qa_app.services import queueing, timeparse
         from qa_app.services.errors import ServiceError
 
         try:
@@ -196,7 +192,7 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         except ServiceError as exc:
             raise click.ClickException(exc.render("en")) from exc
         with transaction(_factory()) as db:
-            job_id = processing.request_rescore_range(
+            job_id = queueing.request_rescore_range(
                 db, start, end, actor=None, rubric_version_id=rubric_version
             ).id
         click.echo(

@@ -19,10 +19,10 @@ from qa_app.services import (
     calls,
     demo_history,
     demo_workflows,
+    intake,
     jobs,
     knowledge,
     organisation,
-    processing,
     rubrics,
     users,
 )
@@ -157,7 +157,7 @@ def _seed_calls(db: Session, settings: Settings, agents: dict, *, today: date, a
                 external_id=f"DEMO-{script.key}",
             )
             with wav.open("rb") as fh:
-                intake = calls.ingest(
+                received = intake.receive(
                     db,
                     settings,
                     fh,
@@ -166,8 +166,7 @@ def _seed_calls(db: Session, settings: Settings, agents: dict, *, today: date, a
                     actor=None,
                     source=demo_workflows.DEMO_SOURCE,
                 )
-            if intake.created:
-                processing.enqueue_call(db, intake.call, settings=settings)
+            if received.created:
                 queued += 1
     return queued
 

@@ -36,8 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import Agent, User
-from qa_app.services import audit, timeparse
-from qa_app.services.calls import CallMeta, ingest, parse_kpi_fields
+from qa_app.services import audit, intake, timeparse
+from qa_app.services.calls import CallMeta, parse_kpi_fields
 from qa_app.services.errors import Invalid, ServiceError
 from rubrics.messages import Message, msg
 
@@ -63,9 +63,10 @@ def parse_started_at(value: str, tz: str) -> datetime:
 
 
 def import_manifest(
-    db: Session, settings, folder: Path, manifest_text: str, *, actor: User | None
+    db: Session, settings, folder: Path, manifest_text: str, *, actor: User | None, queue: bool = False
 ) -> ImportReport:
-    """Import every good row (each in its own savepoint); report bad rows with line numbers."""
+    """Import every good row (each in its own savepoint), queueing new calls for processing when
+    ``queue``; report bad rows with line numbers."""
     report = ImportReport()
     folder = folder.resolve()
     reader = csv.DictReader(io.StringIO(manifest_text.lstrip("\ufeff")))
@@ -102,7 +103,9 @@ def import_manifest(
                 **parse_kpi_fields(row),
             )
             with db.begin_nested(), path.open("rb") as fh:
-                result = ingest(db, settings, fh, filename=path.name, meta=meta, actor=actor, source="import")
+                result = intake.receive(
+                    db, settings, fh, filename=path.name, meta=meta, actor=actor, source="import", queue=queue
+                )
             (report.imported if result.created else report.duplicates).append((line, result.call.id))
         except ServiceError as exc:
             report.errors.append((line, exc.msg))

@@ -1,17 +1,17 @@
-"""Call processing use cases: queueing, the transcription and scoring stages, role swaps, views.
+"""Call processing steps run by the worker: start, store the (redacted) transcript, score, finish,
+record failures; expanding a range re-score; a reviewer's role swap (re-stored, then re-scored).
 
 The worker (qa_app.jobs.worker) owns the transactions; each function here does one step in the
-session it is given. Stages are idempotent: a re-run replaces the transcript / scorecard rows.
+session it is given. Steps are idempotent: a re-run replaces the transcript / scorecard rows.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qa_app.db.models import (
@@ -19,94 +19,18 @@ from qa_app.db.models import (
     Call,
     CallStatus,
     Job,
-    JobState,
-    RubricVersion,
     TranscriptRecord,
     User,
 )
 from qa_app.services import audit, evaluations, jobs, rubrics, search
 from qa_app.services.errors import Invalid
+from qa_app.services.queueing import PROCESS, RESCORE_RANGE, SCORE
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
 from transcription.redact import redact_transcript
 from transcription.types import Transcript
 
-PROCESS = "process_call"
-SCORE = "score_call"
-RESCORE_RANGE = "rescore_range"  # expanded by the worker into one SCORE job per call
-IN_CHUNK = 5000
-
-
-def enqueue_call(db: Session, call: Call, *, settings: Settings) -> Job:
-    job = jobs.enqueue(db, PROCESS, subject=("call", call.id), max_attempts=settings.job_max_attempts)
-    call.status = CallStatus.QUEUED
-    call.failure_reason = None
-    db.flush()
-    return job
-
-
-def retry_call(db: Session, call: Call, *, actor: User, settings: Settings) -> Job:
-    """Admin action: run a failed (or stuck) call again from the start."""
-    job = enqueue_call(db, call, settings=settings)
-    audit.record(db, "job_retried", user=actor, target=f"call:{call.id}", job=job.id)
-    return job
-
-
-def request_rescore(
-    db: Session,
-    call_ids: list[int],
-    *,
-    actor: User | None,
-    rubric_version_id: int | None = None,
-    max_attempts: int = 3,
-) -> list[Job]:
-    """Explicit, logged re-score of calls that already have a transcript."""
-    have: set[int] = set()
-    for i in range(0, len(call_ids), IN_CHUNK):  # stay under the database's bound-parameter limit
-        chunk = call_ids[i : i + IN_CHUNK]
-        have.update(db.scalars(select(TranscriptRecord.call_id).where(TranscriptRecord.call_id.in_(chunk))))
-    out = [
-        jobs.enqueue(
-            db,
-            SCORE,
-            subject=("call", cid),
-            max_attempts=max_attempts,
-            payload={"rubric_version_id": rubric_version_id} if rubric_version_id else None,
-        )
-        for cid in call_ids
-        if cid in have
-    ]
-    audit.record(
-        db, "rescore_requested", user=actor, target=f"{len(out)} calls", rubric_version_id=rubric_version_id
-    )
-    return out
-
-
-def request_rescore_range(
-    db: Session,
-    start: datetime,
-    end: datetime,
-    *,
-    actor: User | None,
-    rubric_version_id: int | None = None,
-    max_attempts: int = 3,
-) -> Job:
-    """Explicit, logged re-score of every call started in [start, end): one durable job that the
-    worker expands, so a request for 100k calls returns at once and survives a restart."""
-    job = jobs.enqueue(
-        db,
-        RESCORE_RANGE,
-        max_attempts=max_attempts,
-        payload={"from": start.isoformat(), "to": end.isoformat(), "rubric_version_id": rubric_version_id},
-    )
-    audit.record(
-        db,
-        "rescore_requested",
-        user=actor,
-        target=f"{start.date()}..{end.date()}",
-        rubric_version_id=rubric_version_id,
-    )
-    return job
+__all__ = ["PROCESS", "RESCORE_RANGE", "SCORE"]  # the kinds, for the job handlers
 
 
 def expand_rescore_range(db: Session, job: Job) -> int:
@@ -254,64 +178,3 @@ def swap_roles(db: Session, call: Call, *, actor: User, settings: Settings) -> J
     rec.roles_swapped_by_id = actor.id
     audit.record(db, "roles_swapped", user=actor, target=f"call:{call.id}")
     return jobs.enqueue(db, SCORE, subject=("call", call.id), max_attempts=settings.job_max_attempts)
-
-
-# --- read models ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallView:
-    job: Job | None
-    transcript: dict | None
-    scorecard: AutoScorecard | None
-    criteria_titles: dict[str, dict[str, str]]
-    pending_jobs: int
-
-
-def call_view(db: Session, call: Call, settings: Settings) -> CallView:
-    rec = db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
-    card = db.scalar(
-        select(AutoScorecard)
-        .where(AutoScorecard.call_id == call.id)
-        .order_by(AutoScorecard.created_at.desc())
-    )
-    titles = rubrics.criterion_titles(card.rubric_version) if card is not None else {}
-    pending = db.scalar(
-        select(func.count()).select_from(Job).where(Job.for_call(call.id), Job.state.in_(jobs.ACTIVE))
-    )
-    return CallView(jobs.latest_for_call(db, call.id), rec.data if rec else None, card, titles, pending)
-
-
-def default_cards(db: Session, call_ids: list[int]) -> dict[int, AutoScorecard]:
-    """The default rubric's automated scorecard of each call (one query for a page of calls)."""
-    if not call_ids:
-        return {}
-    rows = db.scalars(
-        select(AutoScorecard)
-        .join(AutoScorecard.rubric_version)
-        .where(AutoScorecard.call_id.in_(call_ids), RubricVersion.is_default)
-    )
-    return {row.call_id: row for row in rows}
-
-
-def status_dict(db: Session, call: Call) -> dict[str, Any]:
-    job = jobs.latest_for_call(db, call.id)
-    return {
-        "call_id": call.id,
-        "status": call.status,
-        "failure_reason": call.failure_reason,
-        "job": None
-        if job is None
-        else {
-            "id": job.id,
-            "kind": job.kind,
-            "state": job.state,
-            "stage": job.stage,
-            "progress": job.progress,
-            "attempts": job.attempts,
-            "max_attempts": job.max_attempts,
-            "queue_position": jobs.queue_position(db, job),
-            "last_error": job.last_error,
-        },
-        "pending": job is not None and job.state in (JobState.QUEUED, JobState.RUNNING, JobState.FAILED),
-    }

@@ -1,7 +1,7 @@
 """Rubric versions in the database: default seeding, drafts, publishing, lookup.
 
 Published rows are immutable: saving changes to one creates a new draft (version + 1). Publishing never
-re-scores history; re-scoring is a separate, logged action (processing.request_rescore).
+re-scores history; re-scoring is a separate, logged action (queueing.request_rescore).
 """
 
 from __future__ import annotations

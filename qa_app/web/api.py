@@ -8,7 +8,16 @@ from flask import Blueprint, abort, jsonify, request
 
 from qa_app.db.models import Call, User
 from qa_app.extensions import csrf
-from qa_app.services import audit, authentication, calls, feedback, organisation, processing, timeparse
+from qa_app.services import (
+    audit,
+    authentication,
+    call_reads,
+    calls,
+    feedback,
+    intake,
+    organisation,
+    timeparse,
+)
 from qa_app.services.errors import Invalid, ServiceError
 from qa_app.web.access import ALL_ROLES, STAFF, api_token
 from qa_app.web.context import get_db, get_settings
@@ -109,9 +118,7 @@ def create_call():
         external_id=form.get("external_id") or None,
         **calls.parse_kpi_fields(form),
     )
-    result = calls.ingest(db, settings, f.stream, filename=f.filename, meta=meta, actor=user, source="api")
-    if result.created:
-        processing.enqueue_call(db, result.call, settings=settings)
+    result = intake.receive(db, settings, f.stream, filename=f.filename, meta=meta, actor=user, source="api")
     db.commit()
     return jsonify(call=_call_json(result.call), created=result.created), 201 if result.created else 200
 
@@ -123,7 +130,7 @@ def get_call(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, user, call_id)
     body = _call_json(call)
-    body["processing"] = processing.status_dict(db, call)
+    body["processing"] = call_reads.status_dict(db, call)
     if user.is_agent:  # an agent gets the released evaluation's score, never the unreleased automated one
         ev = feedback.current_visible(db, call, user)
         body["auto_score"] = None

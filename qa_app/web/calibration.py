@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from qa_app.db.models import Agent, CalibrationState, EvalState, RubricVersion, Team
-from qa_app.services import calibration, processing, rubrics
+from qa_app.services import calibration, call_reads, processing, rubrics
 from qa_app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from qa_app.services.evaluations import RESULTS, AnswerErrors, ItemInput
 from qa_app.web.access import STAFF, allow
@@ -177,7 +177,7 @@ def _render_setup(template: str, form: SessionForm, flt: CallFilterForm, status:
         flt=flt,
         selected_calls=selected,
         other_calls=others,
-        cards=processing.default_cards(get_db(), [c.id for c in selected + others]),
+        cards=call_reads.default_cards(get_db(), [c.id for c in selected + others]),
         **ctx,
     ), status
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from qa_app.db.models import Agent, Call, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
-from qa_app.services import audit, calls, evaluations, feedback, processing
+from qa_app.services import audit, call_reads, calls, evaluations, feedback, intake, processing, queueing
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import ServiceError
 from qa_app.web import feedback as feedback_views
@@ -55,7 +55,7 @@ def index():
     return render_template(
         "calls/index.html",
         page=page,
-        cards={} if current_user.is_agent else processing.default_cards(db, [c.id for c in page.items]),
+        cards={} if current_user.is_agent else call_reads.default_cards(db, [c.id for c in page.items]),
         scores=feedback.visible_scores(db, current_user, [c.id for c in page.items])
         if current_user.is_agent
         else None,
@@ -125,11 +125,9 @@ def upload():
             )
             try:
                 with db.begin_nested():
-                    result = calls.ingest(
+                    result = intake.receive(
                         db, settings, f.stream, filename=f.filename, meta=meta, actor=current_user
                     )
-                    if result.created:
-                        processing.enqueue_call(db, result.call, settings=settings)
                 created.append(result)
             except ServiceError as exc:
                 problems.append(text(exc.msg))
@@ -167,8 +165,8 @@ def upload():
 def detail(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    view = processing.call_view(db, call, get_settings())
-    status = processing.status_dict(db, call)
+    view = call_reads.call_view(db, call, get_settings())
+    status = call_reads.status_dict(db, call)
     panel = None
     if current_user.is_agent:  # the automated scorecard only through a released evaluation
         view = replace(view, scorecard=None, criteria_titles={})
@@ -185,7 +183,7 @@ def detail(call_id: int):
     )
 
 
-def call_scorecard(view: processing.CallView) -> scorecards.Scorecard | None:
+def call_scorecard(view: call_reads.CallView) -> scorecards.Scorecard | None:
     """The automated scorecard as aligned rows of its rubric (titles, evidence, critical zeroing)."""
     if view.scorecard is None:
         return None
@@ -294,7 +292,7 @@ def send_audio(call: Call, *, download: bool = False, **detail: object):  # noqa
 def retry(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    processing.retry_call(db, call, actor=current_user, settings=get_settings())
+    queueing.retry_call(db, call, actor=current_user, settings=get_settings())
     db.commit()
     flash(_("Call re-queued."), "success")
     return redirect(url_for("calls.detail", call_id=call.id))
@@ -316,7 +314,7 @@ def swap_roles(call_id: int):
 def rescore(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    processing.request_rescore(db, [call.id], actor=current_user)
+    queueing.request_rescore(db, [call.id], actor=current_user)
     db.commit()
     flash(_("Re-scoring queued."), "success")
     return redirect(url_for("calls.detail", call_id=call.id))
@@ -327,7 +325,7 @@ def rescore(call_id: int):
 def status_json(call_id: int):
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    body = processing.status_dict(db, call)
+    body = call_reads.status_dict(db, call)
     if body["job"]:
         body["job"]["stage_label"] = label("job_stage", body["job"]["stage"])
         body["job"]["state_label"] = label("job_state", body["job"]["state"])

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from qa_app.db.base import utcnow
 from qa_app.db.models import User
-from qa_app.services import assignments, processing
+from qa_app.services import assignments, call_reads
 from qa_app.services.errors import NotFound, ServiceError
 from qa_app.web.access import LEADS, STAFF, allow
 from qa_app.web.context import get_db
@@ -44,7 +44,7 @@ def mine():
         own=owner.id == current_user.id,
         rows=rows,
         closed=assignments.recently_closed(db, owner),
-        cards=processing.default_cards(db, [a.call_id for a in rows]),
+        cards=call_reads.default_cards(db, [a.call_id for a in rows]),
         now=utcnow(),
         skip_form=SkipForm(formdata=None),
     )

@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, RaterType, User
-from qa_app.services import calls, evaluations, processing, rubrics
+from qa_app.services import call_reads, calls, evaluations, rubrics
 from qa_app.services.errors import Conflict, Invalid
 from qa_app.services.evaluations import AnswerErrors, CommentInput, ItemInput
 from qa_app.web import scorecards
@@ -256,7 +256,7 @@ def _render(
     editable = ev.state == EvalState.DRAFT and ev.rater_id == current_user.id and not ev.superseded
     if editable and form is None:
         form = review_form(rubric, data=form_data(ev, rubric))
-    view = processing.call_view(db, call, get_settings())
+    view = call_reads.call_view(db, call, get_settings())
     author_ids = {c.get("author_id") for c in ev.comments or []} - {None}
     authors = {u.id: u for u in db.scalars(select(User).where(User.id.in_(author_ids)))} if author_ids else {}
     return (

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import rubrics as rubric_domain
 from qa_app.db.models import Role
-from qa_app.services import processing, timeparse
+from qa_app.services import queueing, timeparse
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import Conflict, ServiceError
 from qa_app.web.access import STAFF, allow
@@ -164,7 +164,7 @@ def rescore(version_id: int):
     if row.status == "draft":
         flash(_("Publish the draft before re-scoring with it."), "danger")
         return redirect(url_for("rubrics.detail", version_id=version_id))
-    processing.request_rescore_range(db, start, end, actor=current_user, rubric_version_id=row.id)
+    queueing.request_rescore_range(db, start, end, actor=current_user, rubric_version_id=row.id)
     db.commit()
     flash(_("Re-scoring of every call in the range is queued; the job queue shows its progress."), "success")
     return redirect(url_for("rubrics.detail", version_id=version_id))

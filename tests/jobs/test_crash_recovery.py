@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from qa_app.db.models import AutoScorecard, Call, CallStatus, Job, JobState, TranscriptRecord
 from qa_app.db.session import transaction
-from qa_app.services import processing, rubrics
+from qa_app.services import queueing, rubrics
 
 import factories
 from procs import start_worker, wait_for, worker_env
@@ -22,7 +22,7 @@ def test_kill_9_mid_transcription_resumes_and_finishes_exactly_once(app, db, tmp
     with transaction(factory) as s:
         rubrics.ensure_default(s)
     call = factories.create_call(db, settings, factories.create_agent(db))
-    processing.enqueue_call(db, call, settings=settings)
+    queueing.enqueue_call(db, call, settings=settings)
     db.commit()
     marker = tmp_path / "transcription-started"
 

@@ -12,7 +12,7 @@ from qa_app.db.models import AuditEvent, AutoScorecard, Call, CallStatus, Job, J
 from qa_app.db.session import transaction
 from qa_app.jobs import scheduler, worker
 from qa_app.jobs.backends import Backends
-from qa_app.services import jobs, processing, rubrics
+from qa_app.services import jobs, processing, queueing, rubrics
 
 import factories
 from fakes import FakeSpeech, lexicon_scorer
@@ -25,7 +25,7 @@ def env(app, db):
         rubrics.ensure_default(s)
     agent = factories.create_agent(db)
     call = factories.create_call(db, settings, agent)
-    processing.enqueue_call(db, call, settings=settings)
+    queueing.enqueue_call(db, call, settings=settings)
     db.commit()
     backends = Backends(settings, _speech=FakeSpeech(), _scorer=lexicon_scorer())
     return settings, app.extensions["qa_sessionmaker"], call.id, backends
@@ -59,7 +59,7 @@ def test_worker_processes_call_to_ready_with_one_transcript_and_scorecard(env):
 def test_enqueue_is_idempotent_while_pending(env, db):
     settings, factory, call_id, _ = env
     call = db.get(Call, call_id)
-    again = processing.enqueue_call(db, call, settings=settings)
+    again = queueing.enqueue_call(db, call, settings=settings)
     db.commit()
     assert count(factory, Job, call_id=call_id) == 1
     assert again.state == JobState.QUEUED
@@ -68,7 +68,7 @@ def test_enqueue_is_idempotent_while_pending(env, db):
 def test_rerunning_stages_replaces_rather_than_duplicates(env, db):
     settings, factory, call_id, backends = env
     worker.run(factory, settings, backends=backends, once=True)
-    processing.retry_call(db, db.get(Call, call_id), actor=factories.create_user(db), settings=settings)
+    queueing.retry_call(db, db.get(Call, call_id), actor=factories.create_user(db), settings=settings)
     db.commit()
     worker.run(factory, settings, backends=backends, once=True)
     assert count(factory, TranscriptRecord, call_id=call_id) == 1
@@ -198,7 +198,7 @@ def test_swap_roles_flips_speakers_and_rescores(env, db):
 def test_rescore_is_explicit_and_logged(env, db):
     settings, factory, call_id, backends = env
     worker.run(factory, settings, backends=backends, once=True)
-    queued = processing.request_rescore(db, [call_id, 999_999], actor=factories.create_user(db))
+    queued = queueing.request_rescore(db, [call_id, 999_999], actor=factories.create_user(db))
     db.commit()
     assert [j.call_id for j in queued] == [call_id], "calls without transcripts are skipped"
     worker.run(factory, settings, backends=backends, once=True)
@@ -256,9 +256,9 @@ def test_redacted_spans_are_muted_in_the_stored_audio_when_configured(env, monke
 def test_bulk_rescore_handles_more_ids_than_one_sql_statement_takes(env, db, monkeypatch):
     settings, factory, call_id, backends = env
     worker.run(factory, settings, backends=backends, once=True)
-    monkeypatch.setattr(processing, "IN_CHUNK", 3)
+    monkeypatch.setattr(queueing, "IN_CHUNK", 3)
     ids = [call_id, *range(10_000_000, 10_000_010)]  # unknown ids are skipped, chunk boundaries crossed
-    assert [j.call_id for j in processing.request_rescore(db, ids, actor=None)] == [call_id]
+    assert [j.call_id for j in queueing.request_rescore(db, ids, actor=None)] == [call_id]
 
 
 def test_range_rescore_is_one_job_that_the_worker_expands(env, db):
@@ -267,10 +267,10 @@ def test_range_rescore_is_one_job_that_the_worker_expands(env, db):
     settings, factory, call_id, backends = env
     worker.run(factory, settings, backends=backends, once=True)
     started = db.get(Call, call_id).started_at
-    job = processing.request_rescore_range(
+    job = queueing.request_rescore_range(
         db, started - timedelta(days=1), started + timedelta(days=1), actor=factories.create_user(db)
     )
-    processing.request_rescore_range(
+    queueing.request_rescore_range(
         db, datetime(2001, 1, 1, tzinfo=UTC), datetime(2001, 1, 2, tzinfo=UTC), actor=None
     )
     db.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from qa_app.db.models import Evaluation, RaterType
 from qa_app.services import evaluations as ev_svc
-from qa_app.services import jobs, processing
+from qa_app.services import jobs, queueing
 from qa_app.services.evaluations import ItemInput
 from rubrics.messages import render
 
@@ -69,7 +69,7 @@ def test_manual_and_scaled_criteria(app, db, settings):
 def test_queue_position(app, db, settings):
     agent = factories.create_agent(db)
     calls = [factories.create_call(db, settings, agent) for _ in range(3)]
-    queued = [processing.enqueue_call(db, c, settings=settings) for c in calls]
+    queued = [queueing.enqueue_call(db, c, settings=settings) for c in calls]
     db.commit()
     assert [jobs.queue_position(db, j) for j in queued] == [1, 2, 3]
     claimed = jobs.claim(db, "w1", 60)

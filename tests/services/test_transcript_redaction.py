@@ -8,7 +8,7 @@ from sqlalchemy import select
 from qa_app.db.models import Call, TranscriptRecord
 from qa_app.jobs import worker
 from qa_app.jobs.backends import Backends
-from qa_app.services import processing, rubrics
+from qa_app.services import processing, queueing, rubrics
 from transcription.pipeline import PipelineResult
 from transcription.types import Segment, Transcript
 
@@ -70,7 +70,7 @@ def test_worker_stores_a_plug_in_backends_transcript_redacted(app, db):
     factory = app.extensions["qa_sessionmaker"]
     rubrics.ensure_default(db)
     call = factories.create_call(db, settings, factories.create_agent(db))
-    processing.enqueue_call(db, call, settings=settings)
+    queueing.enqueue_call(db, call, settings=settings)
     db.commit()
     backends = Backends(settings, _speech=PlugInSpeech(), _scorer=lexicon_scorer())
     assert worker.run(factory, settings, backends=backends, once=True) == 1

@@ -13,7 +13,7 @@ import pytest
 from qa_app.db.models import Agent, Call
 from qa_app.jobs import worker
 from qa_app.jobs.backends import Backends
-from qa_app.services import processing, rubrics
+from qa_app.services import queueing, rubrics
 
 import factories
 from factories import Intake, data_files, dispose, intake_site, logged_in_client, make_settings
@@ -83,7 +83,7 @@ def test_failed_jobs_show_no_server_paths_on_the_call_page(site: Intake):
         agent = db.get(Agent, site.agent.id)
         agent_username = agent.user.username
         call = factories.create_call(db, settings.with_overrides(max_audio_minutes=1), agent)
-        processing.enqueue_call(db, call, settings=settings)
+        queueing.enqueue_call(db, call, settings=settings)
         db.commit()
         call_id, audio_path = call.id, call.audio_path
     (settings.data_dir / audio_path).unlink()

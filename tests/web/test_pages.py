@@ -539,10 +539,10 @@ def test_swap_roles_and_rescore_queue_scoring(app, db, settings):
 
 def test_jobs_page_offers_retry_for_dead_jobs(app, db, settings):
     from qa_app.db.models import Job
-    from qa_app.services import processing
+    from qa_app.services import queueing
 
     call = factories.create_call(db, settings, factories.create_agent(db))
-    job = processing.enqueue_call(db, call, settings=settings)
+    job = queueing.enqueue_call(db, call, settings=settings)
     job.state, job.last_error = "dead", "decoder exploded <script>"
     call.status, call.failure_reason = "failed", "decoder exploded <script>"
     db.commit()

@@ -511,13 +511,13 @@ def test_critical_failure_zeroes_without_a_pass_badge_beside_zero(app, db, setti
 
 
 def test_queued_call_shows_its_queue_position(app, db, settings, english):
-    from qa_app.services import processing
+    from qa_app.services import queueing
 
     agent = factories.create_agent(db)
     first = factories.create_call(db, settings, agent)
     second = factories.create_call(db, settings, agent)
     for c in (first, second):
-        processing.enqueue_call(db, c, settings=settings)
+        queueing.enqueue_call(db, c, settings=settings)
     db.commit()
     client, _ = english("trainer")
     assert "position 2" in visible_text(_text(client.get(f"/calls/{second.id}")))
