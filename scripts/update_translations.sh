@@ -14,7 +14,7 @@ PO=$DIR/zh/LC_MESSAGES/messages.po
 
 NEW_POT=$(mktemp)
 trap 'rm -f "$NEW_POT"' EXIT
-"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
+"$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --add-comments=TRANSLATORS: \
     --project="QA & Coaching" --copyright-holder="QA & Coaching" --no-wrap \
     -o "$NEW_POT" .
 # keep the old file (and its date) when only POT-Creation-Date would change: no diff noise
