@@ -176,6 +176,12 @@ def _first_result(values: Sequence[str | None]) -> str | None:
     return next((v for v in values if v in ("pass", "fail", "na")), None)
 
 
+def _result_of(row: Any, prefix: str, n: int) -> str | None:
+    """The first answered result among a row's labelled columns ``<prefix>0 .. <prefix>n-1`` (the
+    criteria of one kind, e.g. customer sentiment ``s`` or complaint risk ``r``, across rubrics)."""
+    return _first_result([getattr(row, f"{prefix}{i}") for i in range(n)])
+
+
 # --- KPIs --------------------------------------------------------------------------------------------------
 
 
@@ -236,8 +242,8 @@ def load_kpi_data(
     tz = settings.timezone
     records = []
     for r in sorted(best.values(), key=lambda r: (r.started_at, r.id)):
-        sentiment = _first_result([getattr(r, f"s{i}") for i in range(len(sent_ids))])
-        risk = _first_result([getattr(r, f"r{i}") for i in range(len(risk_ids))])
+        sentiment = _result_of(r, "s", len(sent_ids))
+        risk = _result_of(r, "r", len(risk_ids))
         records.append(
             CallRecord(
                 call_id=r.id,
@@ -479,9 +485,9 @@ def complaint_risk_calls(
     best = _current_rows(db.execute(stmt))
     out = []
     for r in best.values():
-        if _first_result([getattr(r, f"r{i}") for i in range(len(risk_ids))]) != "fail":
+        if _result_of(r, "r", len(risk_ids)) != "fail":
             continue  # a reviewer cleared the machine's flag
-        sentiment = _first_result([getattr(r, f"s{i}") for i in range(len(sent_ids))])
+        sentiment = _result_of(r, "s", len(sent_ids))
         out.append(
             RiskCall(
                 call_id=r.id,
