@@ -9,9 +9,9 @@ Training data (see README "Utterance intents"):
 - bench/data/intents_real.tsv: real utterances of ../shared/eval/cs_dialogue (JDDC, STC-3) labelled by
   hand; only their location and a sha1 prefix are committed, the text is read from ../shared.
 
-Every real utterance that also occurs in the evaluation set bench/data/intent_eval.tsv (same text after
-scoring.text.normalize, or one containing the other) is dropped before fitting: the evaluation set is
-never trained on. The fit is deterministic (fixed folds, liblinear), so the same data gives the same file.
+Every real utterance that also occurs in the evaluation set bench/data/intent_eval.tsv (its texts joined
+from ../shared by bench/intent_eval_sample.py; same text after scoring.text.normalize, or one containing
+the other) is dropped before fitting: the evaluation set is never trained on. The fit is deterministic (fixed folds, liblinear), so the same data gives the same file.
 
 --check fits and reports without writing (the committed file stays).
 """
@@ -80,27 +80,28 @@ def _real_texts() -> dict[tuple[str, str], str]:
     return out
 
 
+def _key(text: str) -> str:
+    """The form texts are compared in: placeholders dropped, then scoring.text.normalize."""
+    return normalize(PLACEHOLDER.sub(" ", text))
+
+
 def eval_texts() -> list[str]:
-    """Normalised texts of the evaluation set (every column of every row: the format may grow)."""
+    """Comparison keys of the evaluation set's utterances (texts joined from ../shared by
+    bench/intent_eval_sample.py, which fails loudly when a row no longer matches its source)."""
     if not EVAL_SET.exists():
         return []
-    out = []
-    with EVAL_SET.open(encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            for cell in line.rstrip("\n").split("\t"):
-                n = normalize(PLACEHOLDER.sub(" ", cell))
-                if len(n) >= 4:
-                    out.append(n)
-    return out
+    sys.path.insert(0, str(REPO / "bench"))
+    import intent_eval_sample
+
+    return [k for k in (_key(r["text"]) for r in intent_eval_sample.load(EVAL_SET)) if k]
 
 
 def in_eval(text: str, evals: list[str], eval_set: set[str]) -> bool:
-    n = normalize(text)
-    if n in eval_set:
+    """Same text, or (4+ characters) one contained in the other: an STC-3 turn joins its utterances."""
+    k = _key(text)
+    if k in eval_set:
         return True
-    return len(n) >= 4 and any(n in e or e in n for e in evals)
+    return len(k) >= 4 and any((k in e) or (len(e) >= 4 and e in k) for e in evals)
 
 
 def real(evals: list[str]) -> tuple[list[tuple[str, set[str], str]], int]:
@@ -111,11 +112,10 @@ def real(evals: list[str]) -> tuple[list[tuple[str, set[str], str]], int]:
         text = texts.get((r["source"], r["line"]))
         if text is None or hashlib.sha1(text.encode()).hexdigest()[:10] != r["sha1"]:
             raise SystemExit(f"cs_dialogue changed: {r['source']} {r['line']} is not the labelled text")
-        text = PLACEHOLDER.sub(" 0 ", text)
         if in_eval(text, evals, eval_set):
             dropped += 1
             continue
-        out.append((text, _labels(r["intents"]), r["source"]))
+        out.append((PLACEHOLDER.sub(" 0 ", text), _labels(r["intents"]), r["source"]))
     return out, dropped
 
 
