@@ -513,7 +513,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, workers: int, instance: Path) -> tuple[subprocess.Popen, str]:
+def start_server(
+    url: str, workers: int, instance: Path, app_dir: Path = REPO
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **os.environ,
@@ -526,7 +528,7 @@ def start_server(url: str, workers: int, instance: Path) -> tuple[subprocess.Pop
     proc = subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
          "--log-level", "warning", "wsgi:app"],
-        cwd=REPO, env=env, start_new_session=True,
+        cwd=app_dir, env=env, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -775,6 +777,29 @@ def drive(
     return out
 
 
+def solo(base: str, w: dict, token: str, repeat: int) -> dict:
+    """Each endpoint ``repeat`` times in a row by one user (no concurrency): its own cost on this machine."""
+    out: dict = {}
+    rnd = random.Random(1)
+    for role in ("reviewer", "lead", "agent", "api"):
+        if role == "api":
+            s = requests.Session()
+            s.headers["Authorization"] = f"Bearer {token}"
+        else:
+            s = login(base, LOGIN[role])
+        for _w, name, path in actions(role, w):
+            if name in out:
+                continue
+            xs = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                s.get(base + path(rnd), timeout=300, allow_redirects=False)
+                xs.append((time.perf_counter() - t) * 1000)
+            out[name] = {"p50": round(statistics.median(xs), 1), "max": round(max(xs), 1)}
+            print(f"solo {name:<38} p50 {out[name]['p50']:8.1f}  max {out[name]['max']:8.1f} ms")
+    return out
+
+
 # --- ingestion ------------------------------------------------------------------------------------------
 
 
@@ -918,6 +943,8 @@ def main() -> int:
     )
     ap.add_argument("--uploads", type=int, default=200, help="POST /api/calls uploads (0: skip)")
     ap.add_argument("--upload-clients", type=int, default=4)
+    ap.add_argument("--app-dir", type=Path, default=REPO, help="serve this code tree (e.g. ../main: before)")
+    ap.add_argument("--solo", type=int, default=3, help="first, each endpoint this many times by one user")
     ap.add_argument("--json", type=Path, default=REPO / "bench" / "results" / "load.json")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
@@ -950,7 +977,9 @@ def main() -> int:
         if args.seed_only:
             return 0
         token = issue_token(url)
-        server, base = start_server(url, args.workers, instance)
+        server, base = start_server(url, args.workers, instance, args.app_dir)
+        if args.solo:
+            report["solo"] = solo(base, w, token, args.solo)
         if args.users and args.duration > 0:
             report["load"] = drive(base, url, w, token, args, server)
         if args.uploads:
