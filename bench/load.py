@@ -623,8 +623,9 @@ SEARCH_TERMS = {
 }
 
 
-def actions(role: str, w: dict) -> list[tuple[float, str, callable]]:
-    """(weight, endpoint name, rnd -> path) for one kind of user."""
+def actions(role: str, w: dict, with_dashboards: bool = True) -> list[tuple[float, str, callable]]:
+    """(weight, endpoint name, rnd -> path) for one kind of user; ``with_dashboards`` False leaves out the
+    statistics pages (the dashboards and the home page's cohort headline)."""
     teams, agents, top = w["teams"], w["agents"], w["top_call"]
     lists = [
         (3, "calls list, newest", lambda r: "/calls/"),
@@ -649,13 +650,17 @@ def actions(role: str, w: dict) -> list[tuple[float, str, callable]]:
             (3, "call page", lambda r: f"/calls/{r.randrange(1, top + 1)}"),
         ]
     if role == "lead":
-        return [*lists, *searches, *dashboards, (1, "home", lambda r: "/")]
+        return (
+            [*lists, *searches, *dashboards, (1, "home", lambda r: "/")]
+            if with_dashboards
+            else [*lists, *searches]
+        )
     if role == "agent":
         return [
             (3, "agent: own calls", lambda r: "/calls/"),
             (1, "agent: own calls page 3", lambda r: "/calls/?page=3"),
             (2, "agent: search own (流量)", lambda r: "/search?q=流量"),
-            (1, "agent: home", lambda r: "/"),
+            *([(1, "agent: home", lambda r: "/")] if with_dashboards else []),
         ]
     return [(1, "API GET /api/calls/<id>", lambda r: f"/api/calls/{r.randrange(1, top + 1)}")]
 
@@ -678,6 +683,7 @@ class Recorder:
 
 
 def user_loop(
+    dashboards: bool,
     role: str,
     base: str,
     w: dict,
@@ -694,7 +700,7 @@ def user_loop(
         s.headers["Authorization"] = f"Bearer {token}"
     else:
         s = login(base, LOGIN[role])
-    menu = actions(role, w)
+    menu = actions(role, w, dashboards)
     weights = [a[0] for a in menu]
     while not stop.is_set():
         _w, name, path = rnd.choices(menu, weights)[0]
@@ -734,7 +740,7 @@ def drive(
     threads = [
         threading.Thread(
             target=user_loop,
-            args=(role, base, w, token, rec, stop, k, args.think, args.max_requests),
+            args=(not args.no_dashboards, role, base, w, token, rec, stop, k, args.think, args.max_requests),
             daemon=True,
         )
         for k, role in enumerate(roles)
@@ -777,26 +783,39 @@ def drive(
     return out
 
 
-def solo(base: str, w: dict, token: str, repeat: int) -> dict:
-    """Each endpoint ``repeat`` times in a row by one user (no concurrency): its own cost on this machine."""
+def solo(
+    base: str, w: dict, token: str, repeat: int, server: subprocess.Popen, url: str, dashboards: bool
+) -> dict:
+    """Each endpoint ``repeat`` times in a row by one user (no concurrency): its wall time on this
+    (shared) machine and its CPU time in gunicorn + the PostgreSQL backends, which a busy machine does
+    not inflate (requests are sequential, so the CPU is theirs)."""
     out: dict = {}
     rnd = random.Random(1)
+    pids = server_pids(server)
     for role in ("reviewer", "lead", "agent", "api"):
         if role == "api":
             s = requests.Session()
             s.headers["Authorization"] = f"Bearer {token}"
         else:
             s = login(base, LOGIN[role])
-        for _w, name, path in actions(role, w):
+        for _w, name, path in actions(role, w, dashboards):
             if name in out:
                 continue
             xs = []
+            cpu0 = _proc_cpu(pids) + pg_backend_cpu(url)
             for _ in range(repeat):
                 t = time.perf_counter()
                 s.get(base + path(rnd), timeout=300, allow_redirects=False)
                 xs.append((time.perf_counter() - t) * 1000)
-            out[name] = {"p50": round(statistics.median(xs), 1), "max": round(max(xs), 1)}
-            print(f"solo {name:<38} p50 {out[name]['p50']:8.1f}  max {out[name]['max']:8.1f} ms")
+            cpu = (_proc_cpu(pids) + pg_backend_cpu(url) - cpu0) * 1000 / repeat
+            out[name] = {
+                "p50": round(statistics.median(xs), 1),
+                "max": round(max(xs), 1),
+                "cpu_ms": round(cpu),
+            }
+            print(
+                f"solo {name:<38} p50 {out[name]['p50']:8.1f}  max {out[name]['max']:8.1f} ms  CPU {cpu:6.0f} ms"
+            )
     return out
 
 
@@ -944,6 +963,11 @@ def main() -> int:
     ap.add_argument("--uploads", type=int, default=200, help="POST /api/calls uploads (0: skip)")
     ap.add_argument("--upload-clients", type=int, default=4)
     ap.add_argument("--app-dir", type=Path, default=REPO, help="serve this code tree (e.g. ../main: before)")
+    ap.add_argument(
+        "--no-dashboards",
+        action="store_true",
+        help="leave the statistics pages out (the lists, search, review)",
+    )
     ap.add_argument("--solo", type=int, default=3, help="first, each endpoint this many times by one user")
     ap.add_argument("--json", type=Path, default=REPO / "bench" / "results" / "load.json")
     args = ap.parse_args()
@@ -979,7 +1003,7 @@ def main() -> int:
         token = issue_token(url)
         server, base = start_server(url, args.workers, instance, args.app_dir)
         if args.solo:
-            report["solo"] = solo(base, w, token, args.solo)
+            report["solo"] = solo(base, w, token, args.solo, server, url, not args.no_dashboards)
         if args.users and args.duration > 0:
             report["load"] = drive(base, url, w, token, args, server)
         if args.uploads:
