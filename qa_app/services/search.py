@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,7 +64,7 @@ MAX_TERM_CHARS = 50
 TRIGRAM = 3  # shortest term the trigram indexes can serve
 FTS_MAX_CANDIDATES = 5000  # above this many index matches, find the newest hits with LIKE instead
 PG_WALK_ABOVE = 1500  # PostgreSQL: a bigram the statistics count in more segments goes straight to the walk
-WALK_FIRST_BATCH = 500  # PostgreSQL walk of the newest calls: calls in the first batch (doubling) ...
+WALK_FIRST_BATCH = 200  # PostgreSQL walk of the newest calls: calls in the first batch (doubling) ...
 WALK_MAX_BATCH = 16000  # ... up to this many
 SNIPPET_CHARS = 120
 _MASKS = {MASK, "＊", "∗"}
@@ -257,18 +258,25 @@ def _pg_trigram_ids(db: Session, term: str) -> list[int] | None:
     lookup = select(seg.id).where(seg.text.ilike(_like_pattern(term), escape="\\"))
     if db.scalar(_PG_ILIKE_ESTIMATE, {"pattern": _like_pattern(term)})[0]["Plan"]["Plan Rows"] > PG_WALK_ABOVE:
         return None
-    was = db.scalar(sql_text("SELECT current_setting('enable_seqscan')"))
-    db.execute(sql_text("SET LOCAL enable_seqscan = off"))
-    try:
+    with _pg_off(db, "enable_seqscan"):
         return list(db.scalars(lookup.limit(FTS_MAX_CANDIDATES + 1)))
+
+
+@contextmanager
+def _pg_off(db: Session, setting: str) -> Iterator[None]:
+    """A planner method switched off for the statements inside (SET LOCAL), then restored."""
+    was = db.scalar(sql_text("SELECT current_setting(:s)"), {"s": setting})
+    db.execute(sql_text("SELECT set_config(:s, 'off', true)"), {"s": setting})
+    try:
+        yield
     finally:
-        db.execute(sql_text("SELECT set_config('enable_seqscan', :v, true)"), {"v": was})
+        db.execute(sql_text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": was})
 
 
 def _walk(db: Session, visible: Select, stmt: Select, need: int) -> list:
     """PostgreSQL, common terms: the first ``need`` hit rows of ``stmt`` (newest call first), found by
     reading the newest visible calls in keyset batches (WALK_FIRST_BATCH calls, doubling up to
-    WALK_MAX_BATCH) and matching only their segments. Unlike one ``ILIKE ... ORDER BY started_at LIMIT``,
+    WALK_MAX_BATCH) and matching only their segments, read through the call index. Unlike one ``ILIKE ... ORDER BY started_at LIMIT``,
     whose plan (walk the newest calls, or scan every segment and sort) follows the planner's row
     estimate, this costs about the same on every run."""
     order = (Call.started_at.desc(), Call.id.desc())
@@ -284,7 +292,10 @@ def _walk(db: Session, visible: Select, stmt: Select, need: int) -> list:
             break
         ids = bindparam("walk", [c.id for c in newest], type_=ARRAY(Integer), unique=True)
         batch_rows = stmt.where(TranscriptSegment.call_id == any_(ids)).limit(need - len(rows))
-        rows.extend(db.execute(batch_rows).all())
+        # the batch's segments through the call index, each matched in turn: a bitmap of the pg_trgm
+        # index would collect every segment of the whole table containing a common term first
+        with _pg_off(db, "enable_bitmapscan"):
+            rows.extend(db.execute(batch_rows).all())
         if len(newest) < batch:
             break
         cursor = (newest[-1].started_at, newest[-1].id)

@@ -320,6 +320,10 @@ def test_postgres_walk_of_the_newest_calls_finds_what_one_query_finds(pg_db, mon
     for q, kw in queries:
         assert pages(admin, q, kw) == want[(q, str(kw))], (q, kw)
     assert pages(agent_a.user, "退款", {}) == own
+    # the planner switches used by the lookups and the walk are restored within the transaction
+    assert (
+        db.scalar(text("SHOW enable_bitmapscan")) == "on" and db.scalar(text("SHOW enable_seqscan")) == "on"
+    )
     assert all(
         h[0] in {c.id for c in db.scalars(select(Call).where(Call.agent_id == agent_a.id))}
         for p in own
