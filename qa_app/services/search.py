@@ -276,7 +276,7 @@ def _pg_off(db: Session, setting: str) -> Iterator[None]:
 def _walk(db: Session, visible: Select, stmt: Select, need: int) -> list:
     """PostgreSQL, common terms: the first ``need`` hit rows of ``stmt`` (newest call first), found by
     reading the newest visible calls in keyset batches (WALK_FIRST_BATCH calls, doubling up to
-    WALK_MAX_BATCH) and matching only their segments, read through the call index. Unlike one ``ILIKE ... ORDER BY started_at LIMIT``,
+    WALK_MAX_BATCH) and matching only their segments. Unlike one ``ILIKE ... ORDER BY started_at LIMIT``,
     whose plan (walk the newest calls, or scan every segment and sort) follows the planner's row
     estimate, this costs about the same on every run."""
     order = (Call.started_at.desc(), Call.id.desc())
@@ -292,10 +292,7 @@ def _walk(db: Session, visible: Select, stmt: Select, need: int) -> list:
             break
         ids = bindparam("walk", [c.id for c in newest], type_=ARRAY(Integer), unique=True)
         batch_rows = stmt.where(TranscriptSegment.call_id == any_(ids)).limit(need - len(rows))
-        # the batch's segments through the call index, each matched in turn: a bitmap of the pg_trgm
-        # index would collect every segment of the whole table containing a common term first
-        with _pg_off(db, "enable_bitmapscan"):
-            rows.extend(db.execute(batch_rows).all())
+        rows.extend(db.execute(batch_rows).all())
         if len(newest) < batch:
             break
         cursor = (newest[-1].started_at, newest[-1].id)
