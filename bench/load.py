@@ -41,6 +41,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -223,7 +224,7 @@ def seed(url: str, args: argparse.Namespace) -> dict:
     with engine.begin() as conn:  # bulk load as one would: the GIN indexes after the rows
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_transcript_segments_text_trgm")
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_transcript_segments_text_bigrams")
-    tmp = Path(tempfile.mkdtemp(prefix="qa-load-seed-"))
+    tmp = Path(tempfile.mkdtemp(prefix="qa-load-seed-"))  # the seed's instance dir (nothing is written there)
     settings = Settings.from_env(
         {"QA_DATABASE_URL": url, "QA_INSTANCE_DIR": str(tmp), "QA_SECRET_KEY": SECRET}
     )
@@ -467,6 +468,7 @@ def seed(url: str, args: argparse.Namespace) -> dict:
         conn.exec_driver_sql("CREATE TABLE load_bench_state (info text)")
         conn.execute(text("INSERT INTO load_bench_state VALUES (:i)"), {"i": json.dumps(info)})
     engine.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
     return info
 
 
@@ -1013,6 +1015,7 @@ def main() -> int:
     finally:
         if server is not None:
             stop_server(server)
+        shutil.rmtree(instance, ignore_errors=True)  # the uploads' audio and the server's instance files
         if not args.keep_db and _db_exists(args.pg_admin_url, args.db):
             _admin(args.pg_admin_url, f'DROP DATABASE "{args.db}" WITH (FORCE)')
             print(f"dropped {args.db} (--keep-db keeps it)")
