@@ -199,6 +199,28 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             f"re-score job {job_id} queued for {date_from}..{date_to}; a worker expands it into one job per call"
         )
 
+    @app.cli.command("rebuild-aggregates")
+    def rebuild_aggregates() -> None:
+        """Recompute the dashboard rollups from scratch (after upgrading, or after bulk SQL changes)."""
+        from qa_app.services import aggregates
+
+        with transaction(_factory()) as db:
+            rows = aggregates.rebuild(
+                db,
+                settings=_settings(),
+                progress=lambda day, n: click.echo(f"  up to {day}: {n} rows", err=True),
+            )
+        click.echo(f"dashboard rollups rebuilt: {rows} verdict row(s)")
+
+    @app.cli.command("refresh-aggregates")
+    def refresh_aggregates() -> None:
+        """Recompute the dashboard rollup cells touched since the last run now (the hourly duty's work)."""
+        from qa_app.services import aggregates
+
+        with transaction(_factory()) as db:
+            result = aggregates.refresh(db, settings=_settings())
+        click.echo(f"dashboard rollups refreshed: {result.cells} cell(s) from {result.marks} mark(s)")
+
     @app.cli.command("reindex-transcripts")
     @click.option("--batch", default=200, show_default=True, help="transcripts per transaction")
     def reindex_transcripts(batch: int) -> None:

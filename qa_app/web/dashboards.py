@@ -26,7 +26,7 @@ from wtforms.validators import Optional as OptionalValidator
 
 from coaching import DEFAULT_MIN_SAMPLE
 from qa_app.db.base import utcnow
-from qa_app.services import analytics, timeparse
+from qa_app.services import aggregates, analytics, timeparse
 from qa_app.services.analytics import NEW_HIRE, VETERAN, Scope
 from qa_app.web.access import ALL_ROLES, STAFF, allow, can
 from qa_app.web.context import get_db, get_settings
@@ -37,6 +37,7 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 MAX_RANGE_DAYS = 731  # two years: enough for any trend, bounded work per request
 DEFAULT_WEEKS = 13
+ROLLUP_PAGES = frozenset({"criteria", "trends"})  # read the precomputed rollups (services.aggregates)
 EXT = "<any(csv, xlsx):ext>"  # a download of the page's table: /dashboards/<page>.csv or .xlsx
 
 # page key (= the endpoint dashboards.<key>, whose @allow says who may open it) -> (title, description)
@@ -218,6 +219,8 @@ def _render(ctx: Ctx, data: PageData, errors: list[str]):
         scope_label=_scope_label(ctx),
         demo_calls=analytics.demo_history_calls(db, ctx.scope, ctx.since, ctx.until) if not errors else 0,
         min_sample=DEFAULT_MIN_SAMPLE,
+        as_of=aggregates.refreshed_at(db) if ctx.page in ROLLUP_PAGES else None,
+        rollup_pages=ROLLUP_PAGES,
         export_url=lambda table, fmt: url_for(f"dashboards.{ctx.page}", ext=fmt, table=table, **args),
     )
 
@@ -291,7 +294,7 @@ def index():
 
 def _trends(ctx: Ctx) -> PageData:
     db = get_db()
-    tr = analytics.score_trends(db, ctx.scope, ctx.since, ctx.until, period=ctx.period, tz=ctx.tz)  # type: ignore[arg-type]
+    tr = aggregates.score_trends(db, ctx.scope, ctx.start, ctx.end, period=ctx.period)  # type: ignore[arg-type]
     x = [_period_label(p.period, ctx.period) for p in tr.overall]
     out = PageData()
     avg, n = _("Average score"), _("Scored calls")
@@ -343,8 +346,7 @@ def trends(ext: str | None = None):
 
 def _heatmap(ctx: Ctx) -> PageData:
     db = get_db()
-    verdicts = analytics.scope_verdicts(db, ctx.scope, ctx.since, ctx.until, settings=get_settings())
-    per_agent = analytics.heat_map(verdicts, min_sample=DEFAULT_MIN_SAMPLE)
+    per_agent = aggregates.heat_map(db, ctx.scope, ctx.start, ctx.end, min_sample=DEFAULT_MIN_SAMPLE)
     seen = {g.criterion for a in per_agent for g in a.gaps}
     criteria = [c for c in ctx.titles if c in seen] + sorted(seen - set(ctx.titles))
     order = {a: i for i, a in enumerate(ctx.names.agents)}  # by employee no.

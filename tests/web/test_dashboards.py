@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from qa_app.services import calls, processing, rubrics
+from qa_app.services import aggregates, calls, processing, rubrics
 
 import factories
 from factories import build_app, dispose, logged_in_client, make_settings
@@ -80,6 +80,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path):
     for i, key in enumerate(("a1", "a1", "a2", "b1")):
         _scored(db, settings, agents[key], now - timedelta(days=2 + i), wait_seconds=10.0 + i, csat=4)
     _scored(db, settings, agents["b1"], now - timedelta(days=9))  # no KPI fields at all
+    aggregates.refresh(db, settings=settings)  # the hourly duty: the heat map and trends read the rollups
+    db.commit()
     db.close()
     yield World(app, users, agents, teams)
     dispose(app)

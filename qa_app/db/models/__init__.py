@@ -1,5 +1,6 @@
 """All models, imported so metadata is complete (Alembic, tests)."""
 
+from qa_app.db.models.aggregate import AggregateDirty, AggregateState, ScoreDaily, VerdictDaily
 from qa_app.db.models.audit import AuditEvent
 from qa_app.db.models.calibration import (
     CalibrationCall,
@@ -43,6 +44,7 @@ from qa_app.db.models.transcript_segment import TranscriptSegment
 from qa_app.db.models.user import Role, User
 
 __all__ = [
+    "AggregateDirty", "AggregateState", "ScoreDaily", "VerdictDaily",
     "COMPLETED", "VISIBLE_TO_AGENT", "Dispute", "DisputeState", "Evaluation", "EvaluationEvent", "EvalState",
     "Notification", "Purpose", "RaterType", "ReleaseRule", "RubricSettings",
     "ACTIVE_STATES", "Agent", "AuditEvent", "AutoScorecard", "RubricVersion", "Call", "CallStatus", "ChannelLayout", "DutyRun", "Job", "JobState", "Role", "Team",
