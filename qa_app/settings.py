@@ -32,6 +32,24 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
+
+
+def _broker(env: dict[str, str]) -> str:
+    """QA_JOB_BROKER: empty = the embedded polling worker; a redis:// or amqp:// URL = the engine."""
+    raw = env.get("QA_JOB_BROKER", "").strip()
+    if not raw:
+        return ""
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme.lower() not in BROKER_SCHEMES or not rest.strip("/"):
+        raise ValueError(
+            "QA_JOB_BROKER must be empty (embedded worker, no broker), a Redis URL such as "
+            "redis://127.0.0.1:6379/0 or a RabbitMQ URL such as amqp://guest:guest@127.0.0.1:5672/; "
+            f"got {raw.split('@')[-1]!r}"
+        )
+    return raw
+
+
 def _persisted_secret(instance: Path) -> str:
     """Generate the secret key once and keep it under instance/ (mode 0600)."""
     path = instance / "secret_key"
@@ -69,6 +87,8 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
+    job_broker: str = ""  # empty: embedded polling worker; redis://... or amqp://...: the Dramatiq engine
+    job_republish_seconds: int = 300  # engine: resend a runnable job whose message is this old (lost)
     duty_tick_seconds: float = (
         60.0  # how often a scheduler checks for duties due (each fires once per period)
     )
@@ -108,6 +128,8 @@ class Settings:
             job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),
             job_max_attempts=int(e.get("QA_JOB_MAX_ATTEMPTS", 4)),
             job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
+            job_broker=_broker(e),
+            job_republish_seconds=int(_positive(e, "QA_JOB_REPUBLISH_SECONDS", 300)),
             duty_tick_seconds=float(e.get("QA_DUTY_TICK_SECONDS", 60)),
             timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),
