@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +51,13 @@ def _broker(env: dict[str, str]) -> str:
     return raw
 
 
+def _queue_name(env: dict[str, str]) -> str:
+    raw = env.get("QA_JOB_QUEUE", "").strip() or "qa_jobs"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", raw):
+        raise ValueError(f"QA_JOB_QUEUE must be 1-100 letters, digits, '_' or '-', got {raw!r}")
+    return raw
+
+
 def _persisted_secret(instance: Path) -> str:
     """Generate the secret key once and keep it under instance/ (mode 0600)."""
     path = instance / "secret_key"
@@ -89,6 +97,10 @@ class Settings:
     job_backoff_seconds: int = 30
     job_broker: str = ""  # empty: embedded polling worker; redis://... or amqp://...: the Dramatiq engine
     job_republish_seconds: int = 300  # engine: resend a runnable job whose message is this old (lost)
+    job_queue: str = "qa_jobs"  # engine: the broker queue (one per installation sharing a broker)
+    job_sweep_seconds: float = (
+        30.0  # how often a scheduler requeues expired leases (and, engine: sends lost jobs)
+    )
     duty_tick_seconds: float = (
         60.0  # how often a scheduler checks for duties due (each fires once per period)
     )
@@ -130,6 +142,8 @@ class Settings:
             job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
             job_broker=_broker(e),
             job_republish_seconds=int(_positive(e, "QA_JOB_REPUBLISH_SECONDS", 300)),
+            job_queue=_queue_name(e),
+            job_sweep_seconds=_positive(e, "QA_JOB_SWEEP_SECONDS", 30.0),
             duty_tick_seconds=float(e.get("QA_DUTY_TICK_SECONDS", 60)),
             timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),

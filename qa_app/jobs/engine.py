@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qa_app.engine")
 
-QUEUE = "qa_jobs"
 ACTOR = "qa_job"
 #: Redis broker: a worker process whose broker heartbeat (any command it sends; its delay-queue consumer
 #: polls every few seconds while jobs run) is older than this is dead and its unacknowledged messages go
@@ -72,8 +71,8 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def make_broker(url: str) -> Broker:
-    """A Dramatiq broker for ``url`` (redis:// or amqp://) with the job queue declared."""
+def make_broker(url: str, queue: str) -> Broker:
+    """A Dramatiq broker for ``url`` (redis:// or amqp://) with the job ``queue`` declared."""
     from dramatiq.middleware import Retries
 
     middleware = [Retries(max_retries=ACTOR_MAX_RETRIES, min_backoff=1_000, max_backoff=60_000)]
@@ -92,7 +91,7 @@ def make_broker(url: str) -> Broker:
 
         # Publisher confirms: enqueue returns once RabbitMQ has the (persistent) message.
         broker = RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
-    broker.declare_queue(QUEUE)
+    broker.declare_queue(queue)
     return broker
 
 
@@ -123,18 +122,20 @@ def ping(settings: Settings, *, timeout: float = 2.0) -> tuple[bool, str]:
     return True, redact(url)
 
 
-def _message(job_id: int):  # noqa: ANN202
+def _message(job_id: int, queue: str):  # noqa: ANN202
     from dramatiq import Message
 
-    return Message(queue_name=QUEUE, actor_name=ACTOR, args=(int(job_id),), kwargs={}, options={})
+    return Message(queue_name=queue, actor_name=ACTOR, args=(int(job_id),), kwargs={}, options={})
 
 
 class Publisher:
     """Sends job ids to the broker; thread-safe, connects on first use. Called after a commit it never
     raises: a failed send clears ``published_at`` so the next sweep sends the job."""
 
-    def __init__(self, factory: sessionmaker[Session], url: str, broker: Broker | None = None) -> None:
-        self.factory, self.url = factory, url
+    def __init__(
+        self, factory: sessionmaker[Session], settings: Settings, broker: Broker | None = None
+    ) -> None:
+        self.factory, self.url, self.queue = factory, settings.job_broker, settings.job_queue
         self._broker = broker
         self._lock = threading.Lock()
 
@@ -142,7 +143,7 @@ class Publisher:
     def broker(self) -> Broker:
         with self._lock:
             if self._broker is None:
-                self._broker = make_broker(self.url)
+                self._broker = make_broker(self.url, self.queue)
             return self._broker
 
     def send(self, job_ids: Sequence[int], due: datetime | None = None) -> None:
@@ -153,7 +154,7 @@ class Publisher:
             delay = ms if ms > 0 else None
         broker = self.broker
         for job_id in job_ids:
-            broker.enqueue(_message(job_id), delay=delay)
+            broker.enqueue(_message(job_id, self.queue), delay=delay)
 
     def __call__(self, job_ids: Sequence[int]) -> None:
         try:
@@ -189,7 +190,7 @@ def attach(factory: sessionmaker[Session], settings: Settings) -> Publisher | No
     sent once its transaction commits."""
     if not enabled(settings):
         return None
-    publisher = Publisher(factory, settings.job_broker)
+    publisher = Publisher(factory, settings)
     info = dict(factory.kw.get("info") or {})
     info[jobs.PUBLISHER] = publisher
     factory.kw["info"] = info
@@ -251,7 +252,7 @@ class Runner:
 
 def sweep(factory: sessionmaker[Session], settings: Settings, publisher: Publisher | None = None) -> int:
     """Requeue expired leases and send every runnable job no message is on its way for. Returns sent."""
-    publisher = publisher or publisher_of(factory) or Publisher(factory, settings.job_broker)
+    publisher = publisher or publisher_of(factory) or Publisher(factory, settings)
     with transaction(factory) as db:
         expired = jobs.requeue_expired(db)
         requeued = [j.id for j in expired if j.state == JobState.QUEUED]
@@ -290,15 +291,17 @@ def serve(
     from qa_app.jobs.backends import Backends
 
     registry.load()
-    broker = make_broker(settings.job_broker)
-    publisher = Publisher(factory, settings.job_broker, broker=broker)
+    broker = make_broker(settings.job_broker, settings.job_queue)
+    publisher = Publisher(factory, settings, broker=broker)
     runner = Runner(factory, settings, backends or Backends(settings), publisher)
 
     def qa_job(job_id: int) -> str:
         return runner(job_id)
 
-    dramatiq.actor(qa_job, broker=broker, actor_name=ACTOR, queue_name=QUEUE, max_retries=ACTOR_MAX_RETRIES)
-    worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads)
+    dramatiq.actor(
+        qa_job, broker=broker, actor_name=ACTOR, queue_name=settings.job_queue, max_retries=ACTOR_MAX_RETRIES
+    )
+    worker = dramatiq.Worker(broker, queues={settings.job_queue}, worker_threads=threads)
     worker.queue_prefetch = threads
     worker.start()
     log.info("engine worker started: %s, %d thread(s)", redact(settings.job_broker), threads)

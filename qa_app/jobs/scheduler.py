@@ -48,9 +48,10 @@ def build(
     settings: Settings,
     *,
     blocking: bool = False,
-    interval: int = 30,
+    interval: float | None = None,
     worker: str = "",
 ):
+    interval = interval or settings.job_sweep_seconds
     sched = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     )

@@ -92,7 +92,10 @@ def enqueue(
 
 @event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
-    """Send the ids of the jobs this transaction created, now that workers can see their rows."""
+    """Send the ids of the jobs this transaction created, now that workers can see their rows (the
+    event also fires when a savepoint is released: wait for the outermost commit)."""
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(TO_PUBLISH, None)
     publisher = session.info.get(PUBLISHER)
     if ids and publisher is not None:
