@@ -52,6 +52,8 @@ ACTOR = "qa_job"
 REDIS_HEARTBEAT_TIMEOUT_MS = 60_000
 #: Redis broker: commands per million that run that maintenance (Dramatiq's default is 1,000).
 REDIS_MAINTENANCE_CHANCE = 20_000
+#: How long an idle consumer waits between polls at most (ms).
+WORKER_POLL_MS = 250
 #: Transport-level retries (the actor raising: e.g. the database unreachable). Job failures are not
 #: retried by Dramatiq: ``process_job`` records them on the row (attempts, back-off, dead letter).
 ACTOR_MAX_RETRIES = 20
@@ -93,6 +95,30 @@ def make_broker(url: str, queue: str) -> Broker:
         broker = RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     broker.declare_queue(queue)
     return broker
+
+
+def delete_queue(url: str, queue: str) -> None:
+    """Remove ``queue`` with its delay and dead-letter queues (and Redis ack sets) from the broker: for
+    tests and benchmarks that use a queue of their own."""
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        client = redis.Redis.from_url(url)
+        try:
+            for key in client.scan_iter(f"qa:*{queue}*"):
+                client.delete(key)
+        finally:
+            client.close()
+    else:
+        import pika
+
+        conn = pika.BlockingConnection(pika.URLParameters(url))
+        try:
+            channel = conn.channel()
+            for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                channel.queue_delete(name)
+        finally:
+            conn.close()
 
 
 def ping(settings: Settings, *, timeout: float = 2.0) -> tuple[bool, str]:
@@ -283,8 +309,8 @@ def serve(
     backends: Backends | None = None,
 ) -> None:
     """Run one engine worker process until ``stop`` is set: a Dramatiq worker with ``threads`` threads
-    consuming the job queue. Prefetch is one message per thread so a killed process strands nothing it
-    had not started."""
+    consuming the job queue. Each thread has one message waiting beside the one it runs (without it the
+    consumer sleeps between jobs); a killed process's waiting messages come back with its running one."""
     import dramatiq
 
     from qa_app.jobs import registry
@@ -295,14 +321,16 @@ def serve(
     publisher = Publisher(factory, settings, broker=broker)
     runner = Runner(factory, settings, backends or Backends(settings), publisher)
 
-    def qa_job(job_id: int) -> str:
-        return runner(job_id)
+    def qa_job(job_id: int) -> None:
+        runner(job_id)
 
     dramatiq.actor(
         qa_job, broker=broker, actor_name=ACTOR, queue_name=settings.job_queue, max_retries=ACTOR_MAX_RETRIES
     )
-    worker = dramatiq.Worker(broker, queues={settings.job_queue}, worker_threads=threads)
-    worker.queue_prefetch = threads
+    worker = dramatiq.Worker(
+        broker, queues={settings.job_queue}, worker_threads=threads, worker_timeout=WORKER_POLL_MS
+    )
+    worker.queue_prefetch = 2 * threads
     worker.start()
     log.info("engine worker started: %s, %d thread(s)", redact(settings.job_broker), threads)
     try:

@@ -33,25 +33,6 @@ BROKERS = {
 }
 
 
-def _delete_queue(url: str, queue: str) -> None:
-    """Remove a test queue and its delay / dead-letter queues from the broker."""
-    if url.startswith("redis"):
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter(f"qa:*{queue}*"):
-            client.delete(key)
-        client.close()
-    else:
-        import pika
-
-        conn = pika.BlockingConnection(pika.URLParameters(url))
-        channel = conn.channel()
-        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-            channel.queue_delete(name)
-        conn.close()
-
-
 @pytest.fixture(params=sorted(BROKERS))
 def broker(request, tmp_path):
     """(url, queue) of a live broker with a queue of this test's own (deleted afterwards)."""
@@ -62,7 +43,7 @@ def broker(request, tmp_path):
         pytest.skip(f"no {request.param} broker answers: {detail}")
     queue = f"qa_test_{uuid.uuid4().hex[:10]}"
     yield url, queue
-    _delete_queue(url, queue)
+    engine.delete_queue(url, queue)
 
 
 @pytest.fixture
