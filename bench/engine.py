@@ -8,9 +8,10 @@ worker processes beside the embedded polling worker, and a kill -9 soak.
 
 Every run works in a schema of its own (dropped at the end) and a broker queue of its own.
 
-(a) Throughput: --jobs calls with a stored transcript; for each mode (engine: one ``flask worker
-    --processes W``; embedded: W ``flask worker`` processes polling the table) and W, the workers are
-    started and warmed up (models loaded), then one transaction enqueues a score job per call (the real
+(a) Throughput: --jobs calls with a stored transcript; for each mode (embedded: W ``flask worker``
+    processes polling the table; engine: W ``flask worker`` processes with QA_JOB_BROKER; supervised: one
+    ``flask worker --processes W``) and W, the workers are
+    started and warmed up (batches until every process has finished a job: models loaded), then one transaction enqueues a score job per call (the real
     scorer: rule engine + calibrated snownlp sentiment) and the clock runs from its commit until every
     job is done. Repeated --repeat times: median and worst jobs/s, and the ratios 2w/1w and 4w/1w.
 (b) Soak: --soak calls queued for ``process_call`` (fake speech sleeping 0.3 s, the lexicon scorer),
@@ -20,7 +21,9 @@ Every run works in a schema of its own (dropped at the end) and a broker queue o
     duplicated = a call with more than one transcript row, more than one automated scorecard or more
     than one machine evaluation (a re-run of scoring that committed twice leaves two, the older one
     superseded). Work re-run after a kill (transcriptions started more than once) is counted apart.
-``uptime`` load is printed beside the figures: the machine's 2 cores are shared.
+``uptime`` load is printed beside the figures: the machine's 2 cores are shared. Each command runs in a
+session of its own, and Linux's scheduler autogroups share the CPU between sessions first: on a busy
+machine W processes in one session (supervised) get one session's share, W sessions get W shares.
 """
 
 from __future__ import annotations
@@ -178,6 +181,19 @@ class World:
                 )
             return n
 
+    def warm_up(self, call_ids: list[int], processes: int, what: str, log: Path) -> None:
+        """Run small batches until every worker process has finished a job (its models are loaded)."""
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            ids, _ = self.enqueue(processing.SCORE, call_ids[: 4 * processes])
+            if not self.wait(ids, 300):
+                break
+            with self.factory() as db:
+                owners = db.scalars(select(Job.worker).where(Job.id.in_(ids)))
+                if len({w.split(":")[1] for w in owners if w}) >= processes:
+                    return
+        raise SystemExit(f"{what}: warm-up did not reach every process\n{log.read_text()[-3000:]}")
+
     def running_pids(self) -> set[int]:
         """Processes that own a running job now (worker ids are host:pid:thread)."""
         with self.factory() as db:
@@ -224,20 +240,27 @@ def stop(procs: list[subprocess.Popen]) -> None:
             p.wait()
 
 
+#: embedded: W ``flask worker`` (polling); engine: W ``flask worker`` with QA_JOB_BROKER; supervised: one
+#: ``flask worker --processes W`` (its processes share one session, hence one scheduler autogroup).
+MODES = ("embedded", "engine", "supervised")
+
+
 def throughput(world: World, call_ids: list[int], workers: list[int], repeat: int) -> dict:
     results: dict = {}
-    for mode in ("embedded", "engine"):
+    for mode in MODES:
         for w in workers:
+            if mode == "supervised" and w == 1:
+                continue
             log = world.tmp / f"{mode}-{w}.log"
-            env = world.env(broker=mode == "engine")
-            if mode == "engine":
+            env = world.env(broker=mode != "embedded")
+            if mode == "supervised":
                 procs = [flask(["worker", "--no-scheduler", "--processes", str(w)], env, log)]
+            elif mode == "engine":
+                procs = [flask(["worker", "--no-scheduler"], env, log) for _ in range(w)]
             else:
                 procs = [flask(["worker", "--no-scheduler", "--poll", "0.2"], env, log) for _ in range(w)]
             try:
-                warm, _ = world.enqueue(processing.SCORE, call_ids[: 4 * w])  # models loaded in each process
-                if not world.wait(warm, 300):
-                    raise SystemExit(f"{mode} x{w}: warm-up did not finish\n{log.read_text()[-3000:]}")
+                world.warm_up(call_ids, w, f"{mode} x{w}", log)
                 rates = []
                 for _ in range(repeat):
                     ids, t0 = world.enqueue(processing.SCORE, call_ids)
@@ -258,10 +281,10 @@ def throughput(world: World, call_ids: list[int], workers: list[int], repeat: in
                 f"({len(call_ids)} jobs x {repeat}; load {r['load']})",
                 flush=True,
             )
-    for mode in ("embedded", "engine"):
-        one = results.get(f"{mode}:1")
+    for mode in MODES:
+        one = results.get(f"{mode}:1") or results.get("engine:1")
         for w in workers:
-            if one and w != 1:
+            if one and w != 1 and f"{mode}:{w}" in results:
                 r = results[f"{mode}:{w}"]
                 r["ratio_median"] = r["median"] / one["median"]
                 r["ratio_worst"] = r["worst"] / one["worst"]
