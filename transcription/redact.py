@@ -27,7 +27,7 @@ need an order or ticket number, so an unrecognised long number keeps its last fo
 * ``long_number`` (``mask_long_numbers=True``, the default): any other run of 12+ digits, e.g. a
   bank card whose Luhn check failed, an ID number garbled beyond its shape, an order or ticket
   number: every digit but the last four is masked (``************1112``).  With
-  ``mask_long_numbers=False`` such runs stay as they are.
+  ``mask_long_numbers=False`` such runs stay readable except phones / valid IDs found inside them.
 * Runs below 11 digits (amounts, dates, 工号, 400 hotlines) and 11 digits that are no phone stay.
 
 Every recognised personal number is masked completely; the four digits a ``long_number`` keeps are
@@ -161,9 +161,8 @@ def _single(digits: str) -> str | None:
     return None
 
 
-def _back_to_back(digits: str) -> list[tuple[int, int, str]]:
-    """Split ``digits`` into phones / valid ID numbers said one after another; [] unless they cover
-    every digit."""
+def _inside(digits: str) -> list[tuple[int, int, str]]:
+    """Phones and valid ID numbers inside ``digits`` (numbers said back to back), left to right."""
     found: list[tuple[int, int, str]] = []
     i, n = 0, len(digits)
     while i < n:
@@ -174,7 +173,7 @@ def _back_to_back(digits: str) -> list[tuple[int, int, str]]:
             found.append((i, i + 11, "phone"))
             i += 11
         else:
-            return []
+            i += 1
     return found
 
 
@@ -187,11 +186,11 @@ def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]
         return [(0, n, kind)]
     if n < 12:
         return []
-    found = _back_to_back(digits)
-    if found:
-        return found
+    found = _inside(digits)
+    if found and sum(b - a for a, b, _k in found) == n:
+        return found  # numbers said back to back, nothing else
     if not mask_long_numbers:
-        return []
+        return found  # the caller keeps long numbers readable, but not the personal numbers inside
     return [(0, n - LONG_NUMBER_KEEP, "long_number")]
 
 

@@ -393,6 +393,8 @@ def test_agent_never_sees_drafts_calibration_unreleased_or_other_agents(world, d
     )
     for url in (f"/evaluations/{cal.id}", f"{review_page}/{cal.id}"):
         assert qa2.get(url).status_code == 404, "calibration scores only via calibration"
+    own_cal = world.client(world.reviewer).get(f"/evaluations/{cal.id}", follow_redirects=True)
+    assert own_cal.status_code == 200 and 'id="review-form"' not in _text(own_cal), "its author reads it"
 
 
 def test_unreleased_automated_score_is_hidden_from_agents_everywhere(world, db):

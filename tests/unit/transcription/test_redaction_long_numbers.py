@@ -79,6 +79,8 @@ def test_other_long_numbers_keep_only_their_last_four_digits(text, masked):
 def test_long_numbers_can_be_left_alone_but_personal_numbers_cannot():
     assert redact_text("订单号2023110512345678", mask_long_numbers=False) == "订单号2023110512345678"
     assert visible_digits(redact_text(f"编号{BAD_ID}", mask_long_numbers=False)) == ""
+    # a phone inside an order number stays masked even then
+    assert redact_text("订单2023110513812345678", mask_long_numbers=False) == "订单20231105***********"
 
 
 def test_numbers_said_back_to_back_are_split_only_when_they_fill_the_run():
