@@ -5,7 +5,7 @@ SQLite always; PostgreSQL when QA_TEST_POSTGRES_URL is set."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -37,6 +37,18 @@ def _world(settings, template):
         db, settings, teams=teams, agents=agents, reviewers=[reviewer], today=FIRST, days=DAYS
     )
     db.commit()
+    # unreliable transcripts (low role confidence): their machine verdicts never count, a review's do
+    for i, agent in enumerate(agents.values()):
+        for k in range(12):
+            at = datetime.combine(result.first_day + timedelta(days=k), time(3 + i), UTC)
+            factories.create_evaluated_call(
+                db,
+                agent,
+                {"greeting": "fail", "closing": "pass"},
+                started_at=at,
+                role_confidence=0.2 if k % 2 else 0.9,
+                human={"greeting": "pass"} if k % 3 == 0 else None,
+            )
     return app, db, teams, result
 
 
@@ -94,6 +106,8 @@ def test_rollups_equal_the_live_computation_and_refresh_only_touched_cells(world
     )
     assert {v.source for v in rows} == {"machine", "human"}
     assert {v.cohort for v in rows} == {"new_hire", "veteran"}
+    assert any(not v.reliable and v.source == "machine" for v in rows)
+    assert any(not v.reliable and v.source == "human" for v in rows)
     for scope in (Scope(), Scope(team_ids=frozenset({teams[0].id}))):
         _check_equal_live(db, settings, scope, since, until, first, last)
     # a sub-range: the rollup's day boundaries are the local calendar's
