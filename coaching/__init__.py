@@ -33,6 +33,7 @@ from coaching.gaps import (
     ProficiencyCurve,
     agent_gaps,
     criterion_gaps,
+    criterion_gaps_from_counts,
     time_to_proficiency,
 )
 from coaching.kpi import CallRecord, KpiConfig, KpiRow, Kpis, Measure, compute_kpis, fcr_outcomes, kpi_report
@@ -62,6 +63,7 @@ __all__ = [
     "comparison_agents",
     "compute_kpis",
     "criterion_gaps",
+    "criterion_gaps_from_counts",
     "effective",
     "fcr_outcomes",
     "kpi_report",

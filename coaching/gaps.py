@@ -37,6 +37,7 @@ __all__ = [
     "ProficiencyCurve",
     "agent_gaps",
     "criterion_gaps",
+    "criterion_gaps_from_counts",
     "time_to_proficiency",
 ]
 
@@ -124,6 +125,44 @@ def _scores(vs: Iterable[Verdict]) -> list[float]:
     return [s for v in vs if (s := v.score) is not None]
 
 
+def _pass_rate_gap(
+    criterion: str,
+    group: Key,
+    reference: str,
+    passes: int,
+    n: int,
+    passes_ref: int,
+    n_ref: int,
+    *,
+    min_sample: int,
+    confidence: float,
+) -> Gap:
+    """The pass-rate gap from counts of scored verdicts (passes of n on each side)."""
+    val = passes / n if n >= min_sample else None
+    ref = passes_ref / n_ref if n_ref >= min_sample else None
+    gap: float | None = None
+    ci: Interval | None = None
+    if val is not None and ref is not None:
+        gap = ref - val
+        ci = newcombe_diff(passes_ref, n_ref, passes, n, confidence)
+    return Gap(
+        criterion=criterion,
+        group=group,
+        reference=reference,
+        metric="pass_rate",
+        n=n,
+        n_reference=n_ref,
+        passes=passes,
+        passes_reference=passes_ref,
+        value=val,
+        reference_value=ref,
+        gap=gap,
+        ci=ci,
+        enough_data=gap is not None,
+        min_sample=min_sample,
+    )
+
+
 def _compare(
     criterion: str,
     group: Key,
@@ -139,23 +178,25 @@ def _compare(
     n, n_ref = len(mine), len(theirs)
     passes = sum(v.passed for v in mine)
     passes_ref = sum(v.passed for v in theirs)
-
-    def value(vs: Sequence[Verdict], k: int) -> float | None:
-        if len(vs) < min_sample:
-            return None
-        if metric == "pass_rate":
-            return k / len(vs)
-        return mean_and_variance(_scores(vs))[0]
-
-    val, ref = value(mine, passes), value(theirs, passes_ref)
+    if metric == "pass_rate":
+        return _pass_rate_gap(
+            criterion,
+            group,
+            reference,
+            passes,
+            n,
+            passes_ref,
+            n_ref,
+            min_sample=min_sample,
+            confidence=confidence,
+        )
+    val = mean_and_variance(_scores(mine))[0] if n >= min_sample else None
+    ref = mean_and_variance(_scores(theirs))[0] if n_ref >= min_sample else None
     gap: float | None = None
     ci: Interval | None = None
     if val is not None and ref is not None:
         gap = ref - val
-        if metric == "pass_rate":
-            ci = newcombe_diff(passes_ref, n_ref, passes, n, confidence)
-        else:
-            ci = welch_diff(_scores(theirs), _scores(mine), confidence)
+        ci = welch_diff(_scores(theirs), _scores(mine), confidence)
     return Gap(
         criterion=criterion,
         group=group,
@@ -218,6 +259,40 @@ def criterion_gaps(
         for c in criteria
         for g in groups
     ]
+    return sorted(out, key=_gap_order)
+
+
+def criterion_gaps_from_counts(
+    counts: Mapping[tuple[str, str], tuple[int, int]],
+    *,
+    criteria: Iterable[str],
+    reference: str = "veteran",
+    cohorts: Sequence[str],
+    min_sample: int = DEFAULT_MIN_SAMPLE,
+    confidence: float = 0.95,
+) -> list[Gap]:
+    """:func:`criterion_gaps` (pass-rate metric) from counts of the *effective* scored verdicts:
+    ``counts[(criterion, cohort)] = (passes, scored)``; ``criteria`` are those seen in the data (N/A
+    included). The same rows in the same order, for precomputed rollups."""
+    _check(min_sample, "pass_rate")
+    out = []
+    for c in sorted(set(criteria)):
+        passes_ref, n_ref = counts.get((c, reference), (0, 0))
+        for g in cohorts:
+            passes, n = counts.get((c, g), (0, 0))
+            out.append(
+                _pass_rate_gap(
+                    c,
+                    g,
+                    reference,
+                    passes,
+                    n,
+                    passes_ref,
+                    n_ref,
+                    min_sample=min_sample,
+                    confidence=confidence,
+                )
+            )
     return sorted(out, key=_gap_order)
 
 

@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from coaching import AgentGaps, Gap, effective
+from coaching import AgentGaps, Gap, criterion_gaps_from_counts, effective
 from coaching.periods import Period, local_date, period_start
 from qa_app.db.base import utcnow
 from qa_app.db.models import AggregateDirty, AggregateState, Call, Evaluation, ScoreDaily, VerdictDaily
 from qa_app.services import verdicts
-from qa_app.services.analytics import MeanPoint, Scope, Trends
+from qa_app.services.analytics import NEW_HIRE, VETERAN, MeanPoint, Scope, Trends
 from qa_app.settings import Settings
 
 STATE = "dashboards"
@@ -357,3 +357,31 @@ def score_trends(db: Session, scope: Scope, first: date, last: date, *, period: 
         ]
 
     return Trends(points(overall, False), points(teams, True), points(agents, True))
+
+
+def cohort_gaps(db: Session, scope: Scope, first: date, last: date, *, min_sample: int) -> list[Gap]:
+    """``analytics.cohort_gaps`` over the rollups: new hires against veterans per criterion (cohort on the
+    day of the call), Newcombe intervals from the counts."""
+    if scope.empty:
+        return []
+    stmt = _scoped(
+        select(
+            VerdictDaily.criterion,
+            VerdictDaily.cohort,
+            func.sum(VerdictDaily.passes),
+            func.sum(VerdictDaily.fails),
+        ).group_by(VerdictDaily.criterion, VerdictDaily.cohort),
+        VerdictDaily,
+        scope,
+        first,
+        last,
+    )
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    criteria: set[str] = set()
+    for criterion, cohort, passes, fails in db.execute(stmt):
+        criteria.add(criterion)
+        p, f = int(passes or 0), int(fails or 0)
+        counts[(criterion, cohort)] = (p, p + f)
+    return criterion_gaps_from_counts(
+        counts, criteria=criteria, reference=VETERAN, cohorts=[NEW_HIRE], min_sample=min_sample
+    )

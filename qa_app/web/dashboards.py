@@ -37,7 +37,7 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 MAX_RANGE_DAYS = 731  # two years: enough for any trend, bounded work per request
 DEFAULT_WEEKS = 13
-ROLLUP_PAGES = frozenset({"criteria", "trends"})  # read the precomputed rollups (services.aggregates)
+ROLLUP_PAGES = frozenset({"cohorts", "criteria", "trends"})  # read the precomputed rollups (services.aggregates)
 EXT = "<any(csv, xlsx):ext>"  # a download of the page's table: /dashboards/<page>.csv or .xlsx
 
 # page key (= the endpoint dashboards.<key>, whose @allow says who may open it) -> (title, description)
@@ -398,8 +398,7 @@ def criteria(ext: str | None = None):
 def _cohorts(ctx: Ctx) -> PageData:
     db = get_db()
     settings = get_settings()
-    verdicts = analytics.scope_verdicts(db, ctx.scope, ctx.since, ctx.until, settings=settings)
-    gaps = analytics.cohort_gaps(verdicts, min_sample=DEFAULT_MIN_SAMPLE)
+    gaps = aggregates.cohort_gaps(db, ctx.scope, ctx.start, ctx.end, min_sample=DEFAULT_MIN_SAMPLE)
     rows = []
     for g in gaps:
         verdict = (

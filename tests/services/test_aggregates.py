@@ -73,6 +73,9 @@ def _check_equal_live(db, settings, scope, since, until, first, last):
     rolled = aggregates.heat_map(db, scope, first, last, min_sample=DEFAULT_MIN_SAMPLE)
     assert _heat(rolled) == _heat(live) and _heat(live)
     assert [a.agent_id for a in rolled] == [a.agent_id for a in live]
+    live_gaps = analytics.cohort_gaps(analytics.scope_verdicts(db, scope, since, until, settings=settings))
+    assert aggregates.cohort_gaps(db, scope, first, last, min_sample=DEFAULT_MIN_SAMPLE) == live_gaps
+    assert any(g.enough_data for g in live_gaps)
     for period in ("week", "month"):
         lt = analytics.score_trends(db, scope, since, until, period=period, tz=settings.timezone)
         rt = aggregates.score_trends(db, scope, first, last, period=period)
