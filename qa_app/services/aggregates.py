@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from coaching import AgentGaps, Gap, criterion_gaps_from_counts, effective
@@ -35,6 +35,7 @@ from qa_app.settings import Settings
 STATE = "dashboards"
 _CHUNK = 5000
 _REBUILD_DAYS = 7  # days loaded at a time by a full rebuild
+_LOCK_KEY = 0x5D8F1C2A  # pg_advisory_xact_lock key of the rollup writers
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,20 @@ def _stamp(db: Session) -> None:
         state.refreshed_at = utcnow()
 
 
+def _lock(db: Session) -> None:
+    """One refresh or rebuild at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite serialises
+    writers anyway), so two runs never delete and insert the same cells at once."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+def _consume(db: Session, ids: list[int]) -> None:
+    """Delete exactly the marks that were read: a mark committed meanwhile (even with a lower id, ids are
+    taken at insert, not at commit) stays for the next run."""
+    for i in range(0, len(ids), _CHUNK):
+        db.execute(delete(AggregateDirty).where(AggregateDirty.id.in_(ids[i : i + _CHUNK])))
+
+
 def recompute_cells(db: Session, cells: Iterable[tuple[date, int]], *, settings: Settings) -> int:
     """Replace the rollup rows of the given (local day, agent) cells by freshly computed ones."""
     by_day: dict[date, set[int]] = defaultdict(set)
@@ -176,15 +191,13 @@ def recompute_cells(db: Session, cells: Iterable[tuple[date, int]], *, settings:
 def refresh(db: Session, *, settings: Settings) -> RefreshResult:
     """Recompute the cells touched since the last run (the dirty marks up to now) and consume the marks.
     Caller commits (one transaction: all or nothing)."""
-    top = db.scalar(select(func.max(AggregateDirty.id)))
-    if top is None:
+    _lock(db)
+    marks = db.execute(
+        select(AggregateDirty.id, AggregateDirty.call_id, AggregateDirty.agent_id, AggregateDirty.started_at)
+    ).all()
+    if not marks:
         _stamp(db)
         return RefreshResult(0, 0)
-    marks = db.execute(
-        select(AggregateDirty.call_id, AggregateDirty.agent_id, AggregateDirty.started_at).where(
-            AggregateDirty.id <= top
-        )
-    ).all()
     tz = settings.timezone
     cells: set[tuple[date, int]] = set()
     whole: set[int] = set()
@@ -208,7 +221,7 @@ def refresh(db: Session, *, settings: Settings) -> RefreshResult:
         held = select(VerdictDaily.day, VerdictDaily.agent_id).where(VerdictDaily.agent_id.in_(sorted(whole)))
         cells.update((d, a) for d, a in db.execute(held))
     n = recompute_cells(db, cells, settings=settings)
-    db.execute(delete(AggregateDirty).where(AggregateDirty.id <= top))
+    _consume(db, [m.id for m in marks])
     _stamp(db)
     return RefreshResult(n, len(marks))
 
@@ -216,7 +229,8 @@ def refresh(db: Session, *, settings: Settings) -> RefreshResult:
 def rebuild(db: Session, *, settings: Settings, progress=None) -> int:  # noqa: ANN001
     """Recompute every rollup row from scratch (a week at a time); returns the number of verdict rows.
     Caller commits."""
-    top = db.scalar(select(func.max(AggregateDirty.id)))
+    _lock(db)
+    seen = list(db.scalars(select(AggregateDirty.id)))
     db.execute(delete(VerdictDaily))
     db.execute(delete(ScoreDaily))
     first_at, last_at = db.execute(select(func.min(Call.started_at), func.max(Call.started_at))).one()
@@ -232,8 +246,7 @@ def rebuild(db: Session, *, settings: Settings, progress=None) -> int:  # noqa: 
             if progress is not None:
                 progress(end, stored)
             day = end + timedelta(days=1)
-    if top is not None:
-        db.execute(delete(AggregateDirty).where(AggregateDirty.id <= top))
+    _consume(db, seen)
     _stamp(db)
     return stored
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from coaching import DEFAULT_MIN_SAMPLE
 from coaching.periods import local_date
-from qa_app.db.models import Call, EvalState, Evaluation, RaterType, ScoreDaily, VerdictDaily
+from qa_app.db.models import Agent, Call, EvalState, Evaluation, RaterType, ScoreDaily, VerdictDaily
 from qa_app.services import aggregates, analytics, demo_history, timeparse, verdicts
 from qa_app.services.analytics import Scope
 
@@ -152,6 +152,18 @@ def test_rollups_equal_the_live_computation_and_refresh_only_touched_cells(world
     assert aggregates.refresh(db, settings=settings).cells == 0  # idempotent
     db.commit()
     assert _snapshot(db) == after
+
+    # a corrected hire date changes the agent's cohort on every day: all their cells, nobody else's
+    agent = db.get(Agent, call.agent_id)
+    agent.hire_date = last - timedelta(days=settings.new_hire_days + 10)  # veteran only on the last days
+    db.commit()
+    done = aggregates.refresh(db, settings=settings)
+    db.commit()
+    cohorts_now = _snapshot(db)
+    changed = {k for k in cohorts_now[0] if cohorts_now[0][k] != after[0].get(k)}
+    assert changed and {k[1] for k in changed} == {agent.id} and done.cells > 1
+    _check_equal_live(db, settings, Scope(), since, until, first, last)
+    after = cohorts_now
     aggregates.rebuild(db, settings=settings)  # a full rebuild agrees with the incremental result
     db.commit()
     assert _snapshot(db) == after
