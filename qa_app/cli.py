@@ -110,10 +110,6 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
 
             n = worker.run(_factory(), _settings(), once=True)
             click.echo(f"processed {n} job(s)")
-        from qa_app.services import aggregates
-
-        with transaction(_factory()) as db:  # bulk-inserted history writes no dirty marks: summarise all
-            aggregates.rebuild(db, settings=_settings())
 
     @app.cli.command("seed-calibration-demo")
     @click.option("--sessions", default=3, show_default=True, help="older ones are closed, the last is in discussion")

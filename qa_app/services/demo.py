@@ -16,6 +16,7 @@ from qa_app.db.models import KnowledgeArticle, Role, User
 from qa_app.demo import DEMO_SCRIPTS, synthesize
 from qa_app.demo.articles import DEMO_ARTICLES
 from qa_app.services import (
+    aggregates,
     calls,
     demo_history,
     demo_workflows,
@@ -126,6 +127,9 @@ def seed(
             today=today,
         )
         result.coaching_plans = demo_history.attach_coaching_plans(db, settings)
+        # the history goes in with bulk inserts, which write no dirty marks: summarise it for the dashboards
+        db.flush()
+        aggregates.rebuild(db, settings=settings)
     if audio:
         result.calls = _seed_calls(db, settings, agents, today=today, audio_dir=audio_dir)
     if demo_workflows.has_calls(db):
