@@ -576,6 +576,7 @@ def child_peer(manifest: str, runs: int) -> dict:
                     sum(t[s + suffix] for s in ("decode", "asr", "diarize", "merge")), 3
                 )
             t["audio_seconds"] = it["duration"]
+            out["cold"].setdefault("first_call", t)
             segs = result["segments"]
             row = out["calls"].setdefault(it["name"], {"duration": it["duration"], "runs": []})
             row["runs"].append(
@@ -655,7 +656,9 @@ def summarize_calls(res: dict) -> dict:
     return out
 
 
-def bench_calls(n_calls: int, runs: int, long_minutes: float, peer: bool, zh17: bool) -> dict:
+def bench_calls(n_calls: int, runs: int, long_minutes: float, peer: bool, zh17: bool, jobs: int = 1) -> dict:
+    """Before / after / whisperx, each in its own process; ``jobs`` > 1 runs them side by side (on a
+    shared machine: CPU-time figures stay comparable, wall figures include each other's load)."""
     with tempfile.TemporaryDirectory() as tmp:
         print("... calls: synthesizing the call-shaped set", file=sys.stderr, flush=True)
         items = build_call_set(Path(tmp), n_calls, long_minutes)
@@ -665,12 +668,30 @@ def bench_calls(n_calls: int, runs: int, long_minutes: float, peer: bool, zh17: 
         kinds = [("before", ("calls", "before")), ("after", ("calls", "after"))]
         if peer:
             kinds.append(("whisperx", ("peer",)))
+        pending: list[tuple[str, subprocess.Popen]] = []
         for name, child in kinds:
-            print(f"... calls: {name}", file=sys.stderr, flush=True)
             extra = [str(manifest), str(runs)] + (["zh17"] if zh17 and name != "whisperx" else [])
-            raw = _run_child(child[0], *child[1:], *extra)
+            while len([p for _, p in pending if p.poll() is None]) >= jobs:
+                time.sleep(1)
+            print(f"... calls: {name}", file=sys.stderr, flush=True)
+            pending.append((name, _start_child(child[0], *child[1:], *extra)))
+        for name, proc in pending:
+            raw = _finish_child(proc)
             out[name] = {"raw": raw, "summary": summarize_calls(raw) if "calls" in raw else raw}
+        out["jobs"] = jobs
     return out
+
+
+def _start_child(kind: str, *args: str) -> subprocess.Popen:
+    cmd = [sys.executable, __file__, "--child", kind, *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+
+def _finish_child(proc: subprocess.Popen) -> dict:
+    stdout, _ = proc.communicate(timeout=4 * 3600)
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode} (see the messages above)"}
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def _run_child(kind: str, *args: str) -> dict:
@@ -768,6 +789,7 @@ def main(argv: list[str] | None = None) -> int:
         "--long-minutes", type=float, default=10.0, help="call-shaped set: the long call (0: none)"
     )
     ap.add_argument("--no-peer", action="store_true", help="call-shaped set: skip stock whisperx")
+    ap.add_argument("--jobs", type=int, default=1, help="call-shaped set: profiles run side by side")
     ap.add_argument("--no-zh17", action="store_true", help="call-shaped set: skip zh_asr CER per profile")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
@@ -841,7 +863,9 @@ def main(argv: list[str] | None = None) -> int:
                 paths.append(str(path))
             results["batch"] = _run_child("batch", *paths)
     if "calls" in parts:
-        results["calls"] = bench_calls(a.calls, a.runs, a.long_minutes, not a.no_peer, not a.no_zh17)
+        results["calls"] = bench_calls(
+            a.calls, a.runs, a.long_minutes, not a.no_peer, not a.no_zh17, max(1, a.jobs)
+        )
     results["bench_seconds"] = round(time.time() - t0, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["peak_rss_gib_main"] = round(rss_gib(), 3)
@@ -926,7 +950,9 @@ def print_table(r: dict) -> None:
     if "batch" in r and "rtf_e2e" in g("batch"):
         add("10-call batch: RTF", g("batch")["rtf_e2e"], TARGETS["rtf_e2e"])
         add("10-call batch: peak RSS GiB", g("batch")["peak_rss_gib"], TARGETS["rss_gib"])
-    w = max(len(x[0]) for x in rows) if rows else 10
+    if not rows:
+        return
+    w = max(len(x[0]) for x in rows)
     print(f"\n{'metric':<{w}}  {'value':>12}  {'target':>8}  ")
     for name, val, tgt, ok in rows:
         print(f"{name:<{w}}  {val:>12}  {tgt:>8}  {ok}")
@@ -947,7 +973,8 @@ def print_calls(r: dict) -> None:
     first = sm[cols[0]]
     print(
         f"\nCall-shaped set: {first['calls']} two-speaker calls ({first['audio_seconds']:.0f} s), warm, "
-        f"{r['runs']} runs each; RTF = seconds / audio seconds; median of the calls' medians (worst call-run)"
+        f"{r['runs']} runs each, {r.get('jobs', 1)} profile(s) at a time; RTF = seconds / audio seconds; "
+        "median of the calls' medians (worst call-run)"
     )
     w = 34
     print(f"{'':<{w}}" + "".join(f"{c:>22}" for c in cols))
