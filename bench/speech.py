@@ -155,8 +155,8 @@ def speaker_attributed_cer(ref: dict[str, str], hyp: dict[str, str]) -> float:
     """Speaker-attributed CER (cpCER): each reference speaker's words (in time order, normalised as
     ``norm_zh``) against the words of the hypothesis speaker mapped to them, under the mapping of
     speakers that gives the fewest errors; characters given to a hypothesis speaker mapped to nobody
-    count as errors too.  Errors / reference characters: 0 is perfect, words right but every line
-    given to the wrong party is about 2 (every character deleted once and inserted once)."""
+    count as errors too.  Errors / reference characters: 0 is perfect; a line recognised right but
+    given to the other party counts twice (deleted from one speaker, inserted in the other)."""
     import itertools
 
     import jiwer
@@ -404,9 +404,10 @@ def build_call_set(out: Path, n_calls: int, long_minutes: float) -> list[dict]:
         }
     )
     if long_minutes > 0:
-        # Turns of consecutive scripts until the spoken length passes long_minutes (~4 s a turn).
+        # Turns of consecutive scripts until their text passes long_minutes at 4 characters a second
+        # (the demo voices speak about 3.7 with the pauses), then cut at long_minutes.
         turns, i = [], 0
-        while sum(len(t.text) for t in turns) / 3.0 < long_minutes * 60:
+        while sum(len(t.text) for t in turns) / 4.0 < long_minutes * 60:
             turns += list(scripts[i % len(scripts)].turns)
             i += 1
         first = scripts[0]
