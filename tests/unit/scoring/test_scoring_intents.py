@@ -301,3 +301,24 @@ def test_dead_air_hold_intent_is_validated():
     assert any("unknown intent 'holding'" in en for _p, _zh, en in check(bad))
     bad = DEAD_AIR | {"exclude_hold": {"intents": ["hold_announcement"], "intent_low": 2}}
     assert any("between 0 and 1" in en for _p, _zh, en in check(bad))
+
+
+def test_model_records_its_cross_validated_thresholds():
+    meta = default_model().meta
+    cuts = meta["cv_thresholds"]
+    assert set(cuts) == set(INTENTS)
+    assert all(0.0 < v["threshold"] < 1.0 and 0.0 <= v["cv_f1"] <= 1.0 for v in cuts.values())
+    assert "cross-validated" in meta["calibration"]
+
+
+def test_order_service_wording_is_recognised():
+    # lines written for this test, not in the training data (checked below)
+    lines = {
+        "identity_request": "辛苦您告诉我一下下单用的手机号码",
+        "account_action": "我这边查到您这个订单已经在派送途中了",
+    }
+    written = WRITTEN.read_text(encoding="utf-8")
+    assert not any(t in written for t in lines.values())
+    got = default_model().predict(list(lines.values()))
+    for (intent, _t), p in zip(lines.items(), got, strict=True):
+        assert p[intent] >= 0.6, (intent, p)
