@@ -53,6 +53,9 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "auth.login": PUBLIC,
     "auth.logout": ALL,
     "auth.set_language": PUBLIC,
+    "ops.healthz": PUBLIC,
+    "ops.readyz": PUBLIC,
+    "ops.metrics_view": PUBLIC,  # its own rule: loopback or QA_METRICS_TOKEN (tests/web/test_ops.py)
     "main.index": ALL,
     "calls.index": ALL,
     "calls.upload": STAFF,
