@@ -6,6 +6,7 @@ a path or a URL: ``/readyz`` is public); the reason in full goes to the log.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import uuid
@@ -43,10 +44,11 @@ def _guard(name: str, fn: Callable[[], str | None]) -> Check:
     return Check(name, error is None, error or "")
 
 
-def head_revisions() -> set[str]:
+@functools.cache  # the migrations of a running release do not change
+def head_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return set(ScriptDirectory(str(REPO_ROOT / "migrations")).get_heads())
+    return frozenset(ScriptDirectory(str(REPO_ROOT / "migrations")).get_heads())
 
 
 def database_check(engine: Engine) -> Check:
