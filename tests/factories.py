@@ -155,8 +155,83 @@ SECRET_KEY = "test-secret-key-not-for-production"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
+class SuiteDatabase:
+    """Which database the app fixtures use: SQLite files (default) or, with ``QA_TEST_DATABASE=postgres``
+    and ``QA_TEST_POSTGRES_URL``, a PostgreSQL database per app, cloned (``CREATE DATABASE ... TEMPLATE``,
+    ~0.3 s) from one database migrated once per session. tests/conftest.py creates the template and drops
+    the clones when the fixture scope that made them ends."""
+
+    template: str | None = None  # name of the migrated template database (PostgreSQL runs only)
+    clones: list[str] = []  # one list for the session
+    migrated: set[str] = set()  # URLs already at head (build_app skips migrating)
+
+    @staticmethod
+    def wanted() -> bool:
+        return os.environ.get("QA_TEST_DATABASE", "sqlite").strip().lower() in ("postgres", "postgresql")
+
+    @classmethod
+    def _admin(cls):
+        from sqlalchemy import create_engine
+
+        base = _pg_base_url()
+        assert base, "QA_TEST_DATABASE=postgres needs QA_TEST_POSTGRES_URL"
+        return create_engine(base, isolation_level="AUTOCOMMIT")
+
+    @classmethod
+    def _url(cls, name: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(_pg_base_url()).set(database=name).render_as_string(hide_password=False)
+
+    @classmethod
+    def create_template(cls) -> None:
+        from sqlalchemy import text
+
+        name = f"qa_tpl_{os.getpid()}_{_n()}"
+        admin = cls._admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        migrate(cls._url(name))
+        cls.template = name
+
+    @classmethod
+    def clone(cls) -> str:
+        from sqlalchemy import text
+
+        name = f"qa_t_{os.getpid()}_{_n()}"
+        admin = cls._admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{cls.template}"'))
+        admin.dispose()
+        cls.clones.append(name)
+        url = cls._url(name)
+        cls.migrated.add(url)
+        return url
+
+    @classmethod
+    def drop(cls, names: list[str]) -> None:
+        from sqlalchemy import text
+
+        if not names:
+            return
+        admin = cls._admin()
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    @classmethod
+    def drop_since(cls, mark: int) -> None:
+        """Drop the clones made since ``len(clones)`` was ``mark``."""
+        names, cls.clones[mark:] = cls.clones[mark:], []
+        cls.drop(names)
+
+
 def make_settings(base: Path, **overrides: object) -> Settings:
     base.mkdir(parents=True, exist_ok=True)
+    if SuiteDatabase.template and "database_url" not in overrides:
+        overrides["database_url"] = SuiteDatabase.clone()
     settings = Settings(
         database_url=f"sqlite:///{base / 'qa.sqlite3'}",
         secret_key=SECRET_KEY,
@@ -192,7 +267,7 @@ def build_app(settings: Settings, template: Path | None) -> Flask:
             src = Path(f"{template}{suffix}")
             if src.exists():
                 shutil.copyfile(src, Path(f"{target}{suffix}"))
-    else:
+    elif settings.database_url not in SuiteDatabase.migrated:
         migrate(settings.database_url)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     return create_app(settings)

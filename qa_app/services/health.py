@@ -138,7 +138,8 @@ def queue_stats(engine: Engine) -> QueueStats:
     with Session(engine) as db:
         rows = db.execute(
             select(Job.kind, Job.state, func.count(), func.min(Job.run_after))
-            .where(Job.state != JobState.DONE)
+            # IN, not "!= done": the (state, run_after) index then skips the millions of finished jobs
+            .where(Job.state.in_((JobState.QUEUED, JobState.FAILED, JobState.RUNNING, JobState.DEAD)))
             .group_by(Job.kind, Job.state)
         )
         for kind, state, n, first_due in rows:

@@ -45,9 +45,11 @@ def request_id_from(header: str | None) -> str:
 
 
 def broker_ping() -> Callable[[], object] | None:
-    """The job engine's broker ping, when the engine module exists and a broker is configured.
-
-    One line to change if the engine names it differently."""
+    """The job engine's broker ping, when a broker is configured (``Settings.job_broker``, QA_JOB_BROKER)
+    and the engine module exists: ``qa_app.jobs.engine.ping_broker(settings)`` (or ``ping``), raising or
+    returning False when the broker does not answer. One line to change if the engine names it otherwise."""
+    if not getattr(current_app.extensions["qa_settings"], "job_broker", ""):
+        return None  # the embedded default (no broker): nothing to check
     try:
         from qa_app.jobs import engine  # type: ignore[attr-defined]
     except ImportError:
