@@ -46,27 +46,24 @@ def _suite_database() -> Iterator[None]:
     if _pg_base_url() is None:
         pytest.exit("QA_TEST_DATABASE=postgres needs QA_TEST_POSTGRES_URL", returncode=2)
     SuiteDatabase.create_template()
-    mark = len(SuiteDatabase.clones)
     try:
         yield
     finally:
-        SuiteDatabase.drop_since(mark)
-        SuiteDatabase.drop([SuiteDatabase.template])
-        SuiteDatabase.template = None
+        SuiteDatabase.drop_all()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _module_databases() -> Iterator[None]:
-    mark = len(SuiteDatabase.clones)
+    mark = len(SuiteDatabase.taken)
     yield
-    SuiteDatabase.drop_since(mark)
+    SuiteDatabase.release_since(mark)
 
 
 @pytest.fixture(autouse=True)
 def _test_databases() -> Iterator[None]:
-    mark = len(SuiteDatabase.clones)
+    mark = len(SuiteDatabase.taken)
     yield
-    SuiteDatabase.drop_since(mark)
+    SuiteDatabase.release_since(mark)
 
 
 @pytest.fixture(scope="session")
