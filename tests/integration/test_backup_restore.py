@@ -82,7 +82,13 @@ def _round_trip(src_settings, dst_settings, template, tmp_path: Path) -> None:
 
 
 def test_round_trip_sqlite(tmp_path, migrated_template):
-    _round_trip(make_settings(tmp_path / "src"), make_settings(tmp_path / "dst"), migrated_template, tmp_path)
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    _round_trip(
+        make_settings(src, database_url=f"sqlite:///{src / 'qa.sqlite3'}"),
+        make_settings(dst, database_url=f"sqlite:///{dst / 'qa.sqlite3'}"),
+        migrated_template,
+        tmp_path,
+    )
 
 
 def test_damaged_backup_is_refused_before_anything_is_restored(app, settings, tmp_path):
