@@ -374,7 +374,8 @@ def test_matrix(world: World, endpoint: str, role: str):
             where = (method, url, role, status)
             if isinstance(want, Public) or (role != ANON and role in want):
                 assert status not in (401, 403), where
-                assert status < 500, where
+                # 503 is /readyz's answer when a dependency is missing (e.g. no speech models here)
+                assert status < 500 or (endpoint == "ops.readyz" and status == 503), where
             elif role == ANON:
                 assert status == 302, where
                 assert "/login" in resp.headers["Location"], where

@@ -17,9 +17,22 @@ from qa_app.db.models import Job, JobState
 from qa_app.jobs import worker as worker_mod
 from qa_app.services import jobs
 
-from factories import DEFAULT_PASSWORD, create_user, csrf_token
+from factories import DEFAULT_PASSWORD, create_user, csrf_token, make_settings
 
 # --- /healthz and /readyz ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """The suite's settings with model directories of their own (readiness must not depend on whether the
+    real offline models were built on this machine)."""
+    from transcription.config import DIARIZATION_DIRNAME, WHISPER_DIRNAME, SpeechConfig
+
+    models = tmp_path / "models"
+    for name in (WHISPER_DIRNAME, DIARIZATION_DIRNAME):
+        (models / name).mkdir(parents=True)
+        (models / name / "config.json").write_text("{}")
+    return make_settings(tmp_path, speech=SpeechConfig(model_dir=models))
 
 
 def test_healthz_answers_without_touching_the_database(app, client, tmp_path):
