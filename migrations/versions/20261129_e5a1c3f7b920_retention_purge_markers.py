@@ -1,7 +1,7 @@
 """retention: purge markers on calls (audio / transcript purged at, reliability kept at purge time)
 
 Revision ID: e5a1c3f7b920
-Revises: 0820b1adffe5
+Revises: e5b1d7c3a902
 Create Date: 2026-11-29 21:50:00
 
 The retention duty (qa_app/services/retention.py) deletes a call's audio and its transcript after the
@@ -16,7 +16,7 @@ from alembic import op
 import qa_app.db.base
 
 revision = "e5a1c3f7b920"
-down_revision = "0820b1adffe5"
+down_revision = "e5b1d7c3a902"
 branch_labels = None
 depends_on = None
 

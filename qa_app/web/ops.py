@@ -45,20 +45,21 @@ def request_id_from(header: str | None) -> str:
 
 
 def broker_ping() -> Callable[[], object] | None:
-    """The job engine's broker ping, when a broker is configured (``Settings.job_broker``, QA_JOB_BROKER)
-    and the engine module exists: ``qa_app.jobs.engine.ping_broker(settings)`` (or ``ping``), raising or
-    returning False when the broker does not answer. One line to change if the engine names it otherwise."""
-    if not getattr(current_app.extensions["qa_settings"], "job_broker", ""):
-        return None  # the embedded default (no broker): nothing to check
-    try:
-        from qa_app.jobs import engine  # type: ignore[attr-defined]
-    except ImportError:
+    """The job engine's broker ping (``qa_app.jobs.engine.ping(settings) -> (ok, detail)``) when a broker
+    is configured (``QA_JOB_BROKER``); the embedded worker has none to check. The detail (it may name the
+    broker's address) goes to the log, never to the public answer."""
+    settings = current_app.extensions["qa_settings"]
+    if not getattr(settings, "job_broker", ""):
         return None
-    for name in ("ping_broker", "ping"):
-        ping = getattr(engine, name, None)
-        if callable(ping):
-            return lambda: ping(current_app.extensions["qa_settings"])
-    return None
+    from qa_app.jobs import engine
+
+    def ping() -> bool:
+        ok, detail = engine.ping(settings)
+        if not ok:
+            log.warning("readiness: job broker does not answer: %s", detail)
+        return bool(ok)
+
+    return ping
 
 
 def readiness(app: Flask) -> list[health.Check]:

@@ -126,6 +126,18 @@ def test_readyz_broker_check_plugs_in(app, client):
     assert resp.get_json()["checks"]["broker"] == {"ok": True}
 
 
+def test_readyz_configured_broker_that_does_not_answer(make_app):
+    app = make_app(job_broker="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    resp = app.test_client().get("/readyz")
+    assert resp.status_code == 503
+    assert resp.get_json()["checks"]["broker"] == {"ok": False, "error": "does not answer"}
+    assert "6379" not in resp.get_data(as_text=True) and ":1/0" not in resp.get_data(as_text=True)
+
+
+def test_readyz_without_broker_lists_no_broker_check(client):
+    assert "broker" not in client.get("/readyz").get_json()["checks"]
+
+
 # --- /metrics --------------------------------------------------------------------------------------------
 
 
