@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from qa_app import metrics
 from qa_app.db.models import Call, Job
 from qa_app.jobs.registry import JobContext, LostLease, job_kind
 from qa_app.services import processing
@@ -45,6 +46,7 @@ def process_call(ctx: JobContext) -> None:
         log_speech_rtf(ctx.job_id, getattr(result, "timings", None) or {})
         if hb.lost:
             raise LostLease(f"job {ctx.job_id} lease lost during transcription")
+        metrics.observe_transcription(getattr(result, "timings", None) or {})
         # Redacted again here (a plug-in backend may not redact; store_transcript redacts too), so
         # muting also covers the numbers the backend left in.
         transcript, spans = redact_transcript(result.transcript)
