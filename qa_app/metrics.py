@@ -33,6 +33,8 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from transcription.pipeline import stage_rtf
+
 log = logging.getLogger("qa_app.metrics")
 
 # Buckets: web requests 5 ms .. 30 s; real-time factors 0.005 .. 4 (1 = as long as the audio).
@@ -69,13 +71,11 @@ def observe_rtf(stage: str, value: float) -> None:
 
 
 def observe_transcription(timings: Mapping[str, float]) -> None:
-    """The pipeline's timings of one call (stage -> seconds, ``audio_seconds``) as real-time factors."""
-    audio = float(timings.get("audio_seconds") or 0.0)
-    if audio <= 0:
-        return
-    for stage, seconds in timings.items():
-        if stage != "audio_seconds" and isinstance(seconds, int | float):
-            observe_rtf(stage, float(seconds) / audio)
+    """The pipeline's timings of one call (stage -> seconds, ``audio_seconds``) as real-time factors per
+    stage (wall and ``*_cpu``), computed by :func:`transcription.pipeline.stage_rtf` (model set-up is not
+    per-call work and is left out)."""
+    for stage, value in stage_rtf(dict(timings)).items():
+        observe_rtf(stage, value)
 
 
 def job_failed(kind: str, dead: bool) -> None:

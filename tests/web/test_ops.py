@@ -237,6 +237,10 @@ def test_metrics_transcription_rtf_by_stage(client):
     assert _sample(body, "qa_transcription_rtf_bucket", stage="diarize", le="0.05") >= 1
     assert _sample(body, "qa_transcription_rtf_count", stage="custom_stage") >= 1
     assert "audio_seconds" not in body
+    metrics.observe_transcription({"setup": 30.0, "asr": 1.0, "asr_cpu": 1.5, "audio_seconds": 10.0})
+    body = client.get("/metrics").get_data(as_text=True)
+    assert _sample(body, "qa_transcription_rtf_count", stage="asr_cpu") >= 1
+    assert 'stage="setup"' not in body  # model set-up is not per-call work
 
 
 def test_metrics_multiprocess_mode_adds_up_processes(tmp_path, monkeypatch):

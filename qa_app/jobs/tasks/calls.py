@@ -74,8 +74,6 @@ def log_speech_rtf(job_id: int, timings: dict[str, float]) -> dict[str, float]:
         timings.get("setup", 0.0),
         stages,
     )
-    # METRICS HOOK (issue #13, for the integrator once qa_app.metrics exists):
-    # for stage, value in rtf.items(): metrics.observe_rtf(stage, value)
     return rtf
 
 
