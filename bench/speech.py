@@ -151,23 +151,23 @@ def _der(ref, hyp, duration, collar, detailed=False):
     return round(float(metric(ref, hyp, uem=uem)), 4)
 
 
-def _speaker_attributed_cer(transcript, segments_tsv: Path) -> float:
-    """cpCER: per reference speaker text vs the hypothesis speaker mapped to it (best mapping)."""
+def speaker_attributed_cer(ref: dict[str, str], hyp: dict[str, str]) -> float:
+    """Speaker-attributed CER (cpCER): each reference speaker's words (in time order, normalised as
+    ``norm_zh``) against the words of the hypothesis speaker mapped to them, under the mapping of
+    speakers that gives the fewest errors; characters given to a hypothesis speaker mapped to nobody
+    count as errors too.  Errors / reference characters: 0 is perfect; a line recognised right but
+    given to the other party counts twice (deleted from one speaker, inserted in the other)."""
     import itertools
 
     import jiwer
 
-    ref: dict[str, str] = {}
-    for r in csv.DictReader(segments_tsv.open(encoding="utf-8"), delimiter="\t"):
-        ref[r["speaker"]] = ref.get(r["speaker"], "") + norm_zh(r["text"])
-    hyp: dict[str, str] = {}
-    for s in transcript.segments:
-        hyp[s.speaker] = hyp.get(s.speaker, "") + norm_zh(s.text)
+    ref = {k: norm_zh(v) for k, v in ref.items()}
+    hyp = {k: norm_zh(v) for k, v in hyp.items()}
     rk, hk = sorted(ref), sorted(hyp)
     while len(hk) < len(rk):
         hk.append(f"_none{len(hk)}")
     best = None
-    total_ref = sum(len(v) for v in ref.values())
+    total_ref = sum(len(v) for v in ref.values()) or 1
     for perm in itertools.permutations(hk, len(rk)):
         errs = 0.0
         for r, h in zip(rk, perm, strict=True):
@@ -176,6 +176,20 @@ def _speaker_attributed_cer(transcript, segments_tsv: Path) -> float:
         val = (errs + extra) / total_ref
         best = val if best is None else min(best, val)
     return round(best or 0.0, 4)
+
+
+def _speaker_attributed_cer(transcript, segments_tsv: Path) -> float:
+    ref: dict[str, str] = {}
+    for r in csv.DictReader(segments_tsv.open(encoding="utf-8"), delimiter="\t"):
+        ref[r["speaker"]] = ref.get(r["speaker"], "") + r["text"]
+    return speaker_attributed_cer(ref, _by_speaker((s.speaker, s.text) for s in transcript.segments))
+
+
+def _by_speaker(pairs) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for speaker, text in pairs:
+        out[str(speaker)] = out.get(str(speaker), "") + text
+    return out
 
 
 def bench_der(p) -> dict:
@@ -356,11 +370,336 @@ def child_threads(path: str) -> dict:
     }
 
 
+# -- call-shaped audio (issue #13) -------------------------------------------------------------
+# Two-speaker calls as the worker sees them: the synthesized zh demo calls (mono mix), the derived
+# two-speaker AISHELL clip and one long call made of the demo scripts' turns back to back (one agent
+# voice, one customer voice).  Each profile of settings runs in a fresh process: cold = model set-up
+# + the first call, warm = every call --runs times with the models loaded.
+
+
+def build_call_set(out: Path, n_calls: int, long_minutes: float) -> list[dict]:
+    """Write the call-shaped set under ``out``; return [{name, path, duration, refs: [(start, end,
+    speaker, text)]}].  Demo audio comes from qa_app.demo's public ``synthesize`` (the demo's voice)."""
+    import dataclasses
+
+    import soundfile as sf
+
+    from qa_app.demo import DEMO_SCRIPTS, synthesize
+
+    scripts = [sc for sc in DEMO_SCRIPTS if sc.language == "zh"]
+    items = []
+    for sc in scripts[:n_calls] if n_calls > 0 else scripts:
+        wav = out / f"{sc.key}.wav"
+        refs = synthesize(dataclasses.replace(sc, layout="mono"), wav, 16000)
+        items.append(
+            {"name": sc.key, "path": str(wav), "refs": [(r.start, r.end, r.role, r.text) for r in refs]}
+        )
+    d = EVAL / "diarization/derived_zh_2spk"
+    rows = csv.DictReader((d / "zh_2spk_aishell.segments.tsv").open(encoding="utf-8"), delimiter="\t")
+    items.append(
+        {
+            "name": "derived_zh_2spk",
+            "path": str(d / "zh_2spk_aishell.wav"),
+            "refs": [(float(r["start"]), float(r["end"]), r["speaker"], r["text"]) for r in rows],
+        }
+    )
+    if long_minutes > 0:
+        # Turns of consecutive scripts until their text passes long_minutes at 4 characters a second
+        # (the demo voices speak about 3.7 with the pauses), then cut at long_minutes.
+        turns, i = [], 0
+        while sum(len(t.text) for t in turns) / 4.0 < long_minutes * 60:
+            turns += list(scripts[i % len(scripts)].turns)
+            i += 1
+        first = scripts[0]
+        long = dataclasses.replace(first, key=f"{first.key}_long", layout="mono", turns=tuple(turns))
+        wav = out / "long_call.wav"
+        refs = synthesize(long, wav, 16000)
+        keep = [r for r in refs if r.end <= long_minutes * 60]
+        cut = max(r.end for r in keep) + 0.5
+        audio, sr = sf.read(wav, dtype="float32")
+        sf.write(wav, audio[: int(cut * sr)], sr, subtype="PCM_16")
+        items.append(
+            {"name": "long_call", "path": str(wav), "refs": [(r.start, r.end, r.role, r.text) for r in keep]}
+        )
+    for it in items:
+        it["duration"] = round(sf.info(it["path"]).duration, 3)
+    return items
+
+
+def _ref_by_speaker(refs) -> dict[str, str]:
+    return _by_speaker((spk, text) for _, _, spk, text in sorted(refs))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process, all threads, user + system."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def child_calls(profile: str, manifest: str, runs: int, zh17: bool) -> dict:
+    """One profile of settings ("before": BEFORE_13, "after": the defaults) on the call set."""
+    from transcription.config import BEFORE_13
+
+    p = _pipeline(**(BEFORE_13 if profile == "before" else {}))
+    items = json.loads(Path(manifest).read_text())
+    out: dict = {"profile": profile, "config": _profile_config(p.config), "calls": {}}
+    for run in range(runs):
+        for k, it in enumerate(items):
+            if it["name"] == "long_call" and run > 0:
+                continue  # the long call runs once (10 minutes of audio per profile)
+            load = os.getloadavg()[0]
+            res = p.run_detailed(it["path"], language="zh")
+            t = res.timings
+            if run == 0 and k == 0:
+                out["cold"] = {"setup": t["setup"], "setup_cpu": t["setup_cpu"], "first_call": t}
+            row = out["calls"].setdefault(it["name"], {"duration": it["duration"], "runs": []})
+            row["runs"].append(
+                {
+                    "timings": t,
+                    "load": round(load, 2),
+                    "sa_cer": speaker_attributed_cer(
+                        _ref_by_speaker(it["refs"]),
+                        _by_speaker((s.speaker, s.text) for s in res.transcript.segments),
+                    ),
+                    "text": " | ".join(f"{s.speaker}:{s.text}" for s in res.transcript.segments),
+                }
+            )
+            print(
+                f"  {profile} run {run + 1} {it['name']}: {t['total']:.1f} s / {it['duration']:.0f} s"
+                f" (load {load:.1f})",
+                file=sys.stderr,
+                flush=True,
+            )
+    out["der"] = _der_two(p)
+    if zh17:
+        print(f"  {profile}: zh_asr (17 clips)", file=sys.stderr, flush=True)
+        out["zh17"] = bench_zh(p)
+    out["peak_rss_gib"] = round(rss_gib(), 3)
+    return out
+
+
+def _der_two(p) -> dict:
+    """DER (collar 0 / 0.25) on pyannote_sample.wav and the derived two-speaker clip."""
+    from pyannote.database.util import load_rttm
+
+    d = EVAL / "diarization"
+    out = {}
+    for name, wav, rttm in (
+        ("pyannote_sample", d / "pyannote_sample.wav", d / "pyannote_sample.rttm"),
+        (
+            "derived_zh_2spk",
+            d / "derived_zh_2spk/zh_2spk_aishell.wav",
+            d / "derived_zh_2spk/zh_2spk_aishell.rttm",
+        ),
+    ):
+        audio = p.load_audio(wav)
+        ref = next(iter(load_rttm(str(rttm)).values()))
+        hyp = _annotation(p.diarize(audio))
+        out[name] = {"c0": _der(ref, hyp, audio.duration, 0.0), "c025": _der(ref, hyp, audio.duration, 0.25)}
+    return out
+
+
+def _profile_config(c) -> dict:
+    return {
+        "temperatures": list(c.temperatures),
+        "asr_batch_size": c.asr_batch_size,
+        "beam_size": c.beam_size,
+        "diarization_step": c.diarization_step,
+        "diarization_batch_size": c.diarization_batch_size,
+        "diarization_partial_hop": c.diarization_partial_hop,
+        "cpu_threads": c.cpu_threads,
+    }
+
+
+class _Laps:
+    """Wall and CPU seconds per stage, as the pipeline's timings name them."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._wall, self._cpu = time.perf_counter(), _cpu()
+
+    def __call__(self, stage: str) -> None:
+        now, cpu = time.perf_counter(), _cpu()
+        self.times[stage] = round(now - self._wall, 3)
+        self.times[f"{stage}_cpu"] = round(cpu - self._cpu, 3)
+        self._wall, self._cpu = now, cpu
+
+
+def child_peer(manifest: str, runs: int) -> dict:
+    """Stock whisperx on the same weights: ``whisperx.load_model`` (batched faster-whisper, its
+    default pyannote VAD from its own bundled checkpoint) + ``whisperx.diarize.DiarizationPipeline``
+    on the project's offline pyannote directory + ``assign_word_speakers``; no alignment model (a
+    hub download).  Same threads as the product (QA_ASR_THREADS, default 2)."""
+    import warnings
+
+    from transcription.backends import ensure_speech_env
+    from transcription.config import SpeechConfig
+
+    ensure_speech_env()
+    c = SpeechConfig()
+    t0, c0 = time.perf_counter(), _cpu()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import torch
+        import whisperx
+        from whisperx.diarize import DiarizationPipeline, assign_word_speakers
+
+        torch.set_num_threads(c.cpu_threads)
+        model = whisperx.load_model(
+            c.asr_model, "cpu", compute_type=c.compute_type, language="zh", threads=c.cpu_threads
+        )
+        diarizer = DiarizationPipeline(model_name=c.diarization_pipeline, device="cpu")
+    out: dict = {
+        "profile": "whisperx",
+        "cold": {"setup": round(time.perf_counter() - t0, 3), "setup_cpu": round(_cpu() - c0, 3)},
+        "calls": {},
+    }
+    items = json.loads(Path(manifest).read_text())
+    for run in range(runs):
+        for it in items:
+            if it["name"] == "long_call" and run > 0:
+                continue
+            load = os.getloadavg()[0]
+            lap = _Laps()
+            t = lap.times
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                audio = whisperx.load_audio(it["path"])
+                lap("decode")
+                result = model.transcribe(audio, batch_size=8, language="zh")
+                lap("asr")
+                df = diarizer(audio, num_speakers=2)
+                lap("diarize")
+                result = assign_word_speakers(df, result)
+                lap("merge")
+            for suffix in ("", "_cpu"):
+                t[f"total{suffix}"] = round(
+                    sum(t[s + suffix] for s in ("decode", "asr", "diarize", "merge")), 3
+                )
+            t["audio_seconds"] = it["duration"]
+            out["cold"].setdefault("first_call", t)
+            segs = result["segments"]
+            row = out["calls"].setdefault(it["name"], {"duration": it["duration"], "runs": []})
+            row["runs"].append(
+                {
+                    "timings": t,
+                    "load": round(load, 2),
+                    "sa_cer": speaker_attributed_cer(
+                        _ref_by_speaker(it["refs"]),
+                        _by_speaker((s.get("speaker", "_none"), s["text"]) for s in segs),
+                    ),
+                    "text": " | ".join(f"{s.get('speaker', '_none')}:{s['text']}" for s in segs),
+                }
+            )
+            print(
+                f"  whisperx run {run + 1} {it['name']}: {t['total']:.1f} s / {it['duration']:.0f} s"
+                f" (load {load:.1f})",
+                file=sys.stderr,
+                flush=True,
+            )
+    out["peak_rss_gib"] = round(rss_gib(), 3)
+    return out
+
+
+STAGES = ("asr", "diarize", "total")
+
+
+def _median(xs):
+    import statistics
+
+    return statistics.median(xs) if xs else float("nan")
+
+
+def summarize_calls(res: dict) -> dict:
+    """Per stage: median over calls of each call's median RTF over runs, the worst call-run, the
+    pooled RTF (seconds / audio seconds), wall and CPU; speaker-attributed CER (median over runs,
+    pooled over the two-speaker calls), and how many calls gave the same text on every run."""
+    calls = res.get("calls", {})
+    short = {k: v for k, v in calls.items() if k != "long_call"}
+    out: dict = {"calls": len(short), "audio_seconds": round(sum(v["duration"] for v in short.values()), 1)}
+    for stage in STAGES:
+        for suffix in ("", "_cpu"):
+            key = stage + suffix
+            per_call = [
+                _median([r["timings"][key] / v["duration"] for r in v["runs"]]) for v in short.values()
+            ]
+            every = [r["timings"][key] / v["duration"] for v in short.values() for r in v["runs"]]
+            pooled = sum(_median([r["timings"][key] for r in v["runs"]]) for v in short.values())
+            out[key] = {
+                "median": round(_median(per_call), 4),
+                "worst": round(max(every), 4) if every else None,
+                "pooled": round(pooled / max(out["audio_seconds"], 1e-9), 4),
+            }
+    cers = {k: _median([r["sa_cer"] for r in v["runs"]]) for k, v in short.items()}
+    out["sa_cer_median"] = round(_median(list(cers.values())), 4)
+    out["sa_cer_mean"] = round(sum(cers.values()) / max(len(cers), 1), 4)
+    out["sa_cer_per_call"] = {k: round(v, 4) for k, v in cers.items()}
+    out["deterministic_calls"] = sum(len({r["text"] for r in v["runs"]}) == 1 for v in short.values())
+    out["load_median"] = round(_median([r["load"] for v in calls.values() for r in v["runs"]]), 2)
+    if "long_call" in calls:
+        lc = calls["long_call"]
+        r0 = lc["runs"][0]
+        out["long_call"] = {
+            "audio_seconds": lc["duration"],
+            **{
+                k: round(r0["timings"][k] / lc["duration"], 4)
+                for k in (*STAGES, *(s + "_cpu" for s in STAGES))
+            },
+            "sa_cer": r0["sa_cer"],
+        }
+    out["cold"] = res.get("cold")
+    out["peak_rss_gib"] = res.get("peak_rss_gib")
+    if "zh17" in res:
+        z = res["zh17"]
+        out["zh17"] = {k: z[k] for k in ("cer_clean5", "cer_all17", "cer_all17_mean", "asr_rtf")}
+    if "der" in res:
+        out["der"] = res["der"]
+    return out
+
+
+def bench_calls(n_calls: int, runs: int, long_minutes: float, peer: bool, zh17: bool, jobs: int = 1) -> dict:
+    """Before / after / whisperx, each in its own process; ``jobs`` > 1 runs them side by side (on a
+    shared machine: CPU-time figures stay comparable, wall figures include each other's load)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        print("... calls: synthesizing the call-shaped set", file=sys.stderr, flush=True)
+        items = build_call_set(Path(tmp), n_calls, long_minutes)
+        manifest = Path(tmp) / "calls.json"
+        manifest.write_text(json.dumps(items, ensure_ascii=False))
+        out: dict = {"set": [{"name": i["name"], "duration": i["duration"]} for i in items], "runs": runs}
+        kinds = [("before", ("calls", "before")), ("after", ("calls", "after"))]
+        if peer:
+            kinds.append(("whisperx", ("peer",)))
+        pending: list[tuple[str, subprocess.Popen]] = []
+        for name, child in kinds:
+            extra = [str(manifest), str(runs)] + (["zh17"] if zh17 and name != "whisperx" else [])
+            while len([p for _, p in pending if p.poll() is None]) >= jobs:
+                time.sleep(1)
+            print(f"... calls: {name}", file=sys.stderr, flush=True)
+            pending.append((name, _start_child(child[0], *child[1:], *extra)))
+        for name, proc in pending:
+            raw = _finish_child(proc)
+            out[name] = {"raw": raw, "summary": summarize_calls(raw) if "calls" in raw else raw}
+        out["jobs"] = jobs
+    return out
+
+
+def _start_child(kind: str, *args: str) -> subprocess.Popen:
+    cmd = [sys.executable, __file__, "--child", kind, *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+
+def _finish_child(proc: subprocess.Popen) -> dict:
+    stdout, _ = proc.communicate(timeout=4 * 3600)
+    if proc.returncode != 0:
+        return {"error": f"exit {proc.returncode} (see the messages above)"}
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def _run_child(kind: str, *args: str) -> dict:
     cmd = [sys.executable, __file__, "--child", kind, *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=3600)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, timeout=4 * 3600)
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip()[-800:]}
+        return {"error": f"exit {proc.returncode} (see the messages above)"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -441,8 +780,18 @@ def bench_e2e_rtf(p) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="skip the 30-min call and the 10-call batch")
-    ap.add_argument("--only", default="", help="comma list of: roles,zh,en,der,stereo,e2e,threads,long,batch")
+    ap.add_argument(
+        "--only", default="", help="comma list of: roles,zh,en,der,stereo,e2e,threads,long,batch,calls"
+    )
     ap.add_argument("--minutes", type=float, default=30.0)
+    ap.add_argument("--calls", type=int, default=0, help="call-shaped set: first N zh demo calls (0: all 14)")
+    ap.add_argument("--runs", type=int, default=3, help="call-shaped set: warm runs per call (medians)")
+    ap.add_argument(
+        "--long-minutes", type=float, default=10.0, help="call-shaped set: the long call (0: none)"
+    )
+    ap.add_argument("--no-peer", action="store_true", help="call-shaped set: skip stock whisperx")
+    ap.add_argument("--jobs", type=int, default=1, help="call-shaped set: profiles run side by side")
+    ap.add_argument("--no-zh17", action="store_true", help="call-shaped set: skip zh_asr CER per profile")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -451,6 +800,8 @@ def main(argv: list[str] | None = None) -> int:
             "long": lambda: child_long(a.args[0]),
             "batch": lambda: child_batch(a.args),
             "threads": lambda: child_threads(a.args[0]),
+            "calls": lambda: child_calls(a.args[0], a.args[1], int(a.args[2]), "zh17" in a.args[3:]),
+            "peer": lambda: child_peer(a.args[0], int(a.args[1])),
         }[a.child]
         print(json.dumps(fn()))
         return 0
@@ -460,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = (
         set(a.only.split(","))
         if a.only
-        else {"roles", "zh", "en", "der", "stereo", "e2e", "threads", "long", "batch"}
+        else {"roles", "zh", "en", "der", "stereo", "e2e", "threads", "long", "batch", "calls"}
     )
     if a.quick:
         parts -= {"long", "batch"}
@@ -512,12 +863,18 @@ def main(argv: list[str] | None = None) -> int:
                 _synth_call(3.0, path)
                 paths.append(str(path))
             results["batch"] = _run_child("batch", *paths)
+    if "calls" in parts:
+        results["calls"] = bench_calls(
+            a.calls, a.runs, a.long_minutes, not a.no_peer, not a.no_zh17, max(1, a.jobs)
+        )
     results["bench_seconds"] = round(time.time() - t0, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["peak_rss_gib_main"] = round(rss_gib(), 3)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print_table(results)
+    if "calls" in results:
+        print_calls(results["calls"])
     print(f"\nwrote {RESULTS}")
     return 0
 
@@ -594,10 +951,99 @@ def print_table(r: dict) -> None:
     if "batch" in r and "rtf_e2e" in g("batch"):
         add("10-call batch: RTF", g("batch")["rtf_e2e"], TARGETS["rtf_e2e"])
         add("10-call batch: peak RSS GiB", g("batch")["peak_rss_gib"], TARGETS["rss_gib"])
-    w = max(len(x[0]) for x in rows) if rows else 10
+    if not rows:
+        return
+    w = max(len(x[0]) for x in rows)
     print(f"\n{'metric':<{w}}  {'value':>12}  {'target':>8}  ")
     for name, val, tgt, ok in rows:
         print(f"{name:<{w}}  {val:>12}  {tgt:>8}  {ok}")
+
+
+def print_calls(r: dict) -> None:
+    """Before / after / whisperx on the call-shaped set, and the ratios."""
+    cols = [
+        k for k in ("before", "after", "whisperx") if "summary" in r.get(k, {}) and "asr" in r[k]["summary"]
+    ]
+    if not cols:
+        print(
+            "\ncall-shaped set: no result",
+            {k: r.get(k, {}).get("raw", {}).get("error") for k in ("before", "after", "whisperx")},
+        )
+        return
+    sm = {k: r[k]["summary"] for k in cols}
+    first = sm[cols[0]]
+    print(
+        f"\nCall-shaped set: {first['calls']} two-speaker calls ({first['audio_seconds']:.0f} s), warm, "
+        f"{r['runs']} runs each, {r.get('jobs', 1)} profile(s) at a time; RTF = seconds / audio seconds; "
+        "median of the calls' medians (worst call-run)"
+    )
+    w = 34
+    print(f"{'':<{w}}" + "".join(f"{c:>22}" for c in cols))
+
+    def line(label, fn):
+        vals = []
+        for c in cols:
+            try:
+                vals.append(fn(sm[c]))
+            except (KeyError, TypeError):
+                vals.append("-")
+        print(f"{label:<{w}}" + "".join(f"{v:>22}" for v in vals))
+
+    for stage in STAGES:
+        for suffix, kind in (("", "wall"), ("_cpu", "CPU")):
+            key = stage + suffix
+            line(
+                f"{stage} RTF ({kind})", lambda s, key=key: f"{s[key]['median']:.3f} ({s[key]['worst']:.3f})"
+            )
+    line(
+        "total RTF pooled (wall / CPU)",
+        lambda s: f"{s['total']['pooled']:.3f} / {s['total_cpu']['pooled']:.3f}",
+    )
+    line("speaker-attributed CER med / mean", lambda s: f"{s['sa_cer_median']:.3f} / {s['sa_cer_mean']:.3f}")
+    line("same text on every run", lambda s: f"{s['deterministic_calls']}/{s['calls']}")
+    line("long call: minutes", lambda s: f"{s['long_call']['audio_seconds'] / 60:.1f}")
+    line(
+        "long call: RTF total (CPU)",
+        lambda s: f"{s['long_call']['total']:.3f} ({s['long_call']['total_cpu']:.3f})",
+    )
+    line(
+        "long call: RTF asr / diarize",
+        lambda s: f"{s['long_call']['asr']:.3f} / {s['long_call']['diarize']:.3f}",
+    )
+    line("long call: speaker-attributed CER", lambda s: f"{s['long_call']['sa_cer']:.3f}")
+    line("cold: model set-up s (CPU s)", lambda s: f"{s['cold']['setup']:.1f} ({s['cold']['setup_cpu']:.1f})")
+    line(
+        "cold: first call RTF",
+        lambda s: f"{s['cold']['first_call']['total'] / s['cold']['first_call']['audio_seconds']:.3f}",
+    )
+    line("peak RSS GiB", lambda s: f"{s['peak_rss_gib']:.2f}")
+    line(
+        "zh_asr CER all 17 / clean 5",
+        lambda s: f"{s['zh17']['cer_all17']:.3f} / {s['zh17']['cer_clean5']:.3f}",
+    )
+    line("zh_asr ASR RTF", lambda s: f"{s['zh17']['asr_rtf']:.3f}")
+    line(
+        "DER pyannote_sample c0 / c0.25",
+        lambda s: f"{s['der']['pyannote_sample']['c0']:.4f} / {s['der']['pyannote_sample']['c025']:.4f}",
+    )
+    line(
+        "DER derived_zh c0 / c0.25",
+        lambda s: f"{s['der']['derived_zh_2spk']['c0']:.4f} / {s['der']['derived_zh_2spk']['c025']:.4f}",
+    )
+    line("load average (median)", lambda s: f"{s['load_median']:.1f}")
+    if "whisperx" in sm:
+        peer = sm["whisperx"]
+        print(
+            "\nratio whisperx / project (times: > 1 = the project is faster; errors: > 1 = the project is more accurate)"
+        )
+        for c in [c for c in cols if c != "whisperx"]:
+            s = sm[c]
+            print(
+                f"  {c:<7} total wall {peer['total']['pooled'] / s['total']['pooled']:.2f}x, "
+                f"CPU {peer['total_cpu']['pooled'] / s['total_cpu']['pooled']:.2f}x, "
+                f"median-call wall {peer['total']['median'] / s['total']['median']:.2f}x; "
+                f"speaker-attributed CER {peer['sa_cer_mean'] / max(s['sa_cer_mean'], 1e-9):.2f}x"
+            )
 
 
 if __name__ == "__main__":

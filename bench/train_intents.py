@@ -41,6 +41,8 @@ EVAL_SET = DATA / "intent_eval.tsv"
 OUT = REPO / "scoring" / MODEL_FILE
 C = 8.0  # inverse L2 strength of each logistic regression
 MIN_DF = 2
+INTENT_LOW = 0.6  # rubrics.automation.INTENT_LOW: the rules' default threshold
+SHIFT_TO_LOW = True  # per-intent CV thresholds folded into the calibration (see fit)
 PLACEHOLDER = re.compile(r"\[[^\[\]]{1,12}x\]")  # JDDC's desensitised [数字x], [订单x] ...
 
 
@@ -119,6 +121,10 @@ def real(evals: list[str]) -> tuple[list[tuple[str, set[str], str]], int]:
     return out, dropped
 
 
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
 def fit(texts: list[str], y: np.ndarray) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -130,6 +136,7 @@ def fit(texts: list[str], y: np.ndarray) -> dict:
     coef = np.zeros((len(vocab), len(INTENTS)))
     intercept = np.zeros(len(INTENTS))
     platt_a, platt_b = np.ones(len(INTENTS)), np.zeros(len(INTENTS))
+    cv_threshold, cv_f1 = np.zeros(len(INTENTS)), np.zeros(len(INTENTS))
     folds = list(KFold(n_splits=5, shuffle=True, random_state=0).split(texts))
     for k in range(len(INTENTS)):
         yk = y[:, k]
@@ -147,6 +154,22 @@ def fit(texts: list[str], y: np.ndarray) -> dict:
             z[te] = m.decision_function(x[te])
         cal = LogisticRegression(C=1e4, solver="lbfgs").fit(z.reshape(-1, 1), yk)
         platt_a[k], platt_b[k] = cal.coef_[0, 0], cal.intercept_[0]
+        # Per-intent threshold chosen by cross-validation on the TRAINING data only: the calibrated
+        # out-of-fold probability whose F1 is best. The Platt intercept is then shifted so that this
+        # threshold reads as the rules' default intent_low (a rule's 0.6 = this intent's best cut).
+        p_oof = 1.0 / (1.0 + np.exp(-(platt_a[k] * z + platt_b[k])))
+        best_t, best_f1 = INTENT_LOW, -1.0
+        for t in np.arange(0.2, 0.81, 0.025):
+            hit = p_oof >= t
+            tp = int((hit & (yk == 1)).sum())
+            f1 = 2 * tp / max(1, int(hit.sum()) + int(yk.sum()))
+            if f1 > best_f1 + 1e-9 or (
+                abs(f1 - best_f1) <= 1e-9 and abs(t - INTENT_LOW) < abs(best_t - INTENT_LOW)
+            ):
+                best_t, best_f1 = float(t), f1
+        cv_threshold[k], cv_f1[k] = best_t, best_f1
+        if SHIFT_TO_LOW:
+            platt_b[k] += _logit(INTENT_LOW) - _logit(best_t)
     return {
         "intents": list(INTENTS),
         "vocabulary": vocab,
@@ -155,6 +178,10 @@ def fit(texts: list[str], y: np.ndarray) -> dict:
         "intercept": [round(float(v), 5) for v in intercept],
         "platt_a": [round(float(v), 5) for v in platt_a],
         "platt_b": [round(float(v), 5) for v in platt_b],
+        "cv_thresholds": {
+            i: {"threshold": round(float(cv_threshold[k]), 3), "cv_f1": round(float(cv_f1[k]), 3)}
+            for k, i in enumerate(INTENTS)
+        },
     }
 
 
@@ -185,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         "features": "char_wb 1-4 of scoring.text.normalize, tf-idf (sublinear), l2",
         "classifier": f"one-vs-rest logistic regression (liblinear, C={C}, balanced) + Platt (5-fold)",
     }
+    model["meta"]["cv_thresholds"] = model.pop("cv_thresholds")
+    model["meta"]["calibration"] = (
+        "Platt on 5-fold out-of-fold scores, intercept shifted per intent so that p = 0.6 is the threshold of "
+        "best cross-validated F1 on the training data"
+        if SHIFT_TO_LOW
+        else "Platt on 5-fold out-of-fold scores"
+    )
     print(json.dumps(model["meta"], ensure_ascii=False, indent=1))
     print(f"vocabulary {len(model['vocabulary'])} features, fitted in {time.perf_counter() - t0:.1f} s")
     if not args.check:

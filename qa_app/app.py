@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
 
-from qa_app import fs
+from qa_app import fs, logs
 from qa_app.db.session import make_engine, make_session_factory
 from qa_app.extensions import babel, csrf, login_manager
 from qa_app.settings import REPO_ROOT, Settings
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     logging.getLogger("qa_app").setLevel(logging.INFO)
+    if not settings.testing:  # tests keep pytest's log capture; test_ops configures on its own
+        logs.configure(settings.log_format)
     return app
 
 

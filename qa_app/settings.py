@@ -33,6 +33,26 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of ``choices`` (any case); anything else stops start-up with the variable's name."""
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def _days(env: dict[str, str], name: str) -> int:
+    """A retention period in whole days: 0 or unset = keep for ever; negative or not a number stops start-up."""
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of days (0 = keep), got {raw!r}")
+    return int(raw)
+
+
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
 
@@ -111,6 +131,10 @@ class Settings:
     mute_redacted_audio: bool = False
     speech: SpeechConfig = field(default_factory=SpeechConfig)  # parsed QA_ASR_* / QA_DIARIZATION_* ...
     testing: bool = False
+    log_format: str = "text"  # text (the one-command dev run) | json (production: one object per line)
+    metrics_token: str = ""  # empty: /metrics answers loopback clients only; else a Bearer token is required
+    retention_audio_days: int = 0  # 0 = keep; else audio older than this many days is purged (PIPL)
+    retention_transcript_days: int = 0  # 0 = keep; else transcripts (and quotes of them) are purged
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -150,6 +174,10 @@ class Settings:
             scoring_backend=e.get("QA_SCORING_BACKEND", ""),
             mute_redacted_audio=_bool(e.get("QA_MUTE_REDACTED_AUDIO"), False),
             speech=SpeechConfig.from_mapping(e),
+            log_format=_choice(e, "QA_LOG_FORMAT", ("text", "json"), "text"),
+            metrics_token=e.get("QA_METRICS_TOKEN", "").strip(),
+            retention_audio_days=_days(e, "QA_RETENTION_AUDIO_DAYS"),
+            retention_transcript_days=_days(e, "QA_RETENTION_TRANSCRIPT_DAYS"),
         )
 
     @staticmethod

@@ -144,6 +144,16 @@ def check(spec: dict, path: str = "automation") -> list[tuple[str, str, str]]:
                         )
 
     walk(spec, path, allowed)
+    hold = spec.get("exclude_hold")
+    hold_lo = hold.get("intent_low") if isinstance(hold, dict) else None
+    if isinstance(hold_lo, int | float) and not isinstance(hold_lo, bool) and hold_lo > 1:
+        problems.append(
+            (
+                f"{path}.exclude_hold.intent_low",
+                "intent_low 必须在 0 到 1 之间",
+                "intent_low must be between 0 and 1",
+            )
+        )
     lo, hi = spec.get("intent_low", INTENT_LOW), spec.get("intent_high", INTENT_HIGH)
     for k, v in (("intent_low", lo), ("intent_high", hi)):
         if isinstance(v, int | float) and not isinstance(v, bool) and v > 1:

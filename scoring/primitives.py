@@ -434,14 +434,29 @@ class DeadAirPrimitive(Primitive):
         super().__init__(spec, criterion)
         self.max_s = float(spec.get("max_seconds", 10))
         hold = spec.get("exclude_hold") or {}
-        self.hold = PhraseSet.from_spec(hold) if hold else None
+        has_phrases = bool(hold.get("any") or hold.get("regex") or hold.get("tokens"))
+        self.hold = PhraseSet.from_spec(hold) if has_phrases else None
+        # An announced hold may also be recognised by the hold_announcement intent:
+        # exclude_hold: {intents: [hold_announcement], intent_low: 0.6}. The probability is the
+        # exclusion's own (a silence is excused from p >= intent_low on, no review band).
+        self.hold_intents = IntentSet(
+            hold.get("intents") or (),
+            low=float(hold.get("intent_low", spec.get("intent_low", INTENT_LOW))),
+            high=0.0,
+        )
+        if self.hold_intents:
+            self.uses_intents = True
         self.hold_max = float(hold.get("max_seconds", 120)) if hold else 0.0
 
     def _announced_hold(self, ctx: CallContext, gap: Any) -> bool:
-        if self.hold is None or gap.seconds > self.hold_max:
+        if (self.hold is None and not self.hold_intents) or gap.seconds > self.hold_max:
             return False
         prev_agent = [i for i in ctx.by_role.get("agent", []) if i <= gap.before][-1:]
-        return bool(prev_agent and self.hold.find(ctx, prev_agent, fuzzy=False, first_only=True))
+        if not prev_agent:
+            return False
+        if self.hold is not None and self.hold.find(ctx, prev_agent, fuzzy=False, first_only=True):
+            return True
+        return bool(self.hold_intents.find(ctx, prev_agent, first_only=True))
 
     def __call__(self, ctx: CallContext) -> Verdict:
         gaps = ctx.metrics.gaps

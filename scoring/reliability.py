@@ -58,12 +58,13 @@ class TranscriptFacts:
     roles_confirmed: bool = False  # a person set the agent/customer roles (roles_swapped_by_id)
     turns: int = 0
     text_chars: int = 0
+    purged_unreliable: bool | None = None  # the transcript was deleted (retention): its verdict then
 
 
 def unreliable(t: TranscriptFacts) -> bool:
     """True when the transcript should not be trusted without a listen (the module docstring's rule)."""
     if not t.has_transcript:
-        return t.has_recording
+        return t.purged_unreliable if t.purged_unreliable is not None else t.has_recording
     if t.role_confidence is not None and t.role_confidence < MIN_ROLE_CONFIDENCE and not t.roles_confirmed:
         return True
     if t.duration < MIN_SECONDS_FOR_DENSITY:

@@ -28,4 +28,4 @@ cat <<MSG
  The worker transcribes and scores the demo calls in the background.
 ============================================================
 MSG
-.venv/bin/gunicorn --workers "${QA_WEB_WORKERS:-2}" --bind "$HOST:$PORT" --timeout 120 --access-logfile - wsgi:app
+.venv/bin/gunicorn --workers "${QA_WEB_WORKERS:-2}" --bind "$HOST:$PORT" --timeout 120 wsgi:app  # qa_app logs each request (no query strings)

@@ -25,16 +25,25 @@ psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", connect_ti
 PY
 then
     export QA_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    echo "== PostgreSQL answers: migration/intake tests also run on it"
 fi
 
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== import-linter (layering contracts)"
 .venv/bin/lint-imports
-echo "== pytest"
+MARKS=(-m "slow or not slow")
 if [[ "${1:-}" == "--fast" ]]; then
     shift
-    exec .venv/bin/pytest "$@"
+    MARKS=()
 fi
-exec .venv/bin/pytest -m "slow or not slow" "$@"
+echo "== pytest (SQLite)"
+.venv/bin/pytest "${MARKS[@]}" "$@"
+# PostgreSQL is the production database: when a server answers, the whole suite runs again with every
+# app fixture on its own PostgreSQL database (QA_TEST_DATABASE=postgres, tests/factories.SuiteDatabase).
+# The slow real-speech tests are left out of this pass: they never touch the database.
+if [[ -n "${QA_TEST_POSTGRES_URL:-}" ]]; then
+    echo "== pytest (PostgreSQL: QA_TEST_DATABASE=postgres)"
+    QA_TEST_DATABASE=postgres .venv/bin/pytest -m "not slow" "$@"
+else
+    echo "== no PostgreSQL server answers: the PostgreSQL pass is skipped"
+fi

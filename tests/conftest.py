@@ -25,6 +25,7 @@ from qa_app.settings import Settings
 
 from factories import (
     AuthActions,
+    SuiteDatabase,
     _pg_base_url,
     _with_search_path,
     build_app,
@@ -34,6 +35,35 @@ from factories import (
     make_settings,
     migrate,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_database() -> Iterator[None]:
+    """QA_TEST_DATABASE=postgres: every app fixture gets its own PostgreSQL database (see SuiteDatabase)."""
+    if not SuiteDatabase.wanted():
+        yield
+        return
+    if _pg_base_url() is None:
+        pytest.exit("QA_TEST_DATABASE=postgres needs QA_TEST_POSTGRES_URL", returncode=2)
+    SuiteDatabase.create_template()
+    try:
+        yield
+    finally:
+        SuiteDatabase.drop_all()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_databases() -> Iterator[None]:
+    mark = len(SuiteDatabase.taken)
+    yield
+    SuiteDatabase.release_since(mark)
+
+
+@pytest.fixture(autouse=True)
+def _test_databases() -> Iterator[None]:
+    mark = len(SuiteDatabase.taken)
+    yield
+    SuiteDatabase.release_since(mark)
 
 
 @pytest.fixture(scope="session")

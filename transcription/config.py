@@ -18,6 +18,17 @@ LANGUAGES: tuple[str, ...] = ("zh", "en", "auto")
 COMPUTE_TYPES: tuple[str, ...] = ("int8", "int8_float32", "float32", "int16", "float16", "int8_float16")
 
 
+# faster-whisper's default temperature fallback ladder (the "before" of issue #13).
+FULL_LADDER: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+# Defaults after issue #13 (bench/speech.py --calls measures them against BEFORE_13).
+DEFAULT_TEMPERATURES: tuple[float, ...] = (0.0,)
+DEFAULT_DIARIZATION_STEP = 0.25
+DEFAULT_DIARIZATION_BATCH_SIZE = 32
+DEFAULT_DIARIZATION_PARTIAL_HOP = 1.6
+
+
 class ConfigError(ValueError):
     """A configuration value is invalid (message names the key)."""
 
@@ -30,6 +41,26 @@ def _int(env: Mapping[str, str], key: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{key} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+
+
+def _floats(env: Mapping[str, str], key: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        return tuple(float(x) for x in raw.replace("，", ",").split(",") if x.strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be comma-separated numbers, got {raw!r}") from None
 
 
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
@@ -61,11 +92,16 @@ class SpeechConfig:
     cpu_threads: int = 2
     vad: bool = True
     hotwords: tuple[str, ...] = ()
+    temperatures: tuple[float, ...] = DEFAULT_TEMPERATURES
+    asr_batch_size: int = 0
     diarization_pipeline: str = ""
     hf_token: str | None = field(default=None, repr=False)
     num_speakers: int | None = 2
     min_speakers: int | None = None
     max_speakers: int | None = None
+    diarization_step: float = DEFAULT_DIARIZATION_STEP
+    diarization_batch_size: int = DEFAULT_DIARIZATION_BATCH_SIZE
+    diarization_partial_hop: float = DEFAULT_DIARIZATION_PARTIAL_HOP
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_dir", Path(self.model_dir))
@@ -82,12 +118,29 @@ class SpeechConfig:
             raise ConfigError("QA_ASR_BEAM_SIZE must be >= 1")
         if self.cpu_threads < 1:
             raise ConfigError("QA_ASR_THREADS must be >= 1")
+        temps = tuple(float(t) for t in self.temperatures)
+        object.__setattr__(self, "temperatures", temps)
+        if not temps or any(not 0.0 <= t <= 1.0 for t in temps) or list(temps) != sorted(temps):
+            raise ConfigError("QA_ASR_TEMPERATURES must be increasing numbers between 0 and 1")
+        if self.asr_batch_size < 0:
+            raise ConfigError("QA_ASR_BATCH_SIZE must be >= 0 (0: sequential decoding)")
+        if not 0.0 < self.diarization_step <= 1.0:
+            raise ConfigError("QA_DIARIZATION_STEP must be in (0, 1] (a fraction of the 10 s window)")
+        if self.diarization_batch_size < 1:
+            raise ConfigError("QA_DIARIZATION_BATCH_SIZE must be >= 1")
+        if not 0.1 <= self.diarization_partial_hop <= 1.6:
+            raise ConfigError("QA_DIARIZATION_PARTIAL_HOP must be between 0.1 and 1.6 (seconds)")
         for name in ("num_speakers", "min_speakers", "max_speakers"):
             v = getattr(self, name)
             if v is not None and v < 1:
                 raise ConfigError(f"{name} must be >= 1")
         if self.min_speakers and self.max_speakers and self.min_speakers > self.max_speakers:
             raise ConfigError("QA_MIN_SPEAKERS must not exceed QA_MAX_SPEAKERS")
+
+    @property
+    def max_redecodes(self) -> int:
+        """How many times one 30 s window can be decoded again (the ladder after 0.0)."""
+        return len(self.temperatures) - 1
 
     @property
     def asr_is_local(self) -> bool:
@@ -125,12 +178,30 @@ class SpeechConfig:
             cpu_threads=_int(env, "QA_ASR_THREADS", 2) or 2,
             vad=_bool(env, "QA_ASR_VAD", True),
             hotwords=hotwords,
+            temperatures=_floats(env, "QA_ASR_TEMPERATURES", DEFAULT_TEMPERATURES),
+            asr_batch_size=_int(env, "QA_ASR_BATCH_SIZE", 0) or 0,
             diarization_pipeline=(env.get("QA_DIARIZATION_PIPELINE") or "").strip(),
             hf_token=(env.get("QA_HF_TOKEN") or "").strip() or None,
             num_speakers=num,
             min_speakers=min_s,
             max_speakers=max_s,
+            diarization_step=_float(env, "QA_DIARIZATION_STEP", DEFAULT_DIARIZATION_STEP),
+            diarization_batch_size=_int(env, "QA_DIARIZATION_BATCH_SIZE", DEFAULT_DIARIZATION_BATCH_SIZE)
+            or DEFAULT_DIARIZATION_BATCH_SIZE,
+            diarization_partial_hop=_float(
+                env, "QA_DIARIZATION_PARTIAL_HOP", DEFAULT_DIARIZATION_PARTIAL_HOP
+            ),
         )
+
+
+# The settings before issue #13 (bench/speech.py --calls runs them beside the defaults).
+BEFORE_13: dict[str, object] = {
+    "temperatures": FULL_LADDER,
+    "asr_batch_size": 0,
+    "diarization_step": 0.1,
+    "diarization_batch_size": 16,
+    "diarization_partial_hop": 0.8,
+}
 
 
 def from_environ() -> SpeechConfig:

@@ -1,7 +1,7 @@
 """dashboard rollups: verdict_daily, score_daily, aggregate_dirty, aggregate_state (issue #12)
 
 Revision ID: 5d8f1c2a9e47
-Revises: e5b1d7c3a902
+Revises: e5a1c3f7b920
 Create Date: 2026-11-29 22:45:00
 
 Empty tables: fill them with ``flask rebuild-aggregates`` after upgrading (the dashboards read them).
@@ -13,7 +13,7 @@ from alembic import op
 from qa_app.db.base import UTCDateTime
 
 revision = "5d8f1c2a9e47"
-down_revision = "e5b1d7c3a902"
+down_revision = "e5a1c3f7b920"
 branch_labels = None
 depends_on = None
 

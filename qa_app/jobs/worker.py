@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from qa_app import logs, metrics
 from qa_app.db.models import Job, JobState
 from qa_app.db.session import transaction
 from qa_app.jobs import registry
@@ -88,6 +89,7 @@ def _record_failure(
         if job is None or not jobs.still_owned(db, job, worker):
             return "lost"
         dead = jobs.fail(db, job, error, backoff_seconds=backoff_seconds, permanent=permanent)
+        metrics.job_failed(job.kind, dead)
         kind = registry.get(job.kind)
         if kind is not None and kind.on_failure is not None:
             kind.on_failure(db, job, error, dead)
@@ -98,11 +100,19 @@ def process_job(
     factory: sessionmaker[Session], job_id: int, worker: str, backends: Backends, settings: Settings
 ) -> str:
     """Run one claimed job to the end (or to a recorded failure). Returns its final state."""
+    with logs.bound(job_id=job_id):
+        return _process_job(factory, job_id, worker, backends, settings)
+
+
+def _process_job(
+    factory: sessionmaker[Session], job_id: int, worker: str, backends: Backends, settings: Settings
+) -> str:
     with transaction(factory) as db:
         job = db.get(Job, job_id)
         if job is None or not jobs.still_owned(db, job, worker):
             return "lost"
         name, attempts, max_attempts, last_error = job.kind, job.attempts, job.max_attempts, job.last_error
+    logs.bind(job_kind=name)  # undone with the job_id binding by process_job
     kind = registry.get(name)
     if kind is None:
         return _record_failure(

@@ -63,6 +63,7 @@ ACTIONS: dict[str, str] = {
     "calibration_discussion": N_("calibration moved to discussion"),
     "calibration_outcome_saved": N_("calibration outcome saved"),
     "calibration_closed": N_("calibration session closed"),
+    "retention_purged": N_("personal data deleted (retention)"),
 }
 
 

@@ -183,6 +183,12 @@ def _spool(src: BinaryIO, tmp_dir: Path, max_bytes: int) -> tuple[Path, str, int
     return tmp, digest.hexdigest(), size
 
 
+def _stored_name(filename: str) -> str:
+    """The uploaded file's name as stored: no folders, no control characters (PostgreSQL refuses NUL in
+    text; SQLite stored it), bounded to the column."""
+    return "".join(ch for ch in Path(filename).name if ch.isprintable())[:255]
+
+
 def _shown(filename: str) -> str:
     """The file name as messages quote it: no folders, bounded (messages end up in flash cookies)."""
     name = Path(filename).name
@@ -244,7 +250,7 @@ def ingest(
         audio_path=str(rel),
         audio_format=info.format,
         audio_bytes=size,
-        original_filename=Path(filename).name[:255],
+        original_filename=_stored_name(filename),
         source=source,
         uploaded_by_id=actor.id if actor else None,
         wait_seconds=meta.wait_seconds,

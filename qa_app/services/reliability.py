@@ -46,7 +46,11 @@ def unreliable_transcript() -> ColumnElement[bool]:
     """SQL: the call's transcript is unreliable (never NULL, also without a transcript row)."""
     duration = Call.duration
     return or_(
-        and_(TranscriptRecord.id.is_(None), Call.audio_path.is_not(None)),
+        # a transcript deleted by retention: its verdict, kept on the call when it was deleted
+        and_(Call.transcript_purged_at.is_not(None), Call.transcript_unreliable.is_(True)),
+        and_(
+            TranscriptRecord.id.is_(None), Call.audio_path.is_not(None), Call.transcript_purged_at.is_(None)
+        ),
         and_(
             TranscriptRecord.id.is_not(None),
             or_(
@@ -66,4 +70,3 @@ def unreliable_transcript() -> ColumnElement[bool]:
             ),
         ),
     )
-

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
         machine_report,
         main,
         notifications,
+        ops,
         playback,
         queue,
         review,
@@ -30,7 +31,9 @@ def register(app: Flask) -> None:
     from qa_app.web.sessions import install as install_session_limits
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
+    ops.install(app)  # first: the request id and timing wrap every other hook
     for bp in (
+        ops.bp,
         auth.bp,
         main.bp,
         calls.bp,

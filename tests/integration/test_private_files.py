@@ -36,7 +36,8 @@ def loose_umask():
 
 
 def test_app_start_tightens_an_old_tree_and_new_files_are_private(tmp_path, migrated_template, loose_umask):
-    settings = factories.make_settings(tmp_path / "site")
+    # SQLite file modes are the subject: a SQLite database also in the PostgreSQL suite pass
+    settings = factories.make_settings(tmp_path / "site", database_url=f"sqlite:///{tmp_path / 'site' / 'qa.sqlite3'}")
     settings.instance_dir.mkdir(parents=True)
     (settings.data_dir / "audio").mkdir(parents=True)
     db_file = Path(settings.database_url.removeprefix("sqlite:///"))

@@ -225,14 +225,15 @@ def test_deleting_a_call_removes_its_hits(db, world):
     db.execute(text("DELETE FROM calls WHERE id = :c"), {"c": world["b"].id})
     db.commit()
     assert run(db, world["admin"], "退款") == [(world["a"].id, 3)]
-    assert (
-        db.execute(
-            text(
-                "SELECT count(*) FROM transcript_segments_fts WHERE transcript_segments_fts MATCH '工作日内'"
-            )
-        ).scalar()
-        == 0
-    )
+    if db.bind.dialect.name == "sqlite":  # the FTS5 table follows (PostgreSQL indexes the rows themselves)
+        assert (
+            db.execute(
+                text(
+                    "SELECT count(*) FROM transcript_segments_fts WHERE transcript_segments_fts MATCH '工作日内'"
+                )
+            ).scalar()
+            == 0
+        )
 
 
 @pytest.fixture

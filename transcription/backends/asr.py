@@ -128,22 +128,37 @@ def transcribe(
     t0 = time.perf_counter()
     if samples.size < 1600:
         return AsrResult(lang if lang != "auto" else "zh", (), 0.0)
+    options: dict[str, Any] = {
+        "language": None if lang == "auto" else lang,
+        "beam_size": config.beam_size,
+        # The fallback ladder: a window whose decode looks wrong (compression ratio, log
+        # probability) is decoded again at each next temperature, with sampling.  Its length
+        # bounds the re-decodes per window (config.max_redecodes); (0.0,) never samples, so
+        # the same audio gives the same words.
+        "temperature": list(config.temperatures),
+        "vad_filter": config.vad,
+        # vad_parameters: faster-whisper defaults (Silero, 2 s min silence, 400 ms pad)
+        "word_timestamps": True,
+        # No initial_prompt: a Chinese prompt made the base model loop (SPEECH.md).
+        "condition_on_previous_text": False,
+        "compression_ratio_threshold": 2.4,
+        "log_prob_threshold": -1.0,
+        "no_speech_threshold": 0.6,
+        "hallucination_silence_threshold": 2.0,
+        "hotwords": " ".join(config.hotwords) or None,
+    }
     try:
-        segments, info = model.transcribe(
-            samples,
-            language=None if lang == "auto" else lang,
-            beam_size=config.beam_size,
-            vad_filter=config.vad,
-            # vad_parameters: faster-whisper defaults (Silero, 2 s min silence, 400 ms pad)
-            word_timestamps=True,
-            # No initial_prompt: a Chinese prompt made the base model loop (SPEECH.md).
-            condition_on_previous_text=False,
-            compression_ratio_threshold=2.4,
-            log_prob_threshold=-1.0,
-            no_speech_threshold=0.6,
-            hallucination_silence_threshold=2.0,
-            hotwords=" ".join(config.hotwords) or None,
-        )
+        if config.asr_batch_size > 0:
+            from faster_whisper import BatchedInferencePipeline
+
+            # Batched: VAD chunks of up to 30 s decoded batch_size at a time (no fallback
+            # ladder per chunk beyond the one given, no hallucination-silence pass).
+            del options["hallucination_silence_threshold"]
+            segments, info = BatchedInferencePipeline(model).transcribe(
+                samples, batch_size=config.asr_batch_size, **options
+            )
+        else:
+            segments, info = model.transcribe(samples, **options)
         out: list[AsrSegment] = []
         for seg in segments:
             words = _clean_words(list(seg.words or ()), offset)

@@ -24,8 +24,23 @@ class Turn:
     speaker: str
 
 
-def load_pipeline(name: str, hf_token: str | None = None, threads: int | None = None) -> Any:
-    """Load ``Pipeline.from_pretrained`` from a local dir (with config.yaml) or a hub name."""
+def load_pipeline(
+    name: str,
+    hf_token: str | None = None,
+    threads: int | None = None,
+    *,
+    step: float | None = None,
+    embedding_batch_size: int | None = None,
+    partial_hop: float | None = None,
+) -> Any:
+    """Load ``Pipeline.from_pretrained`` from a local dir (with config.yaml) or a hub name.
+
+    ``step`` (a fraction of the segmentation window, pyannote's ``segmentation_step``) and
+    ``embedding_batch_size`` override the pipeline's own values when given: the sliding
+    window's step sets how many (chunk, local speaker) embeddings are computed.
+    ``partial_hop`` (seconds) is the hop between the 1.6 s partials the offline resemblyzer
+    encoder averages (other embedding models are left alone).
+    """
     from transcription.backends import ensure_speech_env
 
     local = Path(name)
@@ -48,7 +63,28 @@ def load_pipeline(name: str, hf_token: str | None = None, threads: int | None = 
     if pipeline is None:
         raise ModelNotFoundError(f"diarization pipeline {name!r} could not be loaded (gated or offline?)")
     pipeline.to(torch.device("cpu"))
+    configure(pipeline, step=step, embedding_batch_size=embedding_batch_size, partial_hop=partial_hop)
     return pipeline
+
+
+def configure(
+    pipeline: Any,
+    *,
+    step: float | None = None,
+    embedding_batch_size: int | None = None,
+    partial_hop: float | None = None,
+) -> None:
+    """Set the segmentation step / embedding batch size of a loaded ``SpeakerDiarization``
+    (both are constructor arguments in pyannote; other pipeline classes are left alone)."""
+    seg = getattr(pipeline, "_segmentation", None)
+    if step is not None and seg is not None and hasattr(pipeline, "segmentation_step"):
+        pipeline.segmentation_step = step
+        seg.step = step * seg.duration
+    if embedding_batch_size is not None and hasattr(pipeline, "embedding_batch_size"):
+        pipeline.embedding_batch_size = embedding_batch_size
+    encoder = getattr(getattr(pipeline, "_embedding", None), "model_", None)
+    if partial_hop is not None and hasattr(encoder, "partial_hop"):
+        encoder.partial_hop = max(1, round(partial_hop * 100))  # 10 ms frames
 
 
 def diarize(

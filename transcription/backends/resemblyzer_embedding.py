@@ -41,6 +41,7 @@ class ResemblyzerEmbedding(Model):
         # librosa's Slaney mel filterbank; filled by models_build, restored from the checkpoint.
         self.register_buffer("mel_fb", torch.zeros(N_MELS, N_FFT // 2 + 1))
         self.register_buffer("window", torch.hann_window(N_FFT))
+        self.partial_hop = PARTIAL_HOP
         self.specifications = Specifications(
             problem=Problem.REPRESENTATION, resolution=Resolution.CHUNK, duration=10.0
         )
@@ -70,31 +71,56 @@ class ResemblyzerEmbedding(Model):
         raw = F.relu(self.linear(hidden[-1]))
         return raw / raw.norm(dim=1, keepdim=True).clamp_min(1e-8)
 
-    def _embed_frames(self, mels: torch.Tensor) -> torch.Tensor:
+    def _partials(self, mels: torch.Tensor) -> torch.Tensor | None:
+        """(frames, 40) -> (partials, <=160, 40), or None under MIN_FRAMES of speech."""
         n = mels.shape[0]
         if n < MIN_FRAMES:
-            return torch.full((256,), math.nan, device=mels.device)
+            return None
         if n <= PARTIAL_FRAMES:
-            partials = mels.unsqueeze(0)
-        else:
-            starts = list(range(0, n - PARTIAL_FRAMES + 1, PARTIAL_HOP))
-            if starts[-1] + PARTIAL_FRAMES < n:
-                starts.append(n - PARTIAL_FRAMES)
-            partials = torch.stack([mels[s : s + PARTIAL_FRAMES] for s in starts])
+            return mels.unsqueeze(0)
+        starts = list(range(0, n - PARTIAL_FRAMES + 1, self.partial_hop))
+        if starts[-1] + PARTIAL_FRAMES < n:
+            starts.append(n - PARTIAL_FRAMES)
+        return torch.stack([mels[s : s + PARTIAL_FRAMES] for s in starts])
+
+    def _embed_frames(self, mels: torch.Tensor) -> torch.Tensor:
+        partials = self._partials(mels)
+        if partials is None:
+            return torch.full((256,), math.nan, device=mels.device)
         emb = self._encode(partials).mean(dim=0)
         return emb / emb.norm().clamp_min(1e-8)
 
     def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        """(batch, 1, samples) [+ (batch, frames) weights] -> (batch, 256) embeddings."""
-        out = []
+        """(batch, 1, samples) [+ (batch, frames) weights] -> (batch, 256) embeddings.
+
+        The partials of every item are encoded in one LSTM call, grouped by length (a
+        chunk's last partial can be shorter than 1.6 s): one call per length instead of
+        one per item is what makes a larger embedding batch pay off on CPU.  Items without
+        enough speech (an inactive local speaker: all-zero weights) cost no LSTM work.
+        """
+        if waveforms.shape[-1] < N_FFT:
+            raise ValueError("waveform too short for a speaker embedding")
+        groups: dict[int, list[tuple[int, torch.Tensor]]] = {}
+        prev: torch.Tensor | None = None
+        all_mels = torch.empty(0)
         for b in range(waveforms.shape[0]):
             wav = waveforms[b, 0]
-            if wav.shape[0] < N_FFT:
-                raise ValueError("waveform too short for a speaker embedding")
-            mels = self._mels(wav)
+            if prev is None or not torch.equal(wav, prev):  # one chunk comes once per local speaker
+                all_mels, prev = self._mels(wav), wav
+            mels = all_mels
             if weights is not None:
                 w = weights[b].float().reshape(1, 1, -1)
                 w = F.interpolate(w, size=mels.shape[0], mode="nearest").reshape(-1)
                 mels = mels[w > 0.5]
-            out.append(self._embed_frames(mels))
-        return torch.stack(out)
+            partials = self._partials(mels)
+            if partials is not None:
+                groups.setdefault(partials.shape[1], []).append((b, partials))
+        out = torch.full((waveforms.shape[0], 256), math.nan, device=waveforms.device)
+        for items in groups.values():
+            encoded = self._encode(torch.cat([p for _, p in items]))
+            k = 0
+            for b, p in items:
+                emb = encoded[k : k + p.shape[0]].mean(dim=0)
+                out[b] = emb / emb.norm().clamp_min(1e-8)
+                k += p.shape[0]
+        return out

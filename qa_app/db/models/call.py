@@ -81,6 +81,11 @@ class Call(TimestampMixin, Base):
     csat: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 1..5
     nps: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 0..10
     resolved: Mapped[bool | None] = mapped_column(Boolean, default=None)  # the agent's disposition
+    # retention (qa_app/services/retention.py): when the audio / the transcript were deleted, and the
+    # unreliable-transcript verdict of the deleted transcript (the aggregates keep counting as before)
+    audio_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    transcript_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    transcript_unreliable: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
     agent: Mapped[Agent] = relationship()
     team: Mapped[Team] = relationship()
@@ -88,6 +93,10 @@ class Call(TimestampMixin, Base):
     @property
     def has_audio(self) -> bool:
         return bool(self.audio_path)
+
+    @property
+    def is_purged(self) -> bool:
+        return self.audio_purged_at is not None or self.transcript_purged_at is not None
 
     @property
     def is_demo_history(self) -> bool:

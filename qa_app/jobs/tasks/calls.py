@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
+from qa_app import metrics
 from qa_app.db.models import Call, Job
 from qa_app.jobs.registry import JobContext, LostLease, job_kind
 from qa_app.services import processing
 from transcription.audio import AudioError, mute_file
 from transcription.errors import BadAudioError
+from transcription.pipeline import stage_rtf
 from transcription.redact import redact_transcript
+
+log = logging.getLogger(__name__)
 
 # Failures a retry cannot fix: the job is dead-lettered at once.
 BAD_INPUT = (AudioError, BadAudioError, FileNotFoundError)
@@ -37,8 +43,10 @@ def process_call(ctx: JobContext) -> None:
             language=None if language == "auto" else language,
             progress=hb.progress,
         )
+        log_speech_rtf(ctx.job_id, getattr(result, "timings", None) or {})
         if hb.lost:
             raise LostLease(f"job {ctx.job_id} lease lost during transcription")
+        metrics.observe_transcription(getattr(result, "timings", None) or {})
         # Redacted again here (a plug-in backend may not redact; store_transcript redacts too), so
         # muting also covers the numbers the backend left in.
         transcript, spans = redact_transcript(result.transcript)
@@ -50,6 +58,23 @@ def process_call(ctx: JobContext) -> None:
             job.payload = {**job.payload, "done": [*done, "transcribe"]}
             job.stage, job.progress = "score", 0.9
     _score(ctx)
+
+
+def log_speech_rtf(job_id: int, timings: dict[str, float]) -> dict[str, float]:
+    """Log the real-time factor of each speech stage (wall and CPU) and the model set-up time;
+    returns the RTFs (empty when the backend reported no timings)."""
+    rtf = stage_rtf(timings)
+    if not rtf:
+        return rtf
+    stages = " ".join(f"{k}={v:.3f}" for k, v in rtf.items())
+    log.info(
+        "speech job %s: %.1f s audio, set-up %.2f s, RTF %s",
+        job_id,
+        timings.get("audio_seconds", 0.0),
+        timings.get("setup", 0.0),
+        stages,
+    )
+    return rtf
 
 
 @job_kind(processing.SCORE, subject="call", on_failure=_on_failure)
