@@ -193,9 +193,16 @@ def summary(rows: list[dict]) -> dict:
             for r in sel
             if r["facts"]["speech_seconds"]
         ]
+        by_transcript = {
+            r["name"]: [m.code for m in reliability.assess(reliability.TranscriptFacts(**r["facts"]))]
+            for r in sel
+        }
+        # roles aside: a single-speaker clip has no agent and no customer, so its roles are a guess by nature
+        quality = {k: [c for c in v if c != "reliability.roles_uncertain"] for k, v in by_transcript.items()}
         out[name] = {
             "clips": len(sel),
             "flagged": len(flagged),
+            "flagged_on_transcript_signals": {k: v for k, v in quality.items() if v},
             "flagged_names": [r["name"] for r in flagged],
             "reasons": reasons,
             "avg_logprob": spread("avg_logprob"),

@@ -15,16 +15,16 @@ A transcript is **unreliable** when any of these holds (each gives a reason, a m
    labelled JDDC / STC-3 dialogues role accuracy is 1.000 / 0.936 at ≥ 0.5), unless a person
    confirmed the roles (a reviewer's swap stores confidence 1.0 and who did it);
 3. on a recording of at least :data:`MIN_SECONDS_FOR_DENSITY` (30 s; a 10-second wrong number may
-   legitimately say almost nothing):
-
-   * ``reliability.one_segment`` — the whole call is one transcript segment (a conversation has turns);
-   * ``reliability.few_turns`` — fewer than :data:`MIN_TURNS_PER_MINUTE` turns a minute;
-   * ``reliability.little_text`` — fewer than :data:`MIN_CHARS_PER_SECOND` characters per second of
-     recording (holds and silences allowed for);
+   legitimately say almost nothing): ``reliability.one_segment`` — the whole call is one transcript
+   segment (a conversation has turns; issue #10's demo call 6: 64 s read as one two-character
+   segment), or ``reliability.few_turns`` — fewer than :data:`MIN_TURNS_PER_MINUTE` turns a minute;
 4. ``reliability.slow_speech`` — with at least :data:`MIN_SPEECH_SECONDS` of *detected speech* (the
-   voice-activity detector's speech time, not the recording), fewer than
-   :data:`MIN_CHARS_PER_SPEECH_SECOND` characters per second of it: speech was heard but hardly any of
-   it became text (not repeated when ``little_text`` already says so);
+   voice-activity detector's speech time, ``Transcript.asr.speech_seconds``, not the recording: holds
+   and silences do not count), fewer than :data:`MIN_CHARS_PER_SPEECH_SECOND` characters per second of
+   it — speech was heard but hardly any of it became text. A transcript without the detector's figure
+   (made before it was recorded, or by a plug-in backend) falls back to ``reliability.little_text``:
+   on a recording of 30 s or more, fewer than :data:`MIN_CHARS_PER_SECOND` characters per second of
+   recording;
 5. ``reliability.low_logprob`` — Whisper's mean token log-probability (length-weighted over the kept
    segments) below :data:`MIN_AVG_LOGPROB`: the recogniser was guessing;
 6. ``reliability.no_speech`` — Whisper's mean no-speech probability above :data:`MAX_NO_SPEECH_PROB`:
@@ -48,14 +48,16 @@ MIN_ROLE_CONFIDENCE = 0.5
 MIN_SECONDS_FOR_DENSITY = 30.0
 MIN_TURNS_PER_MINUTE = 1.0
 MIN_CHARS_PER_SECOND = 0.5
-# Characters per second of VAD-detected speech. Clean eval speech reads 3.4–6.7 (zh) and 13–16 (en,
-# letters and spaces); the VAD pads each stretch by 0.4 s and keeps pauses under 2 s, so a slow,
-# pausing speaker still reads > 2. Under 1.0 most of the speech never became text.
+# Thresholds measured with bench/reliability.py (docs/MEASUREMENTS.md, "Transcript reliability"): on the
+# 26 ../shared/eval clips, detected-speech density is 2.26–16.6 characters a second (median 3.31; zh
+# 2.3–5.1 — 9.1 for a deliberately fast clip —, en 9.6–16.6 letters and spaces), so 1.0 leaves a factor
+# two below the slowest real speech; the demo call it catches (espeak Mandarin) reads 0.82 at CER 0.88.
 MIN_CHARS_PER_SPEECH_SECOND = 1.0
-# Judged only with enough detected speech to divide by (a few words of speech are too few).
+# A density needs enough detected speech to divide by (a few words are too few to judge).
 MIN_SPEECH_SECONDS = 10.0
-# Whisper's own thresholds (log_prob_threshold -1.0, no_speech_threshold 0.6) act per segment and drop
-# or re-decode what fails them; a whole call whose kept segments average below these is guesswork.
+# Whisper's own per-segment thresholds (log_prob_threshold -1.0, no_speech_threshold 0.6), here applied to
+# the call's length-weighted means: the eval clips read median -0.37 / 0.05; only a Hunan-dialect clip
+# (CER 1.00) falls under -1.0 and only a deliberately fast clip (CER 0.43) rises over 0.6.
 MIN_AVG_LOGPROB = -1.0
 MAX_NO_SPEECH_PROB = 0.6
 
@@ -134,27 +136,27 @@ def assess(t: TranscriptFacts) -> tuple[Message, ...]:
             out.append(msg("reliability.one_segment", seconds=round(t.duration), chars=t.text_chars))
         elif t.turns < MIN_TURNS_PER_MINUTE * t.duration / 60:
             out.append(msg("reliability.few_turns", turns=t.turns, minutes=round(t.duration / 60, 1)))
-        if t.text_chars < MIN_CHARS_PER_SECOND * t.duration:
+    if t.speech_seconds is not None:
+        # text against the speech the detector heard, not against the recording (holds, silences)
+        if (
+            t.speech_seconds >= MIN_SPEECH_SECONDS
+            and t.text_chars < MIN_CHARS_PER_SPEECH_SECOND * t.speech_seconds
+        ):
             out.append(
                 msg(
-                    "reliability.little_text",
-                    chars=t.text_chars,
-                    seconds=round(t.duration),
-                    limit=MIN_CHARS_PER_SECOND,
+                    "reliability.slow_speech",
+                    rate=round(t.text_chars / t.speech_seconds, 2),
+                    speech=round(t.speech_seconds),
+                    limit=MIN_CHARS_PER_SPEECH_SECOND,
                 )
             )
-    if (
-        not any(m.code == "reliability.little_text" for m in out)
-        and t.speech_seconds is not None
-        and t.speech_seconds >= MIN_SPEECH_SECONDS
-        and t.text_chars < MIN_CHARS_PER_SPEECH_SECOND * t.speech_seconds
-    ):
+    elif t.duration >= MIN_SECONDS_FOR_DENSITY and t.text_chars < MIN_CHARS_PER_SECOND * t.duration:
         out.append(
             msg(
-                "reliability.slow_speech",
-                rate=round(t.text_chars / t.speech_seconds, 2),
-                speech=round(t.speech_seconds),
-                limit=MIN_CHARS_PER_SPEECH_SECOND,
+                "reliability.little_text",
+                chars=t.text_chars,
+                seconds=round(t.duration),
+                limit=MIN_CHARS_PER_SECOND,
             )
         )
     if t.avg_logprob is not None and t.avg_logprob < MIN_AVG_LOGPROB:

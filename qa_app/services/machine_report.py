@@ -111,6 +111,7 @@ def _reviews(date_from: datetime | None, date_to: datetime | None):  # noqa: ANN
         select(Evaluation, User.display_name, RubricVersion)
         .outerjoin(User, User.id == Evaluation.rater_id)
         .join(RubricVersion, RubricVersion.id == Evaluation.rubric_version_id)
+        .join(Call, Call.id == Evaluation.call_id)
         .where(
             Evaluation.purpose == Purpose.REVIEW,
             # the machine read an unreliable transcript: its disagreement says nothing about the rule

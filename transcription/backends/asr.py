@@ -162,10 +162,12 @@ def transcribe(
                 start, end = float(seg.start) + offset, float(seg.end) + offset
             if text:
                 out.append(AsrSegment(start, end, text, words))
-                w = max(0.0, float(seg.end) - float(seg.start))
-                weight += w
-                logprob_sum += w * float(seg.avg_logprob)
-                no_speech_sum += w * float(seg.no_speech_prob)
+                lp, ns = getattr(seg, "avg_logprob", None), getattr(seg, "no_speech_prob", None)
+                if lp is not None and ns is not None:
+                    w = max(0.0, float(seg.end) - float(seg.start))
+                    weight += w
+                    logprob_sum += w * float(lp)
+                    no_speech_sum += w * float(ns)
             if progress and duration > 0:
                 progress(min(1.0, float(seg.end) / duration))
     except Exception as exc:

@@ -70,6 +70,9 @@ def test_the_thresholds():
         ({"speech_seconds": 100.0, "text_chars": 99}, True),
         ({"duration": 20.0, "turns": 3, "speech_seconds": 15.0, "text_chars": 14}, True),  # short call too
         ({"duration": 20.0, "turns": 3, "speech_seconds": 9.9, "text_chars": 2}, False),  # too little speech
+        # with the detector's figure, silences and holds in the recording do not count against the text
+        ({"duration": 300.0, "turns": 10, "speech_seconds": 30.0, "text_chars": 100}, False),
+        ({"duration": 300.0, "turns": 10, "text_chars": 100}, True),  # without it: 0.33 chars a second
         # the recogniser's own confidence
         ({"avg_logprob": -0.99}, False),
         ({"avg_logprob": -1.01}, True),
@@ -95,7 +98,7 @@ def test_reasons_are_message_codes_with_parameters():
     assert codes() == []
     # demo call 6 of the issue: 64 s, one two-character segment, 50 s of detected speech
     six = assess(facts(duration=64.0, turns=1, text_chars=2, speech_seconds=50.0))
-    assert [m.code for m in six] == ["reliability.one_segment", "reliability.little_text"]
+    assert [m.code for m in six] == ["reliability.one_segment", "reliability.slow_speech"]
     assert six[0].params == {"seconds": 64, "chars": 2}
     assert render(six[0], "zh") == "64 秒的通话只转写出一段话（2 个字）"
     assert render(six[0], "en") == "a 64 s call came out as one segment (2 characters)"
