@@ -163,6 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "time.range_reversed": ("结束日期早于开始日期", "the end date is before the start date"),
     # calls (intake, access)
+    "rubrics.default_edited": (
+        "默认质检标准 {rubric} v{version} 已被修改过，未自动更新；请在质检标准编辑器中修改",
+        "the default rubric {rubric} v{version} was edited; it is not updated automatically: change it in the rubric builder",
+    ),
     "reliability.not_allowed": (
         "只有质检员、培训师和管理员可以确认转写（坐席不能确认自己的通话）",
         "only reviewers, trainers and admins may confirm a transcript (never the call's own agent)",
