@@ -12,6 +12,8 @@ absence, for calls already processed) and the call's measured duration, by the s
 scorer runs, on both SQLite and PostgreSQL. Calls still waiting for processing are judged when scored.
 """
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,27 +26,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("transcript_unreliable", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("transcript_reasons", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("transcript_confirmed_by_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("transcript_confirmed_at", qa_app.db.base.UTCDateTime(), nullable=True))
-        batch_op.add_column(
-            sa.Column("transcript_confirmed_reason", sa.Text(), server_default="", nullable=False)
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_calls_transcript_confirmed_by_id_users"),
-            "users",
-            ["transcript_confirmed_by_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch_op.create_index(
-            "ix_calls_unreliable_started", ["transcript_unreliable", "started_at"], unique=False
-        )
-    backfill(op.get_bind())
+    bind = op.get_bind()
+    # Plain ADD COLUMNs, no batch table copy: on SQLite a copy drops the old ``calls`` table, and with
+    # foreign keys on that DROP cascades into transcripts, evaluations and every other child row.
+    op.add_column(
+        "calls", sa.Column("transcript_unreliable", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("calls", sa.Column("transcript_reasons", sa.JSON(), nullable=True))
+    # who confirmed: a plain user id (also in the audit log); a FOREIGN KEY would need that table copy on SQLite
+    op.add_column("calls", sa.Column("transcript_confirmed_by_id", sa.Integer(), nullable=True))
+    op.add_column("calls", sa.Column("transcript_confirmed_at", qa_app.db.base.UTCDateTime(), nullable=True))
+    op.add_column(
+        "calls", sa.Column("transcript_confirmed_reason", sa.Text(), server_default="", nullable=False)
+    )
+    op.create_index(
+        "ix_calls_unreliable_started", "calls", ["transcript_unreliable", "started_at"], unique=False
+    )
+    backfill(bind)
 
 
 def backfill(bind) -> None:
@@ -81,10 +79,12 @@ def backfill(bind) -> None:
     for call_id, duration, status, data, swapped_by in rows:
         if data is None and status != "ready":
             continue  # not processed yet: judged when it is scored
+        if isinstance(data, str):  # JSON stored as text by an older writer
+            data = json.loads(data)
         try:
             transcript = Transcript.from_dict(data) if data is not None else None
         except (ValueError, KeyError, TypeError):
-            transcript = None
+            continue  # unreadable: left for the next scoring to judge
         reasons = assess(facts_of(transcript, duration, roles_confirmed=swapped_by is not None))
         if reasons:
             bind.execute(
@@ -95,11 +95,13 @@ def backfill(bind) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.drop_index("ix_calls_unreliable_started")
-        batch_op.drop_constraint(batch_op.f("fk_calls_transcript_confirmed_by_id_users"), type_="foreignkey")
-        batch_op.drop_column("transcript_confirmed_reason")
-        batch_op.drop_column("transcript_confirmed_at")
-        batch_op.drop_column("transcript_confirmed_by_id")
-        batch_op.drop_column("transcript_reasons")
-        batch_op.drop_column("transcript_unreliable")
+    op.drop_index("ix_calls_unreliable_started", table_name="calls")
+    # SQLite (3.35+) drops these plain columns in place (no table copy)
+    for column in (
+        "transcript_confirmed_reason",
+        "transcript_confirmed_at",
+        "transcript_confirmed_by_id",
+        "transcript_reasons",
+        "transcript_unreliable",
+    ):
+        op.drop_column("calls", column)

@@ -89,9 +89,9 @@ class Call(TimestampMixin, Base):
     # ({"code", "params"}) and stay after a confirmation (who, when and why are kept beside them).
     transcript_unreliable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
     transcript_reasons: Mapped[list | None] = mapped_column(JSON, default=list)
-    transcript_confirmed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None
-    )
+    # the confirming user's id, no FOREIGN KEY: adding one to ``calls`` on SQLite means copying the table,
+    # whose DROP cascades into every child row (the audit log records the confirmation as well)
+    transcript_confirmed_by_id: Mapped[int | None] = mapped_column(default=None)
     transcript_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     transcript_confirmed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
