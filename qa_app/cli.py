@@ -334,6 +334,11 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
+            if card.get("transcript_unreliable"):
+                from rubrics.messages import render
+
+                reasons = "; ".join(render(m, lang) for m in card["transcript_unreliable"])
+                click.echo(f"transcript unreliable: {reasons}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
                 click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")

@@ -168,3 +168,21 @@ def test_gate_flags_every_automated_verdict_for_review_and_keeps_the_reasons():
     ]
     assert type(gated).from_dict(d).transcript_unreliable == reasons
     assert gate(card, ()) is card and "transcript_unreliable" not in card.to_dict()
+
+
+def test_the_score_cli_applies_the_gate(tmp_path):
+    import json
+
+    from scoring.cli import score_file
+
+    seg = Segment(0, 10.0, 11.0, "A", "喂喂", "agent")
+    path = tmp_path / "t.json"
+    path.write_text(
+        json.dumps(Transcript("zh", 64.0, (seg,), role_confidence=0.9).to_dict()), encoding="utf-8"
+    )
+    card = score_file(path, lang="en")
+    assert [m["code"] for m in card["transcript_unreliable"]] == [
+        "reliability.one_segment",
+        "reliability.little_text",
+    ]
+    assert all(c["needs_review"] for c in card["criteria"] if c["automated"])
