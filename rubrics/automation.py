@@ -38,14 +38,36 @@ HELP: dict[str, tuple[str, str]] = {
     "complaint_risk": ("投诉/升级风险词", "complaint and escalation mentions"),
 }  # fmt: skip
 
+# Utterance intents (scoring.intents, a classifier per turn) a rule may use beside its phrases:
+# id -> (zh label, en label, zh meaning, en meaning). A unit test checks scoring.intents.INTENTS agrees.
+INTENTS: dict[str, tuple[str, str, str, str]] = {
+    "identity_request": ("要求核实身份", "identity request", "坐席询问身份信息（姓名、证件号、服务密码、验证码）", "the agent asks for identifying details"),
+    "identity_confirmed": ("身份核实通过", "identity confirmed", "坐席说明身份核实已通过", "the agent states the check passed"),
+    "account_action": ("账户操作", "account action", "坐席正在办理或读出账户/订单信息（复述资料、改设置、办理/变更/取消业务、登记工单、退款、远程操作、扣款）", "the agent performs or reads out something on the account or order now"),
+    "problem_statement": ("客户陈述问题", "problem statement", "客户描述问题或未满足的需求", "the customer describes a problem or unmet need"),
+    "dissatisfaction": ("客户不满", "dissatisfaction", "客户表达不满、抱怨（含反讽、威胁投诉）", "customer displeasure or complaint, sarcasm and threats included"),
+    "empathy": ("安抚致歉", "empathy", "坐席致歉或体谅客户感受", "the agent apologises or acknowledges feelings"),
+    "hold_announcement": ("请客户等待", "hold announcement", "坐席请客户稍等", "the agent asks the customer to wait"),
+    "thanks_for_waiting": ("感谢等待", "thanks for waiting", "坐席感谢客户等待", "the agent thanks the customer for waiting"),
+    "closing_question": ("询问其他需求", "closing question", "坐席询问还有没有其他问题", "the agent asks whether there is anything else"),
+    "farewell": ("致谢道别", "farewell", "坐席致谢、道别", "the agent thanks the caller or says goodbye"),
+}  # fmt: skip
+INTENT_LOW, INTENT_HIGH = 0.6, 0.85  # defaults: a hit from p >= low; below high it needs a human look
+
 _PHRASE_KEYS = {"any", "groups", "regex", "tokens", "synonyms", "fuzzy", "exceptions"}
+_INTENT_KEYS = {"intents", "intent_low", "intent_high"}
 _COMMON = {"primitive", "party"}
 ALLOWED_KEYS: dict[str, set[str]] = {
-    "phrase": _COMMON | _PHRASE_KEYS | {"window", "min_distinct", "min_customer_turns"},
-    "absence": _COMMON | _PHRASE_KEYS | {"window"},
-    "complaint_risk": _COMMON | _PHRASE_KEYS | {"window"},
-    "ordering": _COMMON | {"first", "first_regex", "then", "then_regex", "fuzzy", "synonyms", "exceptions"},
-    "triggered": _COMMON | {"trigger", "response", "trigger_must_include"},
+    "phrase": _COMMON
+    | _PHRASE_KEYS
+    | _INTENT_KEYS
+    | {"window", "min_distinct", "min_customer_turns", "group_intents"},
+    "absence": _COMMON | _PHRASE_KEYS | _INTENT_KEYS | {"window"},
+    "complaint_risk": _COMMON | _PHRASE_KEYS | _INTENT_KEYS | {"window"},
+    "ordering": _COMMON
+    | {"first", "first_regex", "then", "then_regex", "fuzzy", "synonyms", "exceptions"}
+    | {"first_intents", "then_intents", "intent_low", "intent_high"},
+    "triggered": _COMMON | {"trigger", "response", "trigger_must_include", "intent_low", "intent_high"},
     "dead_air": _COMMON | {"max_seconds", "exclude_hold"},
     "overtalk": _COMMON | {"interrupter", "min_overlap", "max_count"},
     "speech_rate": _COMMON | {"min_cpm", "max_cpm", "min_wpm", "max_wpm", "min_seconds"},
@@ -64,10 +86,12 @@ _LIST_KEYS = {
     "then_regex",
     "trigger_must_include",
 }
+_INTENT_LIST_KEYS = {"intents", "first_intents", "then_intents"}
 _NUMBER_KEYS = {
     "fuzzy", "min_distinct", "min_customer_turns", "max_seconds", "min_overlap", "max_count", "min_cpm",
     "max_cpm", "min_wpm", "max_wpm", "min_seconds", "min_share", "max_share", "turns", "end_min",
     "after_turns", "sentiment_below", "silence_over", "first_turns", "first_seconds", "last_turns",
+    "intent_low", "intent_high",
 }  # fmt: skip
 _NESTED = {"trigger", "response", "exclude_hold", "window"}
 
@@ -87,10 +111,16 @@ def check(spec: dict, path: str = "automation") -> list[tuple[str, str, str]]:
             kp = f"{p}.{k}"
             if keys is not None and k not in keys:
                 problems.append(
-                    (kp, f"自动评分设置中有未知参数 {repr(k)[:60]}", f"unknown automation parameter {repr(k)[:60]}")
+                    (
+                        kp,
+                        f"自动评分设置中有未知参数 {repr(k)[:60]}",
+                        f"unknown automation parameter {repr(k)[:60]}",
+                    )
                 )
                 continue
-            if k in _LIST_KEYS and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            if k in _INTENT_LIST_KEYS or k == "group_intents":
+                problems.extend(_check_intents(kp, k, v))
+            elif k in _LIST_KEYS and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
                 problems.append((kp, f"{k} 必须是文本列表", f"{k} must be a list of text"))
             elif k == "groups" and not (
                 isinstance(v, list)
@@ -114,4 +144,41 @@ def check(spec: dict, path: str = "automation") -> list[tuple[str, str, str]]:
                         )
 
     walk(spec, path, allowed)
+    lo, hi = spec.get("intent_low", INTENT_LOW), spec.get("intent_high", INTENT_HIGH)
+    for k, v in (("intent_low", lo), ("intent_high", hi)):
+        if isinstance(v, int | float) and not isinstance(v, bool) and v > 1:
+            problems.append((f"{path}.{k}", f"{k} 必须在 0 到 1 之间", f"{k} must be between 0 and 1"))
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi)) and lo > hi:
+        problems.append(
+            (
+                f"{path}.intent_low",
+                "intent_low 不能大于 intent_high",
+                "intent_low must not exceed intent_high",
+            )
+        )
     return problems
+
+
+def _check_intents(kp: str, k: str, v: object) -> list[tuple[str, str, str]]:
+    """``intents`` (a list of intent ids) or ``group_intents`` (a list of such lists)."""
+    lists = v if k == "group_intents" and isinstance(v, list) else [v]
+    if k == "group_intents" and not isinstance(v, list):
+        return [
+            (kp, "group_intents 必须是意图列表的列表", "group_intents must be a list of lists of intents")
+        ]
+    out: list[tuple[str, str, str]] = []
+    for one in lists:
+        if not (isinstance(one, list) and all(isinstance(x, str) for x in one)):
+            out.append((kp, f"{k} 必须是意图名称列表", f"{k} must be a list of intent names"))
+            continue
+        for x in one:
+            if x not in INTENTS:
+                known = ", ".join(INTENTS)
+                out.append(
+                    (
+                        kp,
+                        f"未知意图 {repr(x)[:60]}（可用: {known}）",
+                        f"unknown intent {repr(x)[:60]} (available: {known})",
+                    )
+                )
+    return out

@@ -272,7 +272,9 @@ def criterion_agreement(ratings: Iterable[Rating]) -> list[CriterionAgreement]:
         elif alpha is None:
             note = NOTE_NO_VARIATION
         results.append(
-            CriterionAgreement(criterion, level, alpha, percent_agreement(values), len(kept), len(raters), note)
+            CriterionAgreement(
+                criterion, level, alpha, percent_agreement(values), len(kept), len(raters), note
+            )
         )
     return results
 
@@ -331,7 +333,12 @@ def _deviation(
         return RaterDeviation(rater, criterion, level, reference, 0)
     if level == "nominal":
         return RaterDeviation(
-            rater, criterion, level, reference, len(pairs), disagreement=sum(v != r for v, r in pairs) / len(pairs)
+            rater,
+            criterion,
+            level,
+            reference,
+            len(pairs),
+            disagreement=sum(v != r for v, r in pairs) / len(pairs),
         )
     diffs = [float(v) - float(r) for v, r in pairs]
     return RaterDeviation(

@@ -1,4 +1,4 @@
-"""Per-call precomputation shared by every criterion: normalised text, role indexes, sentiment."""
+"""Per-call precomputation shared by every criterion: normalised text, role indexes, sentiment, intents."""
 
 from __future__ import annotations
 
@@ -17,7 +17,12 @@ from transcription.types import Segment, Transcript
 class CallContext:
     """A transcript prepared for rule evaluation (built once per scorecard)."""
 
-    def __init__(self, transcript: Transcript, sentiment: Mapping[int, float] | None = None) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        sentiment: Mapping[int, float] | None = None,
+        intents: Mapping[int, Mapping[str, float]] | None = None,
+    ) -> None:
         self.transcript = transcript
         self.segs: tuple[Segment, ...] = transcript.segments
         self.language = "en" if transcript.language.lower().startswith("en") else "zh"
@@ -28,6 +33,9 @@ class CallContext:
         # sentiment by segment position (the mapping is keyed by segment id)
         sent = sentiment or {}
         self.sentiment: list[float | None] = [sent.get(s.id) for s in self.segs]
+        # intent probabilities by segment position (scoring.intents.precompute, keyed by segment id)
+        ints = intents or {}
+        self.intents: list[Mapping[str, float]] = [ints.get(s.id) or {} for s in self.segs]
         self._window_bigrams: dict[tuple[tuple[int, ...], int], set[str]] = {}
         self._seg_bigrams: list[set[str] | None] = [None] * len(self.segs)
         self._joined: dict[tuple[tuple[int, ...], int], tuple[str, list[int]]] = {}

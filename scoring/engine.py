@@ -1,4 +1,4 @@
-"""Scoring engine: transcript + rubric (+ per-segment sentiment) -> Scorecard with evidence."""
+"""Scoring engine: transcript + rubric (+ per-segment sentiment and intents) -> Scorecard with evidence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from rubrics import Criterion, Rubric
 from rubrics.messages import msg
+from scoring import intents as intents_mod
 from scoring import messages as _messages  # noqa: F401  (registers the note templates)
 from scoring import totals as totals_mod
 from scoring.context import CallContext
@@ -63,11 +64,15 @@ def score(
     rubric: Rubric,
     sentiment: SentimentAnalyzer | Mapping[int, float] | None = None,
     options: Options | None = None,
+    intents: intents_mod.IntentModel | Mapping[int, Mapping[str, float]] | None = None,
 ) -> Scorecard:
     """Score one call.
 
     ``sentiment`` is either per-segment scores already computed (segment id -> 0..1, the fast
     path), an analyzer (run once per customer segment), or None (the cheap cue lexicon).
+    ``intents`` likewise: per-segment intent probabilities (:func:`scoring.intents.precompute`; ``{}``
+    = none, the phrase-only engine), a model, or None (the shipped model, run only when the rubric's
+    rules name intents).
     """
     opts = options or Options()
     if sentiment is None:
@@ -76,8 +81,14 @@ def score(
         scores = sentiment
     else:
         scores = precompute(transcript, sentiment, opts.sentiment_roles)
-    ctx = CallContext(transcript, scores)
     _r, prims, rubric_hash = _compiled(rubric)
+    if isinstance(intents, Mapping):
+        per_turn: Mapping[int, Mapping[str, float]] = intents
+    elif intents is not None or any(p.uses_intents for p in prims.values()):
+        per_turn = intents_mod.precompute(transcript, intents)
+    else:
+        per_turn = {}
+    ctx = CallContext(transcript, scores, per_turn)
 
     verdicts: dict[str, tuple[Criterion, str, Verdict]] = {}
     for section in rubric.sections:
@@ -100,6 +111,8 @@ def score(
         if v.result == "fail" and c.critical and opts.review_critical_failures:
             review = True
         if v.result == "fail" and automated and prims[cid].name in opts.review_on_fail:
+            review = True
+        if v.review:  # e.g. an intent hit in the uncertain band
             review = True
         rows.append(
             CriterionResult(

@@ -14,6 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from rubrics.automation import INTENT_HIGH, INTENT_LOW
 from scoring.text import is_latin, normalize
 
 DEFAULT_FUZZY = 85.0
@@ -238,3 +239,42 @@ class PhraseSet:
         near = [0.0]
         self.find(ctx, indices, near=near)
         return near[0]
+
+
+class IntentSet:
+    """Intent ids a rule accepts beside its phrases (``ctx.intents``, from :mod:`scoring.intents`).
+
+    A turn is a hit when the most probable of these intents has ``p >= low``; below ``high`` the hit
+    is ``intent_review`` (counted, but the verdict goes to a human). Hits are :class:`Hit` values with
+    ``phrase`` = the intent id and ``score`` = 100 p, placed at the start of the turn (``pos`` 0) or,
+    with ``at_end``, after its last character (an account action spans the whole turn).
+    """
+
+    def __init__(
+        self, intents: Iterable[str] = (), low: float = INTENT_LOW, high: float = INTENT_HIGH
+    ) -> None:
+        self.intents: tuple[str, ...] = tuple(str(i) for i in intents)
+        self.low = float(low)
+        self.high = max(float(high), self.low)
+
+    def __bool__(self) -> bool:
+        return bool(self.intents)
+
+    def find(
+        self, ctx: Any, indices: Iterable[int], *, first_only: bool = False, at_end: bool = False
+    ) -> list[Hit]:
+        hits: list[Hit] = []
+        if not self.intents:
+            return hits
+        for i in indices:
+            probs = ctx.intents[i]
+            if not probs:
+                continue
+            p, name = max((float(probs.get(k, 0.0)), k) for k in self.intents)
+            if p < self.low:
+                continue
+            kind = "intent" if p >= self.high else "intent_review"
+            hits.append(Hit(i, name, kind, round(100.0 * p, 1), len(ctx.norm[i]) if at_end else 0, ""))
+            if first_only:
+                break
+        return hits

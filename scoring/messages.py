@@ -8,6 +8,7 @@ parameters and stay as they are.
 
 from __future__ import annotations
 
+from rubrics.automation import INTENTS
 from rubrics.messages import register
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -16,6 +17,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "match.synonym": ("同义词匹配「{phrase}」", "synonym of '{phrase}'"),
     "match.regex": ("匹配规则「{matched}」", "pattern match '{matched}'"),
     "match.fuzzy": ("近似匹配「{phrase}」({score:.0f})", "fuzzy match of '{phrase}' ({score:.0f})"),
+    # utterance intents (scoring.intents): a semantic hit, and one in the review band
+    "match.intent": ("语义: {intent:@intent}，p = {p:.2f}", "semantic: {intent:@intent}, p = {p:.2f}"),
+    "match.intent_review": (
+        "语义（待复核）: {intent:@intent}，p = {p:.2f}",
+        "semantic, to check: {intent:@intent}, p = {p:.2f}",
+    ),
     "evidence.searched": ("检索范围", "searched"),
     "evidence.searched_not_found": ("检索范围，未找到", "searched, not found"),
     # search windows
@@ -183,4 +190,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sampling_rule.negative": ("不能为负数", "must not be negative"),
 }
 
+MESSAGES.update({f"intent.{k}": (v[0], v[1]) for k, v in INTENTS.items()})
 register(MESSAGES)

@@ -77,6 +77,7 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     note: str | Message = ""
     points: float | None = None  # for points/likert scales; None = derive from result
+    review: bool = False  # the primitive asks for a human look (e.g. an intent hit in the uncertain band)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rubrics import Criterion
+from rubrics.automation import INTENT_HIGH, INTENT_LOW
 from rubrics.messages import Message, msg
 from scoring import messages as _messages  # noqa: F401  (registers the note templates)
 from scoring.context import CallContext
-from scoring.matching import Hit, PhraseSet
+from scoring.matching import Hit, IntentSet, PhraseSet
 from scoring.model import Evidence, Verdict
 
 REGISTRY: dict[str, type[Primitive]] = {}
@@ -41,12 +42,18 @@ def build(criterion: Criterion) -> Primitive:
 
 
 def _hit_conf(h: Hit) -> float:
+    if h.kind == "intent":
+        return 0.85
+    if h.kind == "intent_review":
+        return 0.65
     if h.kind == "fuzzy":
         return 0.55 + 0.35 * max(0.0, (h.score - 70.0) / 30.0)
     return 0.95 if h.kind in ("exact", "synonym", "tokens") else 0.9
 
 
 def _hit_note(h: Hit) -> Message:
+    if h.kind in ("intent", "intent_review"):
+        return msg(f"match.{h.kind}", intent=h.phrase, p=h.score / 100.0)
     if h.kind == "fuzzy":
         return msg("match.fuzzy", phrase=h.phrase, score=float(h.score))
     if h.kind == "regex":
@@ -54,6 +61,20 @@ def _hit_note(h: Hit) -> Message:
     if h.kind == "synonym":
         return msg("match.synonym", phrase=h.phrase)
     return msg("match.exact", phrase=h.phrase)
+
+
+def _uncertain(*hits: Hit | None) -> bool:
+    """An intent hit in the review band among these: the verdict needs a human look."""
+    return any(h is not None and h.kind == "intent_review" for h in hits)
+
+
+def _label(h: Hit) -> str | Message:
+    """What a hit found, as a message parameter: the phrase, or the intent's name."""
+    return msg(f"intent.{h.phrase}") if h.kind.startswith("intent") else h.phrase
+
+
+def _intent_labels(iset: IntentSet | None) -> list[Message]:
+    return [msg(f"intent.{i}") for i in (iset.intents if iset else ())]
 
 
 def _window_limits(window: Mapping[str, Any] | None) -> list[Message]:
@@ -77,11 +98,23 @@ class Primitive:
     """Base class: ``__init__`` compiles the spec, ``__call__`` scores one call."""
 
     name = ""
+    uses_intents = False  # set when the spec names intents: the engine then precomputes them
 
     def __init__(self, spec: Mapping[str, Any], criterion: Criterion) -> None:
         self.spec = spec
         self.criterion = criterion
         self.party = str(spec.get("party") or (criterion.party if criterion.party != "call" else "any"))
+
+    def intent_set(self, names: Any) -> IntentSet:
+        """An :class:`IntentSet` with this rule's thresholds (``intent_low`` / ``intent_high``)."""
+        iset = IntentSet(
+            names or (),
+            low=float(self.spec.get("intent_low", INTENT_LOW)),
+            high=float(self.spec.get("intent_high", INTENT_HIGH)),
+        )
+        if iset:
+            self.uses_intents = True
+        return iset
 
     def __call__(self, ctx: CallContext) -> Verdict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -102,6 +135,9 @@ class PhrasePrimitive(Primitive):
             else None
         )
         self.min_distinct = int(spec.get("min_distinct", 1))
+        gi = list(spec.get("group_intents") or ())
+        self.group_intents = [self.intent_set(gi[k] if k < len(gi) else ()) for k in range(len(self.groups))]
+        self.any_intents = self.intent_set(spec.get("intents"))
         self.window = spec.get("window")
         self.min_customer_turns = int(spec.get("min_customer_turns", 0))
 
@@ -127,24 +163,32 @@ class PhrasePrimitive(Primitive):
             if n_cust < self.min_customer_turns:
                 return _na_or_fail(self.criterion, msg("phrase.few_customer_turns", n=n_cust), ctx)
         where = self._where(len(win))
-        sets = self.groups or ([self.any] if self.any else [])
+        sets: list[tuple[PhraseSet, IntentSet]] = (
+            list(zip(self.groups, self.group_intents, strict=True))
+            if self.groups
+            else [(self.any or PhraseSet(), self.any_intents)]
+            if (self.any or self.any_intents)
+            else []
+        )
         used: list[Hit] = []
-        missing: list[PhraseSet] = []
-        for ps in sets:
+        missing: list[tuple[PhraseSet, IntentSet]] = []
+        for ps, iset in sets:
             want = self.min_distinct if ps is self.any else 1
             exact = ps.find(ctx, win, fuzzy=False, distinct=want)
-            hits = (
-                exact
-                if len({h.phrase for h in exact}) >= want
-                else ps.find(ctx, win, fuzzy=True, distinct=want)
-            )
+            if len({h.phrase for h in exact}) >= want:
+                hits = exact
+            else:
+                # a semantic hit before a fuzzy one: the classifier read the turn, fuzzy guesses spelling
+                hits = (iset.find(ctx, win, first_only=True) if want == 1 else []) or ps.find(
+                    ctx, win, fuzzy=True, distinct=want
+                )
             if not hits:
-                missing.append(ps)
+                missing.append((ps, iset))
                 continue
             if ps is self.any and self.min_distinct > 1:
                 distinct = {h.phrase: h for h in hits}
                 if len(distinct) < self.min_distinct:
-                    missing.append(ps)
+                    missing.append((ps, iset))
                     used.extend(distinct.values())
                     continue
                 used.extend(list(distinct.values())[: self.min_distinct])
@@ -153,10 +197,10 @@ class PhrasePrimitive(Primitive):
         if not missing:
             conf = min(_hit_conf(h) for h in used) if used else 0.9
             ev = tuple(ctx.evidence(h.index, _hit_note(h)) for h in used)
-            return Verdict("pass", conf, ev, msg("phrase.found", where=where))
-        near = max(ps.best_near_miss(ctx, win) for ps in missing)
+            return Verdict("pass", conf, ev, msg("phrase.found", where=where), review=_uncertain(*used))
+        near = max(ps.best_near_miss(ctx, win) for ps, _i in missing)
         conf = 0.55 if near >= 70 else 0.85
-        want = [ps.sample() for ps in missing]
+        want = [ps.sample() + _intent_labels(iset) for ps, iset in missing]
         if self.min_distinct > 1 and used:
             note = msg("phrase.not_found_kinds", where=where, missing=want, found=len(used))
         else:
@@ -176,17 +220,23 @@ class AbsencePrimitive(Primitive):
     def __init__(self, spec: Mapping[str, Any], criterion: Criterion) -> None:
         super().__init__(spec, criterion)
         self.phrases = PhraseSet.from_spec(spec)
+        self.intents = self.intent_set(spec.get("intents"))
         self.window = spec.get("window")
 
     def __call__(self, ctx: CallContext) -> Verdict:
         win = ctx.window(self.party, self.window)
         near = [0.0]
         hits = self.phrases.find(ctx, win, fuzzy=True, near=near)
+        quoted = {h.index for h in hits}
+        hits += [h for h in self.intents.find(ctx, win) if h.index not in quoted]
         if hits:
+            hits.sort(key=lambda h: (h.index, h.pos))
             conf = max(_hit_conf(h) for h in hits)
             ev = tuple(ctx.evidence(h.index, _hit_note(h)) for h in hits[:6])
-            found = list(dict.fromkeys(h.phrase for h in hits))
-            return Verdict("fail", conf, ev, msg(self.fail_code, found=found))
+            found = [_label(h) for h in {h.phrase: h for h in hits}.values()]
+            # only semantic hits, all in the uncertain band: a human decides
+            review = all(h.kind == "intent_review" for h in hits)
+            return Verdict("fail", conf, ev, msg(self.fail_code, found=found), review=review)
         conf = 0.65 if near[0] >= 75 else 0.9
         note = msg(
             self.pass_code,
@@ -214,16 +264,32 @@ class OrderingPrimitive(Primitive):
         super().__init__(spec, criterion)
         self.first = PhraseSet.from_spec(spec, "first")
         self.then = PhraseSet.from_spec(spec, "then")
+        self.first_intents = self.intent_set(spec.get("first_intents"))
+        self.then_intents = self.intent_set(spec.get("then_intents"))
+
+    def _checks(self, ctx: CallContext, turns: list[int]) -> list[Hit]:
+        """Verification in these turns: phrases (exact, else fuzzy) and intents (placed at the turn's start)."""
+        found = self.first.find(ctx, turns, fuzzy=False) or self.first.find(ctx, turns, fuzzy=True)
+        seen = {h.index for h in found}
+        found += [
+            Hit(h.index, h.phrase, h.kind, h.score, -1, h.matched)
+            for h in self.first_intents.find(ctx, turns)
+            if h.index not in seen
+        ]
+        return sorted(found, key=lambda h: (h.index, h.pos))
 
     def __call__(self, ctx: CallContext) -> Verdict:
         turns = ctx.turns(self.party)
         actions = self.then.first(ctx, turns)
+        semantic = self.then_intents.find(ctx, turns, first_only=True, at_end=True)
+        if semantic and (not actions or semantic[0].index < actions[0].index):
+            actions = semantic
         if not actions:
             note = msg("ordering.no_action", n=len(turns), party=self.party)
             return Verdict("na" if self.criterion.allow_na else "pass", 0.85, (), note)
         first_action = actions[0]
         upto = [i for i in turns if i <= first_action.index]
-        checks = self.first.find(ctx, upto, fuzzy=False) or self.first.find(ctx, upto, fuzzy=True)
+        checks = self._checks(ctx, upto)
         before = [h for h in checks if (h.index, h.pos) < (first_action.index, first_action.pos)]
         if before:
             v = min(before, key=lambda h: (h.index, h.pos))
@@ -231,9 +297,19 @@ class OrderingPrimitive(Primitive):
                 ctx.evidence(v.index, msg("ordering.verification", hit=_hit_note(v))),
                 ctx.evidence(first_action.index, msg("ordering.first_action", hit=_hit_note(first_action))),
             )
-            return Verdict("pass", min(0.9, _hit_conf(v)), ev, msg("ordering.verified_first"))
-        ev = [ctx.evidence(first_action.index, msg("ordering.action_before_verification"))]
-        checks = self.first.find(ctx, [i for i in turns if i > first_action.index] + upto[-1:], fuzzy=True)
+            conf = min(0.9, _hit_conf(v), _hit_conf(first_action))
+            return Verdict(
+                "pass", conf, ev, msg("ordering.verified_first"), review=_uncertain(v, first_action)
+            )
+        ev = [
+            ctx.evidence(
+                first_action.index,
+                msg("ordering.action_before_verification")
+                if not first_action.kind.startswith("intent")
+                else msg("ordering.first_action", hit=_hit_note(first_action)),
+            )
+        ]
+        checks = self._checks(ctx, [i for i in turns if i > first_action.index] + upto[-1:])
         if checks:
             ev.append(
                 ctx.evidence(checks[0].index, msg("ordering.verification_after", hit=_hit_note(checks[0])))
@@ -241,7 +317,7 @@ class OrderingPrimitive(Primitive):
             note = msg("ordering.action_before_verification")
         else:
             note = msg("ordering.no_verification")
-        return Verdict("fail", 0.85, tuple(ev), note)
+        return Verdict("fail", 0.85, tuple(ev), note, review=_uncertain(first_action))
 
 
 @register("triggered")
@@ -255,9 +331,11 @@ class TriggeredPrimitive(Primitive):
         self.t_party = str(trig.get("party", "customer"))
         self.r_party = str(resp.get("party", "agent"))
         self.trigger = PhraseSet.from_spec(trig)
+        self.t_intents = self.intent_set(trig.get("intents"))
         self.sent_below = trig.get("sentiment_below")
         self.silence_over = trig.get("silence_over")  # a silent hold: the party's turn, then a long gap
         self.response = PhraseSet.from_spec(resp)
+        self.r_intents = self.intent_set(resp.get("intents"))
         self.after = int(resp.get("after_turns", 2))
         mi = spec.get("trigger_must_include")
         self.must = PhraseSet(mi, fuzzy=0) if mi else None
@@ -266,8 +344,13 @@ class TriggeredPrimitive(Primitive):
         t_turns = ctx.turns(self.t_party)
         r_turns = ctx.turns(self.r_party)
         triggers: dict[int, Message] = {}
+        by_intent: dict[int, Hit] = {}  # triggers only an intent found
         for h in self.trigger.find(ctx, t_turns, fuzzy=True):
             triggers.setdefault(h.index, _hit_note(h))
+        for h in self.t_intents.find(ctx, ctx.substantive(t_turns)):
+            if h.index not in triggers:
+                triggers[h.index] = _hit_note(h)
+                by_intent[h.index] = h
         if self.sent_below is not None:
             for i in ctx.substantive(t_turns):
                 s = ctx.sentiment[i]
@@ -286,7 +369,9 @@ class TriggeredPrimitive(Primitive):
             window = [i for i in r_turns if i > t][: self.after]
             if not window:
                 continue
-            hits = self.response.find(ctx, window, fuzzy=True, first_only=True)
+            hits = self.response.find(ctx, window, fuzzy=True, first_only=True) or self.r_intents.find(
+                ctx, window, first_only=True
+            )
             if hits:
                 answered.append((t, hits[0]))
             else:
@@ -313,7 +398,8 @@ class TriggeredPrimitive(Primitive):
                 note = msg("trigger.responded_some", turns=self.after, unanswered=len(unanswered))
             else:
                 note = msg("trigger.responded", turns=self.after)
-            return Verdict("pass", _hit_conf(h) * (0.9 if by_sentiment(t) else 1.0), ev, note)
+            conf = _hit_conf(h) * (0.9 if by_sentiment(t) else 1.0)
+            return Verdict("pass", conf, ev, note, review=_uncertain(h, by_intent.get(t)))
         t = unanswered[0]
         ev = [ctx.evidence(t, msg("trigger.trigger", trigger=triggers[t]))]
         ev += [
@@ -321,8 +407,10 @@ class TriggeredPrimitive(Primitive):
             for i in [i for i in r_turns if i > t][: self.after]
         ]
         sentiment_only = all(by_sentiment(u) for u in unanswered)
-        note = msg("trigger.no_response", turns=self.after, phrases=self.response.sample())
-        return Verdict("fail", 0.55 if sentiment_only else 0.8, tuple(ev), note)
+        wanted = self.response.sample() + _intent_labels(self.r_intents)
+        note = msg("trigger.no_response", turns=self.after, phrases=wanted)
+        review = all(_uncertain(by_intent.get(u)) for u in unanswered)  # only uncertain semantic triggers
+        return Verdict("fail", 0.55 if sentiment_only else 0.8, tuple(ev), note, review=review)
 
 
 def _gap_evidence(ctx: CallContext, gap: Any, note: Message) -> Evidence:

@@ -313,6 +313,7 @@ def _render_builder(row, doc: Any, lock_version: int | None, *, issues=(), confl
             ],
             party_choices=[("agent", _("Agent")), ("customer", _("Customer")), ("call", _("Whole call"))],
             primitive_choices=_primitive_options(lang),
+            intent_choices=_intent_options(lang),
             blank_section=_form_model({"sections": [{"criteria": []}]})["sections"][0],
             blank_criterion=_form_model({"sections": [{"criteria": [{}]}]})["sections"][0]["criteria"][0],
         ),
@@ -344,6 +345,14 @@ def _primitive_options(lang: str) -> list[tuple[str, str, str]]:
         keys = ", ".join(sorted(set(allowed.get(p, ())) - {"primitive"}))
         out.append((p, f"{p} · {text}" if text else p, keys))
     return out
+
+
+def _intent_options(lang: str) -> list[tuple[str, str, str]]:
+    """(id, label, meaning) of each utterance intent a rule may name beside its phrases."""
+    return [
+        (i, en_label if lang == "en" else zh_label, en if lang == "en" else zh)
+        for i, (zh_label, en_label, zh, en) in rubric_automation.INTENTS.items()
+    ]
 
 
 def _posted_document() -> tuple[Any, str]:

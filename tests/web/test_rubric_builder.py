@@ -210,6 +210,30 @@ def test_editing_a_draft_updates_it_in_place_with_all_fields(app, db, published)
     assert saved["id"] == "telecom_service" and saved["status"] == "draft" and saved["version"] == 2
 
 
+def test_intents_round_trip_through_the_builder(app, db, published):
+    """An intent chosen as a rule's trigger / condition is saved, scored with, and shown again on reload."""
+    draft = _draft(app, db, published)
+    client = logged_in_client(app, factories.create_user(db, "admin").username)
+    page = html_lib.unescape(_text(client.get(f"/rubrics/{draft.id}/builder")))
+    assert 'id="rb-intents"' in page and "account_action" in page and "账户操作" in page  # the reference list
+    assert "then_intents" in page  # the ordering check lists the intent keys it understands
+    doc = _doc(draft)
+    crit = next(c for s in doc["sections"] for c in s["criteria"] if c["id"] == "empathy")
+    crit["automation_params"] = (
+        "trigger: {party: customer, intents: [dissatisfaction]}\n"
+        "response: {party: agent, after_turns: 2, intents: [empathy], any: [抱歉]}\n"
+        "intent_low: 0.55\nintent_high: 0.9\n"
+    )
+    resp = _post(client, draft.id, doc, lock=draft.lock_version)
+    assert resp.status_code == 302, _text(resp)[:2000]
+    c = rubric_service.to_domain(_row(app, draft.id)).criterion("empathy")
+    assert c.automation["trigger"]["intents"] == ["dissatisfaction"]
+    assert c.automation["response"]["intents"] == ["empathy"]
+    assert (c.automation["intent_low"], c.automation["intent_high"]) == (0.55, 0.9)
+    html = html_lib.unescape(_text(client.get(f"/rubrics/{draft.id}/builder")))
+    assert "intents: [dissatisfaction]" in html and "intent_high: 0.9" in html
+
+
 def test_reorder_and_move_between_sections_persists(app, db, published):
     draft = _draft(app, db, published)
     client = logged_in_client(app, factories.create_user(db, "qa_reviewer").username)
@@ -284,6 +308,9 @@ def _break(doc: dict, case: str) -> dict:
         c0["automation_params"] = "groups: [unclosed"
     elif case == "no_sections":
         doc["sections"] = []
+    elif case == "unknown_intent":
+        c0["automation"] = {"primitive": "phrase"}
+        c0["automation_params"] = "party: agent\nany: [您好]\nintents: [greting]\n"
     return doc
 
 
@@ -307,6 +334,7 @@ CASES = [
     ("empty_rubric_title", "质检标准: 标题（zh）不能为空", "title (zh) must not be empty", ""),
     ("bad_params", "自动评分参数第1行格式错误", "the automation parameters cannot be read", "rb-s0-c0"),
     ("no_sections", "至少需要一个小节", "at least one section is required", ""),
+    ("unknown_intent", "未知意图 'greting'", "unknown intent 'greting'", "rb-s0-c0"),
 ]
 
 
