@@ -1,16 +1,19 @@
 """End to end on the 18 demo calls: synthesized audio -> real speech pipeline -> roles -> automated score.
 
-    .venv/bin/python bench/demo_calls.py [--only KEY ...] [--mono]
+    .venv/bin/python bench/demo_calls.py [--voice neural espeak] [--only KEY ...] [--mono]
 
-For each demo script (qa_app/demo/scripts.py) the audio is synthesized with espeak-ng (the same way
-`seed-demo` does), run through the offline pipeline with the call's channel layout, and compared with
+For each demo script (qa_app/demo/scripts.py) and each Mandarin voice asked for (``--voice``, default
+both: ``neural`` is what `seed-demo` uses, ``espeak`` is the espeak-ng voice used before; English
+scripts are always espeak-ng and run once), the audio is synthesized the same way `seed-demo` does, run through the offline pipeline with the call's channel layout, and compared with
 the script:
 * role accuracy: share of reference speech time whose transcript segment carries the right role
   (agent / customer), i.e. "is the agent the agent";
 * CER (zh) / WER (en) of the transcript against the script (normalized as in bench/speech.py);
 * automated verdicts against the hand labels written with each script (`expected`).
 ``--mono`` also runs every stereo script as a mono mix, so role assignment is decided from the words
-and not from the channel layout. Writes bench/results/demo_calls.json.
+and not from the channel layout. Per voice: per call CER, role accuracy and verdict agreement, with the
+median and worst over the calls, and the synthesis time of the whole demo (what seeding spends on audio).
+Writes bench/results/demo_calls.json.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import statistics  # noqa: E402
+
 import rubrics  # noqa: E402
 from qa_app.demo import DEMO_SCRIPTS, synthesize  # noqa: E402
+from qa_app.demo.synth import VOICES  # noqa: E402
 from scoring import sentiment  # noqa: E402
 from scoring.engine import score  # noqa: E402
 from transcription.pipeline import SpeechPipeline  # noqa: E402
@@ -81,19 +87,35 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--mono", action="store_true", help="also run stereo scripts as a mono mix")
+    ap.add_argument(
+        "--voice", nargs="+", choices=VOICES, default=list(VOICES), help="Mandarin voice(s) to compare"
+    )
     args = ap.parse_args()
     scripts = [s for s in DEMO_SCRIPTS if not args.only or s.key in args.only]
-    variants = [(s, s.layout) for s in scripts]
+    base = [(s, s.layout) for s in scripts]
     if args.mono:
-        variants += [(dataclasses.replace(s, layout="mono"), "mono*") for s in scripts if s.layout != "mono"]
+        base += [(dataclasses.replace(s, layout="mono"), "mono*") for s in scripts if s.layout != "mono"]
+    # English is espeak-ng whatever the voice: run it once, under the first voice asked for
+    variants = [
+        (s, label, voice)
+        for voice in args.voice
+        for s, label in base
+        if s.language == "zh" or voice == args.voice[0]
+    ]
     pipe = SpeechPipeline.from_env(dict(os.environ))
     rubric = rubrics.load_default()
     analyzer = sentiment.create("calibrated")
     rows = []
+    synth_seconds: dict[str, float] = {}  # "zh-<voice>" / "en": synthesis time of the calls as recorded
     with tempfile.TemporaryDirectory() as tmp:
-        for script, label in variants:
-            wav = Path(tmp) / f"{script.key}-{label}.wav"
-            refs = synthesize(script, wav, 16000)
+        for script, label, voice in variants:
+            wav = Path(tmp) / f"{script.key}-{label}-{voice}.wav"
+            voice_used = voice if script.language == "zh" else "espeak"
+            t0 = time.perf_counter()
+            refs = synthesize(script, wav, 16000, voice=voice)
+            if not label.endswith("*"):
+                k = f"zh-{voice}" if script.language == "zh" else "en"
+                synth_seconds[k] = synth_seconds.get(k, 0.0) + time.perf_counter() - t0
             t0 = time.perf_counter()
             result = pipe.run_detailed(
                 wav,
@@ -109,6 +131,7 @@ def main() -> int:
             agree = sum(card[k] == v for k, v in labelled.items())
             row = {
                 "key": script.key,
+                "voice": voice_used,
                 "layout": label,
                 "language": script.language,
                 "audio_s": round(refs[-1].end, 1),
@@ -129,15 +152,27 @@ def main() -> int:
             }
             rows.append(row)
             print(
-                f"{row['key']:<42} {label:<19} roles {'ok' if row['speaker_roles_correct'] else 'WRONG'} {row['role_accuracy']:.2f} (conf {row['role_confidence']:.2f}, cover {coverage:.2f})"
+                f"{row['key']:<42} {voice_used:<7} {label:<19} roles {'ok' if row['speaker_roles_correct'] else 'WRONG'} {row['role_accuracy']:.2f} (conf {row['role_confidence']:.2f}, cover {coverage:.2f})"
                 f"  CER {row['cer']:.2f}  verdicts {agree}/{len(labelled)}  RTF {row['rtf']:.2f}",
                 flush=True,
             )
 
+    def spread(sel, key):
+        vals = [r[key] for r in sel]
+        if not vals:
+            return None
+        worst = min(vals) if key != "cer" else max(vals)
+        return {"median": round(statistics.median(vals), 3), "worst": round(worst, 3)}
+
     def summary(sel):
         n = len(sel)
+        for r in sel:
+            r["verdict_agreement"] = round(r["verdicts_agree"] / max(1, r["verdicts"]), 3)
         return {
             "calls": n,
+            "cer": spread(sel, "cer"),
+            "role_accuracy": spread(sel, "role_accuracy"),
+            "call_verdict_agreement": spread(sel, "verdict_agreement"),
             "calls_with_agent_right": sum(r["speaker_roles_correct"] for r in sel),
             "mean_role_accuracy": round(sum(r["role_accuracy"] for r in sel) / n, 3) if n else None,
             "mean_coverage": round(sum(r["coverage"] for r in sel) / n, 3) if n else None,
@@ -147,13 +182,23 @@ def main() -> int:
             ),
         }
 
-    out = {
-        "all_as_recorded": summary([r for r in rows if not r["layout"].endswith("*")]),
-        "zh": summary([r for r in rows if r["language"] == "zh" and not r["layout"].endswith("*")]),
-        "en": summary([r for r in rows if r["language"] == "en" and not r["layout"].endswith("*")]),
-        "stereo_as_mono_mix": summary([r for r in rows if r["layout"].endswith("*")]),
-        "calls": rows,
-    }
+    def as_recorded(r):
+        return not r["layout"].endswith("*")
+
+    en = [r for r in rows if r["language"] == "en" and as_recorded(r)]
+    out: dict = {"uptime_load": os.getloadavg(), "voices": {}}
+    for voice in args.voice:
+        zh = [r for r in rows if r["voice"] == voice and r["language"] == "zh"]
+        out["voices"][voice] = {
+            "all_as_recorded": summary([r for r in zh if as_recorded(r)] + en),
+            "zh": summary([r for r in zh if as_recorded(r)]),
+            "stereo_as_mono_mix": summary([r for r in zh if not as_recorded(r)]),
+            "synthesis_seconds_all_calls": round(
+                synth_seconds.get(f"zh-{voice}", 0.0) + synth_seconds.get("en", 0.0), 1
+            ),
+        }
+    out["en"] = summary(en)
+    out["calls"] = rows
     print(json.dumps({k: v for k, v in out.items() if k != "calls"}, indent=2))
     dest = REPO / "bench" / "results"
     dest.mkdir(parents=True, exist_ok=True)

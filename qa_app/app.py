@@ -42,7 +42,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["qa_settings"] = settings
     engine = make_engine(settings.database_url)
     app.extensions["qa_engine"] = engine
-    app.extensions["qa_sessionmaker"] = make_session_factory(engine)
+    factory = make_session_factory(engine)
+    if settings.job_broker:  # jobs enqueued by any process are sent to the engine after commit
+        from qa_app.jobs import engine as job_engine
+
+        job_engine.attach(factory, settings)
+    app.extensions["qa_sessionmaker"] = factory
     fs.secure_instance(settings.instance_dir, settings.data_dir, settings.database_url)
 
     register_extensions(app)

@@ -24,6 +24,20 @@ def _settings():
     return current_app.extensions["qa_settings"]
 
 
+def _engine_child(threads: int) -> None:
+    """One engine worker process (started by ``flask worker --processes N``): its own app, models and
+    broker connection, until SIGTERM."""
+    from qa_app.app import create_app
+    from qa_app.jobs import engine
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent forwards Ctrl-C as SIGTERM
+    engine.serve(app.extensions["qa_sessionmaker"], app.extensions["qa_settings"], threads=threads, stop=stop)
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 
@@ -142,29 +156,58 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             sys.exit(2 if not report.imported else 1)
 
     @app.cli.command("worker")
-    @click.option("--once", is_flag=True, help="exit when the queue is empty")
+    @click.option("--once", is_flag=True, help="exit when the queue is empty (embedded worker only)")
     @click.option("--poll", default=2.0, show_default=True)
     @click.option("--scheduler/--no-scheduler", default=True, help="also run the periodic duties here")
-    def worker_cmd(once: bool, poll: float, scheduler: bool) -> None:
-        """Process transcription and scoring jobs."""
-        _settings().prepare_worker_process()
+    @click.option(
+        "--processes",
+        default=1,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="engine (QA_JOB_BROKER): worker processes, each loading the models once",
+    )
+    @click.option(
+        "--threads",
+        default=1,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="engine (QA_JOB_BROKER): jobs run at once in each process",
+    )
+    def worker_cmd(once: bool, poll: float, scheduler: bool, processes: int, threads: int) -> None:
+        """Process transcription and scoring jobs (the engine's worker when QA_JOB_BROKER is set)."""
+        settings = _settings()
+        settings.prepare_worker_process()
+        from qa_app.jobs import engine, worker
         from qa_app.jobs import scheduler as sched_mod
-        from qa_app.jobs import worker
 
+        if engine.enabled(settings) and once:
+            raise click.UsageError("--once runs the embedded worker: unset QA_JOB_BROKER to use it")
+        if not engine.enabled(settings) and (processes > 1 or threads > 1):
+            raise click.UsageError(
+                "--processes/--threads need QA_JOB_BROKER (the engine); "
+                "without a broker start several `flask worker` instead"
+            )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         sched = None
         if scheduler and not once:
-            sched = sched_mod.build(_factory(), _settings(), worker=worker.worker_id())
+            sched = sched_mod.build(_factory(), settings, worker=worker.worker_id())
             sched.start()
         try:
-            n = worker.run(_factory(), _settings(), once=once, poll=poll, stop=stop)
+            if engine.enabled(settings) and processes > 1:
+                engine.supervise(_engine_child, processes=processes, threads=threads, stop=stop)
+                n = None
+            elif engine.enabled(settings):
+                engine.serve(_factory(), settings, threads=threads, stop=stop)
+                n = None
+            else:
+                n = worker.run(_factory(), settings, once=once, poll=poll, stop=stop)
         finally:
             if sched is not None:
                 sched.shutdown(wait=False)
-        click.echo(f"worker stopped after {n} job(s)")
+        click.echo("worker stopped" if n is None else f"worker stopped after {n} job(s)")
 
     @app.cli.command("scheduler")
     def scheduler_cmd() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,31 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     if not (value > 0 and value != float("inf")):
         raise ValueError(f"{name} must be a positive number, got {raw!r}")
     return value
+
+
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
+
+
+def _broker(env: dict[str, str]) -> str:
+    """QA_JOB_BROKER: empty = the embedded polling worker; a redis:// or amqp:// URL = the engine."""
+    raw = env.get("QA_JOB_BROKER", "").strip()
+    if not raw:
+        return ""
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme.lower() not in BROKER_SCHEMES or not rest.strip("/"):
+        raise ValueError(
+            "QA_JOB_BROKER must be empty (embedded worker, no broker), a Redis URL such as "
+            "redis://127.0.0.1:6379/0 or a RabbitMQ URL such as amqp://guest:guest@127.0.0.1:5672/; "
+            f"got {raw.split('@')[-1]!r}"
+        )
+    return raw
+
+
+def _queue_name(env: dict[str, str]) -> str:
+    raw = env.get("QA_JOB_QUEUE", "").strip() or "qa_jobs"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", raw):
+        raise ValueError(f"QA_JOB_QUEUE must be 1-100 letters, digits, '_' or '-', got {raw!r}")
+    return raw
 
 
 def _persisted_secret(instance: Path) -> str:
@@ -69,6 +95,12 @@ class Settings:
     job_lease_seconds: int = 120
     job_max_attempts: int = 4
     job_backoff_seconds: int = 30
+    job_broker: str = ""  # empty: embedded polling worker; redis://... or amqp://...: the Dramatiq engine
+    job_republish_seconds: int = 300  # engine: resend a runnable job whose message is this old (lost)
+    job_queue: str = "qa_jobs"  # engine: the broker queue (one per installation sharing a broker)
+    job_sweep_seconds: float = (
+        30.0  # how often a scheduler requeues expired leases (and, engine: sends lost jobs)
+    )
     duty_tick_seconds: float = (
         60.0  # how often a scheduler checks for duties due (each fires once per period)
     )
@@ -108,6 +140,10 @@ class Settings:
             job_lease_seconds=int(e.get("QA_JOB_LEASE_SECONDS", 120)),
             job_max_attempts=int(e.get("QA_JOB_MAX_ATTEMPTS", 4)),
             job_backoff_seconds=int(e.get("QA_JOB_BACKOFF_SECONDS", 30)),
+            job_broker=_broker(e),
+            job_republish_seconds=int(_positive(e, "QA_JOB_REPUBLISH_SECONDS", 300)),
+            job_queue=_queue_name(e),
+            job_sweep_seconds=_positive(e, "QA_JOB_SWEEP_SECONDS", 30.0),
             duty_tick_seconds=float(e.get("QA_DUTY_TICK_SECONDS", 60)),
             timezone=e.get("QA_TIMEZONE", "Asia/Shanghai"),
             speech_backend=e.get("QA_SPEECH_BACKEND", ""),

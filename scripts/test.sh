@@ -5,13 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-# Real-browser tests drive Debian's chromium (Playwright cannot download its own browser here).
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "== system package: chromium (browser tests)"
+# Real-browser tests drive Debian's chromium (Playwright cannot download its own browser here), with a
+# Chinese font: the UI is Chinese first, and the navbar test measures real glyph widths.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    echo "== system packages: chromium, fonts-noto-cjk (browser tests)"
     if [[ $(id -u) == 0 ]]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
     elif command -v sudo >/dev/null 2>&1; then
-        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
     else
         echo "chromium is missing and cannot be installed here: browser tests will be skipped (fail under CI)" >&2
     fi

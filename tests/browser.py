@@ -36,8 +36,18 @@ def login(page, username: str, password: str = DEFAULT_PASSWORD) -> None:
     assert "/login" not in page.url, f"login as {username} failed"
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, clip: dict | None = None, width: int | None = None) -> Path:
+    """Screenshot of the viewport (or ``clip``: x, y, width, height); with ``width`` scaled down to it and
+    reduced to 128 colours with Pillow, the size the docs' screenshots have (1100 px)."""
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=False, clip=clip)
+    if width is not None:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if im.width > width:
+                im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+            im.quantize(colors=128).save(path, optimize=True)
     return path

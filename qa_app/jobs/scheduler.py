@@ -1,7 +1,8 @@
 """Periodic duties on APScheduler, run by the worker process or `flask scheduler`; never by web workers.
 
 Two kinds of periodic work:
-* local, idempotent upkeep every ``interval`` seconds (give expired leases back to the queue);
+* local, idempotent upkeep every ``interval`` seconds (give expired leases back to the queue; with a
+  broker, ``engine.sweep`` also sends every runnable job whose message was lost);
 * registered duties (``qa_app.jobs.registry.duty``): the tick fires each at most once per period across
   every scheduler, by enqueueing one durable job (``qa_app.jobs.duties``).
 """
@@ -16,7 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from qa_app.db.session import optimize_database, transaction
-from qa_app.jobs import duties
+from qa_app.jobs import duties, engine
 from qa_app.services import jobs
 from qa_app.settings import Settings
 
@@ -47,21 +48,34 @@ def build(
     settings: Settings,
     *,
     blocking: bool = False,
-    interval: int = 30,
+    interval: float | None = None,
     worker: str = "",
 ):
+    interval = interval or settings.job_sweep_seconds
     sched = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC", daemon=True)
     )
-    sched.add_job(
-        requeue_expired,
-        "interval",
-        seconds=interval,
-        args=[factory],
-        id="requeue_expired",
-        max_instances=1,
-        coalesce=True,
-    )
+    if engine.enabled(settings):  # expired leases back to the queue, and every runnable job sent
+        sched.add_job(
+            engine.sweep,
+            "interval",
+            seconds=interval,
+            args=[factory, settings],
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+    else:
+        sched.add_job(
+            requeue_expired,
+            "interval",
+            seconds=interval,
+            args=[factory],
+            id="requeue_expired",
+            max_instances=1,
+            coalesce=True,
+        )
     sched.add_job(
         tick,
         "interval",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from qa_app.db.models import (
     AutoScorecard,
@@ -44,11 +44,13 @@ def call_view(db: Session, call: Call, settings: Settings) -> CallView:
 
 
 def default_cards(db: Session, call_ids: list[int]) -> dict[int, AutoScorecard]:
-    """The default rubric's automated scorecard of each call (one query for a page of calls)."""
+    """The default rubric's automated scorecard of each call (one query for a page of calls). Lists show
+    its flags and total only: the scorecard JSON (~12 kB a call) is loaded if something reads it."""
     if not call_ids:
         return {}
     rows = db.scalars(
         select(AutoScorecard)
+        .options(defer(AutoScorecard.data))
         .join(AutoScorecard.rubric_version)
         .where(AutoScorecard.call_id.in_(call_ids), RubricVersion.is_default)
     )

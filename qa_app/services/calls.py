@@ -323,21 +323,30 @@ class CallFilter:
     flag: str | None = None  # one of FLAG_FILTERS
 
 
+COUNT_CAP = 10_000  # the calls list counts its matches up to here, then says "more than"
 SORTS = {"started_at": Call.started_at, "duration": Call.duration, "score": Call.auto_score, "id": Call.id}
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list (calls, knowledge articles ...) and the total behind it."""
+    """One page of a list (calls, knowledge articles ...) and the total behind it.
+
+    ``more``: the count stopped at its cap, ``total`` is a floor ("more than N"); ``has_next`` then says
+    whether rows follow this page (the page count grows as the reader goes on)."""
 
     items: list[T]
     total: int
     page: int
     per_page: int
+    more: bool = False
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        counted = max(1, -(-self.total // self.per_page))
+        if not self.more:
+            return counted
+        return max(counted, self.page + 1 if self.has_next else self.page)
 
 
 def narrow(
@@ -372,12 +381,16 @@ def list_calls(db: Session, user: User, flt: CallFilter, *, page: int = 1, per_p
         stmt = stmt.where(Call.status == flt.status)
     if user.role != Role.AGENT:  # agents see their own calls only; these filters are for reviewers
         stmt = _review_filters(stmt, user, flt)
-    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    # Counting every match of a broad filter reads every row of it (hundreds of thousands at a large
+    # center, on each page view): count up to COUNT_CAP, and past it say "more than" (bench/load.py).
+    counted = select(func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery())
+    total = db.scalar(counted) or 0
+    more = total > COUNT_CAP
     col = SORTS.get(flt.sort, Call.started_at)
     order = (col.desc(), Call.id.desc()) if flt.descending else (col.asc(), Call.id.asc())
     page = max(1, page)
-    items = list(db.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
-    return Page(items, total, page, per_page)
+    rows = list(db.scalars(stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)))
+    return Page(rows[:per_page], min(total, COUNT_CAP), page, per_page, more, len(rows) > per_page)
 
 
 def _review_filters(stmt: Select[tuple[Call]], user: User, flt: CallFilter) -> Select[tuple[Call]]:

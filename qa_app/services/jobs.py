@@ -3,13 +3,19 @@
 Claiming is a conditional UPDATE (compare-and-set on state and lease), so two workers never own the
 same job, on SQLite and PostgreSQL alike. A worker that dies stops heartbeating; its lease expires and
 the job is claimed again (counting an attempt). After ``max_attempts`` the job is dead-lettered.
+
+With a broker (``QA_JOB_BROKER``, ``qa_app.jobs.engine``) a session carries a *publisher* in
+``Session.info``: ``enqueue`` remembers the new job's id and the publisher sends it once the transaction
+commits (a rollback sends nothing). ``published_at`` records when the latest message for a job is due, so
+the scheduler's sweeper can send again what was lost (``unpublished``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +23,13 @@ from qa_app.db.base import utcnow
 from qa_app.db.models import ACTIVE_STATES, Job, JobState
 
 ACTIVE = ACTIVE_STATES
+
+#: ``Session.info`` keys: the publisher (a callable taking job ids, set on the sessionmaker by the engine)
+#: and the ids of the jobs this session's transaction created, sent after it commits.
+PUBLISHER = "qa_job_publisher"
+TO_PUBLISH = "qa_jobs_to_publish"
+
+Publisher = Callable[[Sequence[int]], None]
 
 
 class PermanentError(Exception):
@@ -58,6 +71,9 @@ def enqueue(
         max_attempts=max_attempts,
         run_after=run_after or utcnow(),
     )
+    publishing = db.info.get(PUBLISHER) is not None
+    if publishing:
+        job.published_at = job.run_after  # due at commit; the sweeper resends it if that send is lost
     try:
         with db.begin_nested():
             db.add(job)
@@ -69,7 +85,29 @@ def enqueue(
         if winner is None:
             raise
         return winner
+    if publishing:
+        db.info.setdefault(TO_PUBLISH, []).append(job.id)
     return job
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    """Send the ids of the jobs this transaction created, now that workers can see their rows (the
+    event also fires when a savepoint is released: wait for the outermost commit)."""
+    if session.in_nested_transaction():
+        return
+    ids = session.info.pop(TO_PUBLISH, None)
+    publisher = session.info.get(PUBLISHER)
+    if ids and publisher is not None:
+        publisher(ids)  # never raises: a failed send is left to the sweeper (see qa_app.jobs.engine)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:  # noqa: ANN001
+    """A rolled-back transaction publishes nothing (a savepoint's rollback keeps the outer list: an id
+    sent for a row that does not exist is dropped by the worker)."""
+    if previous_transaction.parent is None:
+        session.info.pop(TO_PUBLISH, None)
 
 
 def pending(db: Session, dedupe_key: str) -> Job | None:
@@ -84,6 +122,35 @@ def _claimable(now: datetime):
     )
 
 
+def _take(
+    db: Session,
+    job_id: int,
+    state: str,
+    lease: datetime | None,
+    worker: str,
+    now: datetime,
+    lease_seconds: int,
+) -> Job | None:
+    """Compare-and-set: the job becomes ours only if its state and lease are still what we read."""
+    cond = [Job.id == job_id, Job.state == state]
+    cond.append(Job.lease_until == lease if lease is not None else Job.lease_until.is_(None))
+    res = db.execute(
+        update(Job)
+        .where(*cond)
+        .values(
+            state=JobState.RUNNING,
+            worker=worker,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            heartbeat_at=now,
+            attempts=Job.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount == 1:
+        return db.get(Job, job_id, populate_existing=True)
+    return None
+
+
 def claim(db: Session, worker: str, lease_seconds: int, kinds: tuple[str, ...] | None = None) -> Job | None:
     """Claim the oldest runnable job for ``worker``; the caller commits."""
     now = utcnow()
@@ -91,23 +158,61 @@ def claim(db: Session, worker: str, lease_seconds: int, kinds: tuple[str, ...] |
     if kinds:
         stmt = stmt.where(Job.kind.in_(kinds))
     for job_id, state, lease in db.execute(stmt).all():
-        cond = [Job.id == job_id, Job.state == state]
-        cond.append(Job.lease_until == lease if lease is not None else Job.lease_until.is_(None))
-        res = db.execute(
+        job = _take(db, job_id, state, lease, worker, now, lease_seconds)
+        if job is not None:
+            return job
+    return None
+
+
+def claim_id(db: Session, job_id: int, worker: str, lease_seconds: int) -> Job | None:
+    """Claim this job if it is runnable now (a delivered id); None if it is not (done, owned by a live
+    worker, waiting for its retry time, or gone). The caller commits."""
+    now = utcnow()
+    row = db.execute(
+        select(Job.id, Job.state, Job.lease_until).where(Job.id == job_id, _claimable(now))
+    ).first()
+    if row is None:
+        return None
+    return _take(db, row.id, row.state, row.lease_until, worker, now, lease_seconds)
+
+
+def unpublished(db: Session, *, older_than: datetime, limit: int = 1000) -> list[int]:
+    """Runnable jobs no message may be on its way for: never sent (``published_at`` empty) or sent
+    before ``older_than`` (lost by the broker, or by a process that died before sending)."""
+    now = utcnow()
+    stmt = (
+        select(Job.id)
+        .where(
+            Job.state.in_((JobState.QUEUED, JobState.FAILED)),
+            Job.run_after <= now,
+            or_(Job.published_at.is_(None), Job.published_at < older_than),
+        )
+        .order_by(Job.id)
+        .limit(limit)
+    )
+    return list(db.scalars(stmt))
+
+
+def clear_published(db: Session, job_ids: Sequence[int]) -> None:
+    """A send failed: the next sweep sends these jobs."""
+    if job_ids:
+        db.execute(
             update(Job)
-            .where(*cond)
-            .values(
-                state=JobState.RUNNING,
-                worker=worker,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                heartbeat_at=now,
-                attempts=Job.attempts + 1,
-            )
+            .where(Job.id.in_(list(job_ids)))
+            .values(published_at=None)
             .execution_options(synchronize_session=False)
         )
-        if res.rowcount == 1:
-            return db.get(Job, job_id, populate_existing=True)
-    return None
+
+
+def mark_published(db: Session, job_ids: Sequence[int], due: datetime | None = None) -> None:
+    """Record that a message for these jobs is due at ``due`` (default now)."""
+    if job_ids:
+        db.execute(
+            update(Job)
+            .where(Job.id.in_(list(job_ids)))
+            .values(published_at=due or utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def heartbeat(

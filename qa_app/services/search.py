@@ -26,7 +26,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    tuple_,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
@@ -61,7 +63,9 @@ MAX_TERMS = 5
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # shortest term the trigram indexes can serve
 FTS_MAX_CANDIDATES = 5000  # above this many index matches, find the newest hits with LIKE instead
-PG_WALK_ABOVE = 1500  # PostgreSQL: a bigram the statistics count in more segments goes straight to ILIKE
+PG_WALK_ABOVE = 1500  # PostgreSQL: a bigram the statistics count in more segments goes straight to the walk
+WALK_FIRST_BATCH = 200  # PostgreSQL walk of the newest calls: calls in the first batch (doubling) ...
+WALK_MAX_BATCH = 16000  # ... up to this many
 SNIPPET_CHARS = 120
 _MASKS = {MASK, "＊", "∗"}
 _fts = table(FTS_TABLE, column("rowid"))
@@ -147,8 +151,9 @@ def _capped_count(db: Session, rows: Select) -> int:
     return db.scalar(select(func.count()).select_from(rows.limit(FTS_MAX_CANDIDATES + 1).subquery())) or 0
 
 
-def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
-    """WHERE conditions for the terms, or None when the index already says nothing matches.
+def _term_conditions(db: Session, terms: list[str]) -> tuple[list[ColumnElement[bool]], bool] | None:
+    """WHERE conditions for the terms and whether :func:`search` may run them as one query (False:
+    PostgreSQL's walk of the newest calls), or None when the index already says nothing matches.
 
     PostgreSQL: see :func:`_pg_conditions`.
 
@@ -164,7 +169,7 @@ def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]]
         return _pg_conditions(db, terms)
     likes = [seg.text.like(_like_pattern(t), escape="\\") for t in terms]
     if dialect != "sqlite":
-        return likes
+        return likes, True
     lookups: list[Select] = []
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     if long_terms:
@@ -182,8 +187,8 @@ def _term_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]]
         if best_count is None or n < best_count:
             best_count, best = n, rows
     if best is None or (best_count or 0) > FTS_MAX_CANDIDATES:
-        return likes
-    return [seg.id.in_(best), *likes]
+        return likes, True
+    return [seg.id.in_(best), *likes], True
 
 
 _PG_BIGRAM_ESTIMATE = sql_text(
@@ -205,22 +210,28 @@ def _pg_bigram_estimate(db: Session, gram: str) -> float:
     return float(est or 0)
 
 
-def _pg_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] | None:
-    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters).
+def _pg_conditions(db: Session, terms: list[str]) -> tuple[list[ColumnElement[bool]], bool] | None:
+    """PostgreSQL: an ILIKE per term (pg_trgm's GIN index serves 3+ characters), and whether an index
+    lookup narrowed the query to a few segments (else :func:`search` walks the newest calls).
 
     A 2-character term that the planner statistics do not call common (PG_WALK_ABOVE) first fetches the
     ids of its segments from the bigram index, cut off at FTS_MAX_CANDIDATES: none -> no hits; up to the
-    limit -> the query is narrowed to those ids; common or more -> plain ILIKE, which the planner answers
-    by walking the newest calls. The bigram condition itself never goes into the main query: on a walk
-    the planner would call qa_bigrams() row by row."""
+    limit -> the query is narrowed to those ids. A term of 3+ characters fetches its segment ids from the
+    trigram index the same way. Otherwise (common terms, 1-character terms) nothing is narrowed. The
+    bigram condition itself never goes into the main query: on a walk the planner would call
+    qa_bigrams() row by row."""
     seg = TranscriptSegment
     conds: list[ColumnElement[bool]] = []
     narrowed: list[int] | None = None
     for t in terms:
+        ids: list[int] | None = None
         if len(t) == 2 and _pg_bigram_estimate(db, t.lower()) <= PG_WALK_ABOVE:
             grams = bindparam("bigram", [t.lower()], type_=ARRAY(Text), unique=True)
             has = func.qa_bigrams(seg.text, type_=ARRAY(Text)).op("@>")(grams)
             ids = list(db.scalars(select(seg.id).where(has).limit(FTS_MAX_CANDIDATES + 1)))
+        elif len(t) >= TRIGRAM:
+            ids = _pg_trigram_ids(db, t)
+        if ids is not None:
             if not ids:
                 return None
             if len(ids) <= FTS_MAX_CANDIDATES and (narrowed is None or len(ids) < len(narrowed)):
@@ -229,7 +240,64 @@ def _pg_conditions(db: Session, terms: list[str]) -> list[ColumnElement[bool]] |
     if narrowed is not None:
         # the 2-character ILIKEs stay: cheap on these rows, and exact where lower() and ILIKE differ
         conds.insert(0, seg.id == any_(bindparam("ids", narrowed, type_=ARRAY(Integer), unique=True)))
-    return conds
+    return conds, narrowed is not None
+
+
+_PG_ILIKE_ESTIMATE = sql_text(
+    "EXPLAIN (FORMAT JSON) SELECT id FROM transcript_segments WHERE text ILIKE :pattern ESCAPE '\\'"
+)
+
+
+def _pg_trigram_ids(db: Session, term: str) -> list[int] | None:
+    """The ids of up to FTS_MAX_CANDIDATES + 1 segments containing ``term`` (3+ characters) through the
+    pg_trgm index, or None when the planner expects it in more than PG_WALK_ABOVE segments (common: the
+    walk finds a page sooner). The sequential scan is switched off for the lookup alone (SET LOCAL,
+    restored right after): near the limit the row estimate moves with each ANALYZE, and reading every
+    segment to collect a few thousand ids is the slow plan the walk exists to avoid."""
+    seg = TranscriptSegment
+    lookup = select(seg.id).where(seg.text.ilike(_like_pattern(term), escape="\\"))
+    if db.scalar(_PG_ILIKE_ESTIMATE, {"pattern": _like_pattern(term)})[0]["Plan"]["Plan Rows"] > PG_WALK_ABOVE:
+        return None
+    with _pg_off(db, "enable_seqscan"):
+        return list(db.scalars(lookup.limit(FTS_MAX_CANDIDATES + 1)))
+
+
+@contextmanager
+def _pg_off(db: Session, setting: str) -> Iterator[None]:
+    """A planner method switched off for the statements inside (SET LOCAL), then restored."""
+    was = db.scalar(sql_text("SELECT current_setting(:s)"), {"s": setting})
+    db.execute(sql_text("SELECT set_config(:s, 'off', true)"), {"s": setting})
+    try:
+        yield
+    finally:
+        db.execute(sql_text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": was})
+
+
+def _walk(db: Session, visible: Select, stmt: Select, need: int) -> list:
+    """PostgreSQL, common terms: the first ``need`` hit rows of ``stmt`` (newest call first), found by
+    reading the newest visible calls in keyset batches (WALK_FIRST_BATCH calls, doubling up to
+    WALK_MAX_BATCH) and matching only their segments. Unlike one ``ILIKE ... ORDER BY started_at LIMIT``,
+    whose plan (walk the newest calls, or scan every segment and sort) follows the planner's row
+    estimate, this costs about the same on every run."""
+    order = (Call.started_at.desc(), Call.id.desc())
+    rows: list = []
+    cursor: tuple | None = None
+    batch = WALK_FIRST_BATCH
+    while len(rows) < need:
+        q = visible.with_only_columns(Call.id, Call.started_at).order_by(*order).limit(batch)
+        if cursor is not None:
+            q = q.where(tuple_(Call.started_at, Call.id) < tuple_(*cursor))
+        newest = db.execute(q).all()
+        if not newest:
+            break
+        ids = bindparam("walk", [c.id for c in newest], type_=ARRAY(Integer), unique=True)
+        batch_rows = stmt.where(TranscriptSegment.call_id == any_(ids)).limit(need - len(rows))
+        rows.extend(db.execute(batch_rows).all())
+        if len(newest) < batch:
+            break
+        cursor = (newest[-1].started_at, newest[-1].id)
+        batch = min(2 * batch, WALK_MAX_BATCH)
+    return rows
 
 
 # --- highlighting -------------------------------------------------------------------------------------
@@ -303,14 +371,19 @@ def search(db: Session, user: User, query: SearchQuery, *, page: int = 1, per_pa
             Team.name,
         )
     )
-    conds = _term_conditions(db, terms)
-    if conds is None:
+    found = _term_conditions(db, terms)
+    if found is None:
         return SearchPage([], terms, page, per_page, False)
+    conds, one_query = found
     stmt = stmt.where(*conds)
     if query.party in PARTIES:
         stmt = stmt.where(seg.party == query.party)
-    stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc(), seg.seg_no).offset((page - 1) * per_page)
-    rows = db.execute(stmt.limit(per_page + 1)).all()
+    stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc(), seg.seg_no)
+    skip = (page - 1) * per_page
+    if one_query:
+        rows = db.execute(stmt.offset(skip).limit(per_page + 1)).all()
+    else:
+        rows = _walk(db, visible, stmt, skip + per_page + 1)[skip:]
     hits = []
     for row in rows[:per_page]:
         text, marks = snippet(row[4], terms)

@@ -81,6 +81,7 @@ def register_filters(app: Flask) -> None:
     from flask_babel import get_locale
 
     tz = ZoneInfo(app.extensions["qa_settings"].timezone)
+    from qa_app.web import nav
     from qa_app.web.access import can
     from qa_app.web.i18n import names, text
     from qa_app.web.labels import label
@@ -88,6 +89,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["nav_menus"] = nav.menus
     # {{ value|msg }}: a message (code + parameters, or a stored dict of one) in the page's language
     app.jinja_env.filters["msg"] = text
     # {{ teams|map(attribute='name')|names }}: a list joined with the page language's separator

@@ -1,8 +1,11 @@
 """What agents see of their evaluations: the evaluation page, acknowledge, dispute; admins' release rules.
 
-An agent reads only their own released reviews (anything else is a 404, like another agent's call); staff
-read every submitted review and their own drafts. The call page shows the same panel through
-``evaluations/_agent_panel.html`` (see ``panel_context``).
+An agent reads only their own released reviews at ``/evaluations/<id>`` (anything else is a 404, like
+another agent's call). Staff opening that URL are sent to the call's read-only review page
+(``/calls/<call>/review/<id>``, ``web/review.py``), the one staff view of an evaluation, with the same
+404 for what they may not read (another reviewer's draft, another reviewer's calibration score). The call
+page shows the agent's panel through ``evaluations/_agent_panel.html`` (see ``panel_context``). Templates
+link to an evaluation with ``evaluation_url(ev)``, which picks the page for the reader's role.
 """
 
 from __future__ import annotations
@@ -131,6 +134,14 @@ def agent_panel(call: Call, user: User) -> dict:
     return panel_context(ev, user, back="call")
 
 
+@bp.app_template_global()
+def evaluation_url(ev: Evaluation) -> str:
+    """Where the current user reads ``ev``: agents their evaluation page, staff the call's review page."""
+    if current_user.is_agent:
+        return url_for("feedback.evaluation", evaluation_id=ev.id)
+    return url_for("review.view", call_id=ev.call_id, evaluation_id=ev.id)
+
+
 def _back(ev: Evaluation, back: str | None):  # noqa: ANN202
     if back == "call":
         return redirect(url_for("calls.detail", call_id=ev.call_id))
@@ -160,6 +171,8 @@ def _render_evaluation(ev: Evaluation, *, form: FlaskForm | None = None, status:
 @allow(*ALL_ROLES)
 def evaluation(evaluation_id: int):
     ev = feedback.get_readable(get_db(), current_user, evaluation_id)
+    if not current_user.is_agent:
+        return redirect(evaluation_url(ev))
     return _render_evaluation(ev)
 
 

@@ -6,6 +6,11 @@ editable form while it is a draft, a read-only page with its history once submit
 draft or submits it. The form carries the evaluation ``version`` it was opened at: when someone (another
 tab, another session) saved in between, nothing is overwritten and the page shows the saved answers next
 to the ones just entered.
+
+``GET /calls/<id>/review/<evaluation id>`` is the read-only page of any evaluation of the call staff may
+read (someone else's review, an automated evaluation, an older version): the one staff view of a finished
+review, with the player, history, versions and disputes. Agents read their released evaluations at
+``/evaluations/<id>`` (``web/feedback.py``), which sends staff here.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, RaterType, User
-from qa_app.services import call_reads, calls, evaluations, rubrics
+from qa_app.db.models import AutoScorecard, Call, EvalState, Evaluation, Purpose, User
+from qa_app.services import call_reads, calls, evaluations, feedback, rubrics
 from qa_app.services.errors import Conflict, Invalid
 from qa_app.services.evaluations import AnswerErrors, CommentInput, ItemInput
 from qa_app.web import scorecards
@@ -253,7 +258,12 @@ def _render(
         error = (errors or {}).get(row.id)
         row.error = text(error) if error else ""
         row.unsaved = (unsaved or {}).get(row.id)
-    editable = ev.state == EvalState.DRAFT and ev.rater_id == current_user.id and not ev.superseded
+    editable = (
+        ev.state == EvalState.DRAFT
+        and ev.purpose == Purpose.REVIEW
+        and ev.rater_id == current_user.id
+        and not ev.superseded
+    )
     if editable and form is None:
         form = review_form(rubric, data=form_data(ev, rubric))
     view = call_reads.call_view(db, call, get_settings())
@@ -270,6 +280,8 @@ def _render(
             editable=editable,
             view=view,
             history=evaluations.history(db, ev),
+            versions=feedback.lineage(db, ev, current_user) if not editable else (None, None),
+            disputes=feedback.disputes_of(db, ev) if not editable else [],
             comment_authors=authors,
             conflict=conflict,
             lost=lost or {},
@@ -414,18 +426,17 @@ def _posted_comments(form: ReviewFormBase) -> list[CommentInput]:
 @bp.route("/calls/<int:call_id>/review/<int:evaluation_id>")
 @allow(*STAFF)
 def view(call_id: int, evaluation_id: int):
-    """Any completed review of the call, read-only with its history (staff only)."""
+    """An evaluation of the call, read-only with its history, versions and disputes: the one page where
+    staff read a finished review (``/evaluations/<id>`` sends them here). Which evaluations: the same as
+    ``feedback.readable`` (every review, automated ones too, and the reader's own calibration scores);
+    a draft is its author's, and its author edits it in the workspace."""
     db = get_db()
     call = calls.get_visible_call(db, current_user, call_id)
-    ev = db.get(Evaluation, evaluation_id)
-    if (
-        ev is None
-        or ev.call_id != call.id
-        or ev.rater_type != RaterType.HUMAN
-        or ev.purpose != Purpose.REVIEW
-        or (ev.state == EvalState.DRAFT and ev.rater_id != current_user.id)
-    ):
+    ev = db.scalar(
+        feedback.readable(current_user).where(Evaluation.id == evaluation_id, Evaluation.call_id == call.id)
+    )
+    if ev is None:
         abort(404)
-    if ev.rater_id == current_user.id and ev.state == EvalState.DRAFT:
+    if ev.state == EvalState.DRAFT and ev.purpose == Purpose.REVIEW and not ev.superseded:
         return redirect(url_for("review.workspace", call_id=call.id))
     return _render(db, call, ev)

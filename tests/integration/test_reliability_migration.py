@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from factories import migrate
 
-BEFORE = "7a4e2c9b1d36"
+BEFORE = "e5b1d7c3a902"
 
 
 def _segments(n: int, text: str) -> list[dict]:

@@ -296,3 +296,31 @@ def test_home_headline_is_cached_until_an_evaluation_changes(db, settings, agent
     ingest(db, settings, agent, T0 + timedelta(hours=1), scored=True)  # a new evaluation
     assert analytics.cohort_headline(db, ALL, settings=settings, today=today) is not first
     assert analytics.cohort_headline(db, ALL, settings=settings, today=today, weeks=4) is not first
+
+
+def test_data_stamp_changes_with_every_change_the_dashboards_can_see(db, settings):
+    """The stamp (index lookups only) moves when an evaluation is added or saved, a call is added or
+    deleted (its evaluations go with it) and an agent changes; reading it twice without a change gives
+    the same stamp, so remembered dashboards are reused."""
+    agent = factories.create_agent(db)
+    call = ingest(db, settings, agent, T0, scored=True)
+    stamps = [analytics.data_stamp(db)]
+    assert analytics.data_stamp(db) == stamps[-1]
+
+    def changed() -> None:
+        db.commit()
+        stamps.append(analytics.data_stamp(db))
+        assert stamps[-1] != stamps[-2]
+
+    other = ingest(db, settings, agent, T0 + timedelta(hours=1))
+    changed()  # a call added
+    machine = db.scalar(select(Evaluation).where(Evaluation.call_id == call.id))
+    machine.updated_at = machine.updated_at + timedelta(seconds=5)
+    changed()  # an evaluation saved
+    processing.store_transcript(db, other, make_transcript())
+    processing.score_call(db, other, lexicon_scorer())
+    changed()  # an evaluation added
+    agent.hire_date = agent.hire_date - timedelta(days=400)
+    changed()  # an agent's tenure
+    db.delete(db.get(type(other), other.id))
+    changed()  # a call deleted with its evaluations

@@ -378,12 +378,23 @@ def test_agent_never_sees_drafts_calibration_unreleased_or_other_agents(world, d
     html = _text(agent.get(f"/calls/{world.call.id}"))
     assert "Not evaluated yet" in html and "您好" in html
     assert f"{machine.total:.1f}" not in html and "Automated scorecard" not in html
-    # staff: another reviewer's draft is that reviewer's own until submitted
+    # staff (sent to the call's review page): another reviewer's draft is that reviewer's own until submitted
     qa2 = world.client(factories.create_user(db, "qa_reviewer"))
-    assert qa2.get(f"/evaluations/{draft.id}").status_code == 404
-    assert world.client(world.reviewer).get(f"/evaluations/{draft.id}").status_code == 200
-    assert qa2.get(f"/evaluations/{machine.id}").status_code == 200
-    assert qa2.get(f"/evaluations/{cal.id}").status_code == 404, "calibration scores only via calibration"
+    review_page = f"/calls/{world.call.id}/review"
+    for url in (f"/evaluations/{draft.id}", f"{review_page}/{draft.id}"):
+        assert qa2.get(url).status_code == 404, url
+    own = world.client(world.reviewer).get(f"/evaluations/{draft.id}", follow_redirects=True)
+    assert own.status_code == 200 and 'id="review-form"' in _text(own), "its author edits it"
+    auto = qa2.get(f"/evaluations/{machine.id}", follow_redirects=True)
+    assert (
+        auto.status_code == 200
+        and 'id="review-history"' in _text(auto)
+        and 'id="review-form"' not in _text(auto)
+    )
+    for url in (f"/evaluations/{cal.id}", f"{review_page}/{cal.id}"):
+        assert qa2.get(url).status_code == 404, "calibration scores only via calibration"
+    own_cal = world.client(world.reviewer).get(f"/evaluations/{cal.id}", follow_redirects=True)
+    assert own_cal.status_code == 200 and 'id="review-form"' not in _text(own_cal), "its author reads it"
 
 
 def test_unreleased_automated_score_is_hidden_from_agents_everywhere(world, db):
@@ -549,3 +560,54 @@ def test_opening_a_notification_only_follows_local_links(world, db):
     for n in db.scalars(select(Notification).where(Notification.user_id == world.agent_user.id)):
         resp = _post(agent, f"/notifications/{n.id}/open")
         assert resp.status_code == 302 and resp.headers["Location"].endswith("/notifications/"), n.url
+
+
+# --- one staff view of an evaluation ------------------------------------------------------------------------
+
+
+def test_staff_read_an_evaluation_on_the_calls_review_page_agents_on_theirs(world, db):
+    ev = world.review(world.call)
+    d = world.dispute(ev)
+    review_url = f"/calls/{world.call.id}/review/{ev.id}"
+    for user in (world.reviewer, world.lead, world.admin, factories.create_user(db, "qa_reviewer")):
+        staff = world.client(user)
+        resp = staff.get(f"/evaluations/{ev.id}")
+        assert resp.status_code == 302 and resp.headers["Location"].endswith(review_url), user.role
+        page = _text(staff.get(review_url))
+        assert 'id="player"' in page and 'id="review-history"' in page and "整体不错" in page
+        assert 'id="review-form"' not in page and f"/evaluations/{ev.id}/dispute" not in page
+        assert f'href="/disputes/{d.id}"' in page, "the disputes staff saw on the old page"
+        # links to the evaluation from staff pages go straight there
+        assert f'href="{review_url}"' in _text(staff.get(f"/disputes/{d.id}"))
+    agent = world.client(world.agent_user)
+    page = _text(agent.get(f"/evaluations/{ev.id}"))
+    assert (
+        'id="evaluation"' in page and 'id="review-history"' not in page and f'href="/disputes/{d.id}"' in page
+    )
+    assert f'href="/evaluations/{ev.id}"' in _text(agent.get(f"/disputes/{d.id}"))
+    assert agent.get(review_url).status_code == 403
+    other = world.client(world.other_user)
+    assert other.get(f"/evaluations/{ev.id}").status_code == 404
+    assert other.get(review_url).status_code == 403
+
+
+def test_staff_see_unreleased_evaluations_and_versions_on_the_review_page(world, db):
+    machine = world.machine(world.call)
+    assert machine.state == EvalState.SUBMITTED, "not released to the agent (rule 'never')"
+    staff = world.client(world.lead)
+    page = _text(staff.get(f"/evaluations/{machine.id}", follow_redirects=True))
+    assert "automated" in page.lower() and f"{machine.total:.1f}" in page and 'id="review-form"' not in page
+    assert world.client(world.agent_user).get(f"/evaluations/{machine.id}").status_code == 404
+    # a ruling that replaces the evaluation: both versions link to each other on the staff page
+    ev = world.review(world.call)
+    d = world.dispute(ev, {"greeting": "我报了工号"})
+    lead = world.client(world.lead)
+    data = {"reason": "听了录音", "decision-greeting": "accept", "result-greeting": "pass"}
+    assert _post(lead, f"/disputes/{d.id}/rule", data).status_code == 302
+    db.expire_all()
+    new_id = db.get(Dispute, d.id).result_evaluation_id
+    old_page = _text(lead.get(f"/calls/{world.call.id}/review/{ev.id}"))
+    assert "Replaced by" in old_page and f'href="/calls/{world.call.id}/review/{new_id}"' in old_page
+    assert "A newer evaluation replaced this one" in old_page
+    new_page = _text(lead.get(f"/evaluations/{new_id}", follow_redirects=True))
+    assert "Replaces" in new_page and f'href="/calls/{world.call.id}/review/{ev.id}"' in new_page

@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import select
 
 from qa_app.db.models import Agent, RubricVersion, Team, User
+from qa_app.services import calls as calls_service
 from qa_app.services import rubrics as rubric_service
 
 import factories
@@ -117,6 +118,23 @@ def test_calls_list_pagination_and_sorting(five_calls):
     assert ids == by_duration
     # the pager keeps the filters
     assert "sort=duration" in _text(client.get("/calls/?sort=duration&dir=asc"))
+
+
+def test_calls_list_counts_up_to_a_cap_then_says_more(five_calls, monkeypatch):
+    """Past COUNT_CAP matches the list says "more than N" and the pager keeps offering the next page
+    while rows follow; every call is still reached, in order, and below the cap the count is exact."""
+    app, client, calls, (a1, _a2), _teams = five_calls
+    by_start_desc = [c.id for c in sorted(calls, key=lambda c: (c.started_at, c.id), reverse=True)]
+    monkeypatch.setattr(calls_service, "COUNT_CAP", 3)
+    p1 = _text(client.get("/calls/"))
+    assert "超过 3 通" in p1 and "1 / 2+" in p1 and "共 " not in p1
+    pages = [_text(client.get(f"/calls/?page={n}")) for n in (1, 2, 3)]
+    assert [i for html in pages for i in _call_ids(html)] == by_start_desc
+    assert "2 / 3+" in pages[1] and 'href="/calls/?page=3"' in pages[1]
+    assert 'disabled"><a class="page-link" href="/calls/?page=4"' in pages[2]  # nothing follows
+    assert "3 / 3+" in _text(client.get("/calls/?page=3"))
+    team_only = _text(client.get(f"/calls/?agent={a1.id}"))  # 3 calls: exactly the cap, counted
+    assert "共 3 通" in team_only and "超过" not in team_only
 
 
 def test_calls_list_filters(five_calls):

@@ -205,7 +205,10 @@ def test_someone_elses_draft_is_not_readable(world, db, app):
     draft = _mine(db, call, reviewer)
     other = logged_in_client(app, factories.create_user(db, "qa_reviewer").username)
     assert other.get(f"/calls/{call.id}/review/{draft.id}").status_code == 404
-    assert other.get(f"/calls/{call.id}/review/{_machine(db, call).id}").status_code == 404
+    assert other.get(f"/evaluations/{draft.id}").status_code == 404
+    # the automated evaluation is readable by staff (read-only, as at /evaluations/<id>)
+    auto = other.get(f"/calls/{call.id}/review/{_machine(db, call).id}")
+    assert auto.status_code == 200 and 'id="review-form"' not in _text(auto)
 
 
 # --- who may open it ---------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class Evaluation(TimestampMixin, Base):
         Index("ix_evaluations_call", "call_id", "purpose", "superseded"),
         Index("ix_evaluations_rater_state", "rater_id", "state"),
         Index("ix_evaluations_state_released", "state", "released_at"),
+        Index("ix_evaluations_updated_at", "updated_at"),  # the dashboards' data stamp (max)
+        # "has a completed human review" (calls list filters) from the index alone
+        Index("ix_evaluations_completed_reviews", "rater_type", "purpose", "state", "call_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

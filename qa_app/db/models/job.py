@@ -61,6 +61,8 @@ class Job(TimestampMixin, Base):
     worker: Mapped[str | None] = mapped_column(String(80), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # With a broker (QA_JOB_BROKER): when the latest message carrying this id is due; empty = never sent.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     @hybrid_property
     def call_id(self) -> int | None:

