@@ -263,6 +263,28 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
         with transaction(_factory()) as db:
             result = aggregates.refresh(db, settings=_settings())
         click.echo(f"dashboard rollups refreshed: {result.cells} cell(s) from {result.marks} mark(s)")
+    @app.cli.command("adopt-default-rubric")
+    @click.option("--as", "username", required=True, help="the admin who publishes the new version (audited)")
+    def adopt_default_rubric(username: str) -> None:
+        """Publish the shipped default rubric as a new version when the database holds an unedited older one."""
+        from sqlalchemy import select
+
+        from qa_app.db.models import Role, User
+        from qa_app.services import rubrics
+        from qa_app.services.errors import ServiceError
+
+        with transaction(_factory()) as db:
+            user = db.scalar(select(User).where(User.username == username))
+            if user is None or user.role != Role.ADMIN or not user.active:
+                raise click.ClickException(f"{username!r} is not an active admin")
+            try:
+                row = rubrics.adopt_shipped_default(db, actor=user)
+            except ServiceError as exc:
+                raise click.ClickException(exc.render("en")) from exc
+            if row is None:
+                click.echo("the default rubric is already the shipped one")
+                return
+            click.echo(f"published {row.rubric_key} v{row.version} as the default; re-score calls with `flask rescore`")
 
     @app.cli.command("reindex-transcripts")
     @click.option("--batch", default=200, show_default=True, help="transcripts per transaction")
@@ -376,6 +398,11 @@ def register(app: Flask) -> None:  # noqa: C901 - a flat list of commands
             click.echo(json.dumps(card, ensure_ascii=False, indent=2))
         else:
             click.echo(f"total {card['total']}  critical_failed={card.get('critical_failed')}")
+            if card.get("transcript_unreliable"):
+                from rubrics.messages import render
+
+                reasons = "; ".join(render(m, lang) for m in card["transcript_unreliable"])
+                click.echo(f"transcript unreliable: {reasons}")
             for c in card["criteria"]:
                 flag = " (needs review)" if c.get("needs_review") else ""
                 click.echo(f"  {c['id']:<24} {c['result']:<5} {c.get('points')}{flag}  {c.get('note', '')}")

@@ -17,6 +17,7 @@ from typing import Any
 
 import rubrics
 from rubrics import Rubric
+from scoring import reliability
 from scoring import sentiment as sentiment_mod
 from scoring.engine import score
 from transcription.types import Transcript
@@ -42,11 +43,15 @@ def score_file(
 ) -> dict[str, Any]:
     """Read a transcript (contract JSON), score it, return the scorecard as a dict.
 
-    Notes are rendered in ``lang`` (zh or en); each also carries its message code and parameters."""
+    Notes are rendered in ``lang`` (zh or en); each also carries its message code and parameters. An
+    unreliable transcript (:mod:`scoring.reliability`) flags every automated verdict for review and lists
+    its reasons (message codes) under ``transcript_unreliable``."""
     data = json.loads(Path(transcript_json_path).read_text(encoding="utf-8"))
     transcript = Transcript.from_dict(data)
     analyzer = sentiment_mod.create(sentiment)
     card = score(transcript, resolve_rubric(rubric), sentiment=analyzer)
+    # the transcript-reliability gate, as the application applies it when it scores a call
+    card = reliability.gate(card, reliability.assess(reliability.facts_of(transcript)))
     return card.to_dict(lang)
 
 

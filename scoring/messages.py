@@ -154,6 +154,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # engine
     "manual.needs_reviewer": ("人工评分项，需人工评估", "manual criterion, needs a human reviewer"),
+    # transcript reliability (scoring.reliability): why a transcript needs a listen
+    "reliability.no_transcript": ("有录音但没有转写文本", "the recording has no transcript"),
+    "reliability.roles_uncertain": (
+        "坐席/客户角色判定置信度低（{confidence:.2f}）",
+        "agent/customer roles are a guess (confidence {confidence:.2f})",
+    ),
+    "reliability.one_segment": (
+        "{seconds} 秒的通话只转写出一段话（{chars} 个字）",
+        "a {seconds} s call came out as one segment ({chars} characters)",
+    ),
+    "reliability.few_turns": (
+        "{minutes:g} 分钟只有 {turns} 段话语（每分钟不到 1 段）",
+        "only {turns} turns in {minutes:g} minutes (under one a minute)",
+    ),
+    "reliability.little_text": (
+        "{seconds} 秒录音只转写出 {chars} 个字（每秒不到 {limit:g} 个）",
+        "only {chars} characters for {seconds} s of recording (under {limit:g} a second)",
+    ),
+    "reliability.slow_speech": (
+        "检测到 {speech} 秒语音，每秒只转写出 {rate:.2f} 个字（正常普通话约 4 个，阈值 {limit:g}）",
+        "{speech} s of detected speech gave {rate:.2f} characters a second (normal Mandarin ~4; threshold {limit:g})",
+    ),
+    "reliability.low_logprob": (
+        "识别置信度低：平均对数概率 {value:.2f}（阈值 {limit:g}）",
+        "the recogniser was unsure: mean log-probability {value:.2f} (threshold {limit:g})",
+    ),
+    "reliability.no_speech": (
+        "识别模型认为多为非语音：平均无语音概率 {value:.2f}（阈值 {limit:g}）",
+        "the recogniser took it mostly for non-speech: mean no-speech probability {value:.2f} (threshold {limit:g})",
+    ),
     # sampling rules (scoring.sampling.RulesError)
     "sampling_rule.between": ("应在 {lo:g} 到 {hi:g} 之间", "must be between {lo:g} and {hi:g}"),
     "sampling_rule.long_call": ("应在 1 秒到 24 小时之间", "must be between 1 second and 24 hours"),

@@ -273,6 +273,8 @@ class Scorecard:
     rubric_hash: str = ""
     language: str = "zh"
     needs_review: bool = False
+    # why the transcript is unreliable (scoring.reliability.gate); empty: reliable or not judged
+    transcript_unreliable: tuple[Message, ...] = ()
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         for c in self.criteria:
@@ -301,7 +303,11 @@ class Scorecard:
             "sections": [s.to_dict() for s in self.sections],
             "criteria": [c.to_dict(lang) for c in self.criteria],
             "metrics": dict(self.metrics),
-        }
+        } | (
+            {"transcript_unreliable": [m.to_dict() for m in self.transcript_unreliable]}
+            if self.transcript_unreliable
+            else {}
+        )
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Scorecard:
@@ -319,4 +325,5 @@ class Scorecard:
             rubric_hash=str(rub.get("hash") or ""),
             language=str(d.get("language") or "zh"),
             needs_review=bool(d.get("needs_review", False)),
+            transcript_unreliable=tuple(Message.from_dict(m) for m in d.get("transcript_unreliable") or ()),
         )

@@ -32,7 +32,6 @@ from typing import Any
 
 from rubrics.messages import Message, msg
 from scoring import messages as _messages  # noqa: F401  (registers the rule messages)
-from scoring import reliability
 
 # Why a call was sampled; the order is the priority when reviewers' capacity runs short.
 REASONS: tuple[str, ...] = (
@@ -129,11 +128,8 @@ class Candidate:
     end_sentiment: float | None = None  # customer's sentiment over the last turns, 0..1
     sentiment_failed: bool = False  # the customer-sentiment criterion failed
     duration: float = 0.0  # seconds of audio
-    role_confidence: float | None = None
-    turns: int = 0  # transcript segments
-    text_chars: int = 0
-    has_transcript: bool = True
-    roles_confirmed: bool = False  # a person set the agent/customer roles
+    # the transcript-reliability gate's stored verdict (scoring.reliability, decided at scoring time)
+    transcript_unreliable: bool = False
     needs_review: int = 0  # automated verdicts flagged for a human
 
 
@@ -152,17 +148,9 @@ class Pick:
 
 
 def unreliable(c: Candidate) -> bool:
-    """The transcript should not be trusted without a listen (:func:`scoring.reliability.unreliable`)."""
-    return reliability.unreliable(
-        reliability.TranscriptFacts(
-            duration=c.duration,
-            has_transcript=c.has_transcript,
-            role_confidence=c.role_confidence,
-            roles_confirmed=c.roles_confirmed,
-            turns=c.turns,
-            text_chars=c.text_chars,
-        )
-    )
+    """The transcript should not be trusted without a listen (:mod:`scoring.reliability`, stored on the
+    call when it was scored)."""
+    return c.transcript_unreliable
 
 
 def negative_end(c: Candidate, threshold: float) -> bool:

@@ -514,15 +514,19 @@ def create_evaluated_call(
     role_confidence: float | None = 0.9,
     text_chars: int | None = 300,
     evidence: dict[str, tuple[float, float, str]] | None = None,
+    unreliable: bool | None = None,
 ) -> Call:
     """A call row with a transcript record and its machine evaluation (``results``: criterion -> pass /
     fail / na), plus a completed human review when ``human`` is given (it supersedes the machine's, as
     evaluations.submit does). No audio file and no scoring run: fast enough for hundreds of calls in the
-    coaching statistics tests. ``text_chars=None`` stores no transcript."""
+    coaching statistics tests. ``text_chars=None`` stores no transcript. The transcript-reliability verdict
+    is stored as the scorer would (``unreliable`` forces it either way)."""
     import uuid
 
     from qa_app.db.models import CallStatus, EvalState, Evaluation, RaterType, TranscriptRecord
     from qa_app.services import rubrics
+    from rubrics.messages import msg
+    from scoring.reliability import TranscriptFacts, assess
 
     version = rubrics.ensure_default(db)
     call = Call(
@@ -537,12 +541,30 @@ def create_evaluated_call(
         audio_format="wav",
         source="demo",
     )
+    if unreliable is None:
+        # the verdict the scorer would have stored (scoring.reliability), on a plausible number of turns
+        facts = TranscriptFacts(
+            duration,
+            has_transcript=text_chars is not None,
+            role_confidence=role_confidence,
+            turns=0 if text_chars is None else max(2, int(duration // 10)),
+            text_chars=text_chars or 0,
+        )
+        reasons = assess(facts)
+    else:
+        reasons = (msg("reliability.low_logprob", value=-1.5, limit=-1.0),) if unreliable else ()
+    call.transcript_unreliable = bool(reasons)
+    call.transcript_reasons = [m.to_dict() for m in reasons]
     db.add(call)
     db.flush()
     if text_chars is not None:
         db.add(
             TranscriptRecord(
-                call_id=call.id, language="zh", data={}, search_text="好" * text_chars, role_confidence=role_confidence
+                call_id=call.id,
+                language="zh",
+                data={},
+                search_text="好" * text_chars,
+                role_confidence=role_confidence,
             )
         )
 
@@ -588,7 +610,13 @@ def create_sampling_plan(db: Session, name: str | None = None, **kw):
     from qa_app.services import sampling
     from scoring.sampling import Rules
 
-    data = {"name": name or f"抽检计划{_n()}", "period": "week", "random_per_agent": 1, "rules": Rules(), **kw}
+    data = {
+        "name": name or f"抽检计划{_n()}",
+        "period": "week",
+        "random_per_agent": 1,
+        "rules": Rules(),
+        **kw,
+    }
     plan = sampling.create_plan(db, sampling.PlanInput(**data), actor=None)
     db.commit()
     return plan

@@ -26,7 +26,7 @@ from transcription.errors import BadAudioError, SpeechError
 from transcription.merge import SpeakerTurn, assign_speakers, merge_channels, renumber, split_on_pauses
 from transcription.redact import RedactionSpan, redact_transcript
 from transcription.roles import LEFT, RIGHT, Layout, RoleDecision, assign_roles
-from transcription.types import Transcript
+from transcription.types import AsrQuality, Transcript
 
 SAMPLE_RATE = 16000
 Progress = Callable[[str, float], None]
@@ -57,6 +57,7 @@ class AsrOutput:
     language: str
     channels: list[list[tuple[float, float, str, tuple[Any, ...]]]]
     seconds: float = 0.0
+    quality: AsrQuality | None = None
 
 
 @dataclass(slots=True)
@@ -194,7 +195,7 @@ class SpeechPipeline:
         tracks = [audio.samples[0], audio.samples[1]] if audio.channels == "stereo" else [audio.mono]
         out: list[list[tuple[float, float, str, tuple[Any, ...]]]] = []
         lang = language or self.config.language
-        seconds = 0.0
+        seconds = speech = weight = logprob = no_speech = 0.0
         for k, track in enumerate(tracks):
 
             def report(f: float, k: int = k) -> None:
@@ -202,12 +203,20 @@ class SpeechPipeline:
 
             res = transcribe(model, track, self.config, language=lang, progress=report)
             seconds += res.seconds
+            speech += res.speech_seconds
+            if res.avg_logprob is not None and res.no_speech_prob is not None:
+                weight += res.decoded_seconds
+                logprob += res.decoded_seconds * res.avg_logprob
+                no_speech += res.decoded_seconds * res.no_speech_prob
             if lang == "auto" and res.segments:
                 lang = res.language  # keep channel 2 in the language detected on channel 1
             out.append([(s.start, s.end, s.text, s.words) for s in res.segments])
         progress("asr", 1.0)
         detected = lang if lang != "auto" else "zh"
-        return AsrOutput(detected, out, seconds)
+        quality = AsrQuality(
+            speech, logprob / weight if weight else None, no_speech / weight if weight else None
+        )
+        return AsrOutput(detected, out, seconds, quality)
 
     def diarize(self, audio: AudioInput, progress: Progress = _noop) -> list[SpeakerTurn]:
         """Speaker turns for a mono call (stereo calls are split by channel instead)."""
@@ -249,6 +258,7 @@ class SpeechPipeline:
             speakers=speakers,  # type: ignore[arg-type]
             call_id=call_id,
             models=self.model_ids() | ({"speakers": "channels"} if audio.channels == "stereo" else {}),
+            asr=asr.quality,
         )
 
     def roles(self, transcript: Transcript, layout: Layout | None = None) -> tuple[Transcript, RoleDecision]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -337,15 +337,11 @@ def redact_transcript(
                 s if safe == s.text else Segment(s.id, s.start, s.end, s.speaker, safe, s.role, s.words)
             )
     spans.sort(key=lambda sp: (sp.start, sp.end))
-    redacted = Transcript(
-        transcript.language,
-        transcript.duration,
-        tuple(out),
-        transcript.channels,
-        dict(transcript.speakers),
-        transcript.call_id,
-        {**transcript.models, "redaction": REDACTION_VERSION},
-        transcript.role_confidence,
+    redacted = replace(
+        transcript,
+        segments=tuple(out),
+        speakers=dict(transcript.speakers),
+        models={**transcript.models, "redaction": REDACTION_VERSION},
     )
     return redacted, spans
 

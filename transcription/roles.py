@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from transcription.types import Role, Segment, Transcript
@@ -113,16 +113,7 @@ def split_ivr(transcript: Transcript, window: float = 90.0) -> Transcript:
         changed = True
     if not changed:
         return transcript
-    return Transcript(
-        transcript.language,
-        transcript.duration,
-        tuple(segs),
-        transcript.channels,
-        dict(transcript.speakers),
-        transcript.call_id,
-        dict(transcript.models),
-        transcript.role_confidence,
-    )
+    return replace(transcript, segments=tuple(segs), speakers=dict(transcript.speakers))
 
 
 def score_speakers(transcript: Transcript) -> dict[str, float]:

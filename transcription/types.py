@@ -6,7 +6,7 @@ Times are seconds from the start of the call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Role = Literal["agent", "customer", "ivr", "unknown"]
@@ -79,6 +79,39 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class AsrQuality:
+    """How the recogniser judged its own reading of the call (all channels together).
+
+    ``speech_seconds``: speech the voice-activity detector found (faster-whisper's
+    ``duration_after_vad``, summed over channels; the audio's length when VAD is off) — the time the
+    transcript's characters should fill. ``avg_logprob`` / ``no_speech_prob``: Whisper's per-segment
+    mean token log-probability and no-speech probability, averaged over the kept segments weighted by
+    their length (``None`` when no segment was kept). Read by :mod:`scoring.reliability`; transcripts
+    made before these were recorded have no ``asr`` entry and are judged on what they have.
+    """
+
+    speech_seconds: float
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"speech_seconds": round(self.speech_seconds, 3)}
+        if self.avg_logprob is not None:
+            d["avg_logprob"] = round(self.avg_logprob, 4)
+        if self.no_speech_prob is not None:
+            d["no_speech_prob"] = round(self.no_speech_prob, 4)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AsrQuality:
+        def num(key: str) -> float | None:
+            v = d.get(key)
+            return None if v is None else float(v)
+
+        return cls(float(d["speech_seconds"]), num("avg_logprob"), num("no_speech_prob"))
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
     """A whole call: segments in time order plus what produced them."""
 
@@ -90,6 +123,7 @@ class Transcript:
     call_id: str | None = None
     models: dict[str, str] = field(default_factory=dict)
     role_confidence: float | None = None
+    asr: AsrQuality | None = None
 
     def role_of(self, speaker: str) -> Role:
         return self.speakers.get(speaker, "unknown")
@@ -103,15 +137,12 @@ class Transcript:
             Segment(s.id, s.start, s.end, s.speaker, s.text, speakers.get(s.speaker, "unknown"), s.words)
             for s in self.segments
         )
-        return Transcript(
-            self.language,
-            self.duration,
-            segs,
-            self.channels,
-            dict(speakers),
-            self.call_id,
-            dict(self.models),
-            confidence if confidence is not None else self.role_confidence,
+        return replace(
+            self,
+            segments=segs,
+            speakers=dict(speakers),
+            models=dict(self.models),
+            role_confidence=confidence if confidence is not None else self.role_confidence,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +157,8 @@ class Transcript:
         }
         if self.role_confidence is not None:
             d["role_confidence"] = round(self.role_confidence, 3)
+        if self.asr is not None:
+            d["asr"] = self.asr.to_dict()
         return d
 
     @classmethod
@@ -154,4 +187,5 @@ class Transcript:
             call_id=d.get("call_id"),
             models=dict(d.get("models") or {}),
             role_confidence=d.get("role_confidence"),
+            asr=AsrQuality.from_dict(d["asr"]) if isinstance(d.get("asr"), dict) else None,
         )

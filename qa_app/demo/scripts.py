@@ -11,8 +11,8 @@ rubric, written from the script's intent (not from any scorer output):
 * ``complaint_risk``        ``pass`` = no risk; ``fail`` = customer mentions 投诉 / 12315 / 工信部 /
                             曝光 / 媒体, or churn (携号转网 / 转网) -- a flag, not the agent's fault
 * ``dead_air``              静音: ``fail`` when an unannounced silence over 10 s is staged
-* ``overtalk``              抢话: ``fail`` when the agent talks over the customer by >= 1 s at
-                            least twice (the default rubric tolerates one)
+* ``overtalk``              抢话: ``fail`` when the agent talks over the customer by >= 1 s even
+                            once (the default rubric follows 无抢话; the staged ones do it twice)
 * ``hold_etiquette``        asked before hold (请您稍等) and thanked after (``na``: no hold phrase;
                             an unannounced silence is scored under ``dead_air`` only)
 * ``solution_confirmation`` agent states a concrete outcome/timeline and checks agreement

@@ -1,8 +1,8 @@
 """Dashboard rollups (issue #12): ``verdict_daily`` and ``score_daily`` kept up to date incrementally.
 
 **What a cell holds** is exactly what the live dashboards computed: the verdicts of :func:`verdicts.load`
-(each call's counting evaluation, cohort on the day of the call, reliability through
-``reliability.unreliable_transcript``) passed through ``coaching.effective`` (machine verdicts on an
+(each call's counting evaluation, cohort on the day of the call, reliability from the gate's stored
+verdict ``Call.transcript_unreliable``) passed through ``coaching.effective`` (machine verdicts on an
 unreliable transcript dropped), counted per local day (``QA_TIMEZONE``), agent, the call's team,
 criterion and source; and the total of each call's current evaluation per day, agent and team.
 

@@ -153,6 +153,12 @@ def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
     return best
 
 
+def _untrusted(row: Any) -> bool:
+    """The row's counting evaluation is the machine's on an unreliable transcript (README "Unreliable
+    transcripts"): left out of averages and KPI shares until a reviewer confirms or reviews the call."""
+    return row.rater_type == RaterType.MACHINE and bool(row.transcript_unreliable)
+
+
 def _agents(db: Session, agent_ids: Iterable[int]) -> dict[int, Agent]:
     ids = sorted(set(agent_ids))
     out: dict[int, Agent] = {}
@@ -225,6 +231,7 @@ def load_kpi_data(
             Call.csat,
             Call.nps,
             Call.resolved,
+            Call.transcript_unreliable,
             Evaluation.id.label("ev_id"),
             Evaluation.rater_type,
             Evaluation.rubric_version_id,
@@ -244,6 +251,8 @@ def load_kpi_data(
     for r in sorted(best.values(), key=lambda r: (r.started_at, r.id)):
         sentiment = _result_of(r, "s", len(sent_ids))
         risk = _result_of(r, "r", len(risk_ids))
+        if _untrusted(r):
+            sentiment = risk = None  # the machine read an unreliable transcript: no data, not a verdict
         records.append(
             CallRecord(
                 call_id=r.id,
@@ -335,7 +344,8 @@ def score_trends(
     db: Session, scope: Scope, since: datetime, until: datetime, *, period: Period, tz: str
 ) -> Trends:
     """Average total of each call's current evaluation (human review over machine) by period, for the
-    scope, each team and each agent. Calls without a scored evaluation are left out."""
+    scope, each team and each agent. Calls without a scored evaluation, and machine evaluations of
+    unreliable transcripts, are left out."""
     if scope.empty:
         return Trends([], [], [])
     stmt = scope.where(
@@ -348,6 +358,7 @@ def score_trends(
             Evaluation.rater_type,
             Evaluation.rubric_version_id,
             Evaluation.total,
+            Call.transcript_unreliable,
         )
         .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
         .where(Call.started_at >= since, Call.started_at < until)
@@ -357,7 +368,7 @@ def score_trends(
     teams: dict[tuple[date, int], list[float]] = defaultdict(list)
     agents: dict[tuple[date, int], list[float]] = defaultdict(list)
     for r in best.values():
-        if r.total is None:
+        if r.total is None or _untrusted(r):
             continue
         p = period_start(local_date(r.started_at, tz), period)
         overall[p].append(r.total)

@@ -39,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "api_token_created": N_("API token created"),
     "job_retried": N_("processing retried"),
     "roles_swapped": N_("roles swapped"),
+    "transcript_confirmed": N_("transcript confirmed"),
     "rubric_published": N_("rubric published"),
     "rubric_draft_saved": N_("rubric draft saved"),
     "rescore_requested": N_("re-score requested"),

@@ -312,7 +312,8 @@ def audio_file(settings: Settings, call: Call) -> Path:
 
 
 REVIEW_FILTERS = ("not_reviewed", "reviewed", "my_queue")  # staff only
-FLAG_FILTERS = ("needs_review", "critical_failed")  # of the default rubric's automated scorecard
+# of the default rubric's automated scorecard, and the transcript-reliability gate's stored verdict
+FLAG_FILTERS = ("needs_review", "critical_failed", "unreliable_transcript")
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,9 @@ def _review_filters(stmt: Select[tuple[Call]], user: User, flt: CallFilter) -> S
         stmt = stmt.where(~evaluations.reviewed_condition())
     elif flt.review == "my_queue":
         stmt = stmt.where(assignments.in_queue_condition(user.id))
-    if flt.flag in FLAG_FILTERS:
+    if flt.flag == "unreliable_transcript":
+        stmt = stmt.where(Call.transcript_unreliable.is_(True))
+    elif flt.flag in FLAG_FILTERS:
         card = exists().where(
             AutoScorecard.call_id == Call.id,
             AutoScorecard.rubric_version_id == RubricVersion.id,

@@ -237,7 +237,8 @@ def record_machine(db: Session, call: Call, card: AutoScorecard) -> Evaluation:
         o.superseded = True
     db.flush()
     _event(db, ev, "created", None, None)
-    if _releasable(release_rule(db, card.rubric_version.rubric_key), card):
+    # never released while the transcript is flagged unreliable (README "Unreliable transcripts")
+    if not call.transcript_unreliable and _releasable(release_rule(db, card.rubric_version.rubric_key), card):
         ev.state, ev.released_at = EvalState.RELEASED, now
         _event(db, ev, "released", None, EvalState.SUBMITTED, "auto-release rule")
     db.flush()
@@ -662,7 +663,8 @@ def get(db: Session, evaluation_id: int) -> Evaluation:
 
 
 def visible(user: User) -> Select[tuple[Evaluation]]:
-    """Evaluations ``user`` may read: agents their own released reviews; staff every review and
+    """Evaluations ``user`` may read: agents their own released reviews — never a machine evaluation of a
+    transcript flagged unreliable (also one released before the gate existed); staff every review and
     their own calibration scores (others' only through the calibration pages)."""
     stmt = select(Evaluation)
     if user.role == Role.AGENT:
@@ -673,6 +675,7 @@ def visible(user: User) -> Select[tuple[Evaluation]]:
                 Agent.user_id == user.id,
                 Evaluation.purpose == Purpose.REVIEW,
                 Evaluation.state.in_(VISIBLE_TO_AGENT),
+                (Evaluation.rater_type == RaterType.HUMAN) | Call.transcript_unreliable.is_(False),
             )
         )
     return stmt.where(

@@ -1,7 +1,9 @@
 """Machine vs human: how often reviewers override the automated verdicts, per criterion, and why.
 
 The data are the completed human reviews (purpose review, not superseded: after a dispute the ruling's
-evaluation counts instead of the disputed one). Each item of a review carries the machine's answer it
+evaluation counts instead of the disputed one), on calls whose transcript is not flagged unreliable
+(README "Unreliable transcripts": a verdict on an unreadable transcript says nothing about the rule).
+Each item of a review carries the machine's answer it
 started from (``machine_result`` / ``machine_points``) next to the reviewer's (``result`` / ``points``)
 and, when they differ, the reviewer's ``reason``. Items without a machine answer are not compared.
 
@@ -18,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qa_app.db.models import COMPLETED, Evaluation, Purpose, RaterType, RubricVersion, User
+from qa_app.db.models import COMPLETED, Call, Evaluation, Purpose, RaterType, RubricVersion, User
 from qa_app.services import rubrics
 from qa_app.services.evaluations import RESULTS
 from rubrics.messages import Message, from_stored
@@ -109,8 +111,11 @@ def _reviews(date_from: datetime | None, date_to: datetime | None):  # noqa: ANN
         select(Evaluation, User.display_name, RubricVersion)
         .outerjoin(User, User.id == Evaluation.rater_id)
         .join(RubricVersion, RubricVersion.id == Evaluation.rubric_version_id)
+        .join(Call, Call.id == Evaluation.call_id)
         .where(
             Evaluation.purpose == Purpose.REVIEW,
+            # the machine read an unreliable transcript: its disagreement says nothing about the rule
+            Call.transcript_unreliable.is_(False),
             Evaluation.rater_type == RaterType.HUMAN,
             Evaluation.state.in_(COMPLETED),
             Evaluation.superseded.is_(False),

@@ -163,6 +163,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "time.range_reversed": ("结束日期早于开始日期", "the end date is before the start date"),
     # calls (intake, access)
+    "rubrics.default_edited": (
+        "默认质检标准 {rubric} v{version} 已被修改过，未自动更新；请在质检标准编辑器中修改",
+        "the default rubric {rubric} v{version} was edited; it is not updated automatically: change it in the rubric builder",
+    ),
+    "reliability.not_allowed": (
+        "只有质检员、培训师和管理员可以确认转写（坐席不能确认自己的通话）",
+        "only reviewers, trainers and admins may confirm a transcript (never the call's own agent)",
+    ),
+    "reliability.not_flagged": ("此通话的转写未被标记为不可靠", "this call's transcript is not flagged unreliable"),
+    "reliability.reason_required": (
+        "请说明确认理由（例如：已听录音，转写可用）",
+        "give a reason (e.g. listened: the transcript is usable)",
+    ),
+    "reliability.reason_too_long": ("理由过长（最多 {limit} 个字）", "the reason is too long (at most {limit} characters)"),
     "calls.bad_direction": ("方向无效，可选: {allowed}", "direction must be one of {allowed}"),
     "calls.bad_language": ("语言无效，可选: {allowed}", "language must be one of {allowed}"),
     "calls.bad_layout": ("声道布局无效，可选: {allowed}", "channel layout must be one of {allowed}"),

@@ -22,11 +22,12 @@ from qa_app.db.models import (
     TranscriptRecord,
     User,
 )
-from qa_app.services import audit, evaluations, jobs, rubrics, search
+from qa_app.services import audit, evaluations, jobs, reliability, rubrics, search
 from qa_app.services.errors import Invalid
 from qa_app.services.queueing import PROCESS, RESCORE_RANGE, SCORE
 from qa_app.settings import Settings
 from rubrics import RubricValidationError
+from scoring.reliability import gate
 from transcription.redact import redact_transcript
 from transcription.types import Transcript
 
@@ -117,7 +118,11 @@ def score_call(
             f"rubric {version.rubric_key} v{version.version} no longer validates; fix it in the rubric builder: "
             + "; ".join(exc.messages("en"))
         ) from exc
+    # the transcript-reliability gate: judged here, once, and stored on the call (services.reliability)
+    reasons = reliability.judge(db, call, transcript)
     card = scorer(transcript, rubric)
+    if call.transcript_unreliable:
+        card = gate(card, reasons)
     data = card.to_dict()
     db.execute(
         delete(AutoScorecard).where(

@@ -15,9 +15,9 @@ What is deleted
 
 What is kept: the call row with its metadata and KPI fields, scorecards and evaluations with their results,
 points, totals, criterion notes, reviewers' own comments and the evidence *times* (start/end/speaker) —
-so every dashboard, statistic and coaching figure is unchanged. The deleted transcript's unreliable verdict
-is kept on the call (``transcript_unreliable``) so that the statistics count its machine verdicts as
-before.
+so every dashboard, statistic and coaching figure is unchanged. The transcript-reliability verdict was
+stored on the call when it was scored (``transcript_unreliable``, ``transcript_reasons``) and is left as
+it is, so the statistics count its machine verdicts as before.
 
 Each purged call gets one content-free audit record (``retention_purged``: what kind was purged, the
 number of files and search rows removed, the retention days; no names, no text).
@@ -50,7 +50,7 @@ from qa_app.db.models import (
     TranscriptRecord,
     TranscriptSegment,
 )
-from qa_app.services import audit, reliability
+from qa_app.services import audit
 from qa_app.settings import Settings
 
 BATCH = 200
@@ -151,16 +151,16 @@ def _audio_due(db: Session, cutoff: datetime, limit: int) -> list[Call]:
     )
 
 
-def _transcripts_due(db: Session, cutoff: datetime, limit: int) -> list[tuple[Call, bool]]:
-    """Calls past the cutoff not yet purged, with the unreliable verdict of their transcript now."""
-    rows = db.execute(
-        select(Call, reliability.unreliable_transcript())
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
-        .where(Call.transcript_purged_at.is_(None), Call.started_at < cutoff, Call.status.not_in(BUSY))
-        .order_by(Call.started_at, Call.id)
-        .limit(limit)
+def _transcripts_due(db: Session, cutoff: datetime, limit: int) -> list[Call]:
+    """Calls past the cutoff whose transcript has not been purged yet."""
+    return list(
+        db.scalars(
+            select(Call)
+            .where(Call.transcript_purged_at.is_(None), Call.started_at < cutoff, Call.status.not_in(BUSY))
+            .order_by(Call.started_at, Call.id)
+            .limit(limit)
+        )
     )
-    return [(call, bool(flag)) for call, flag in rows]
 
 
 def purge_batch(
@@ -173,13 +173,12 @@ def purge_batch(
     files: list[Path] = []
     purged: dict[int, dict[str, object]] = {}
     if settings.retention_transcript_days > 0:
-        for call, unreliable in _transcripts_due(db, _cutoff(now, settings.retention_transcript_days), batch):
+        for call in _transcripts_due(db, _cutoff(now, settings.retention_transcript_days), batch):
             segments = db.execute(
                 delete(TranscriptSegment).where(TranscriptSegment.call_id == call.id)
             ).rowcount
             db.execute(delete(TranscriptRecord).where(TranscriptRecord.call_id == call.id))
             _scrub_quotes(db, call.id)
-            call.transcript_unreliable = unreliable
             call.transcript_purged_at = now
             result.transcript_calls.append(call.id)
             purged.setdefault(call.id, {})["transcript"] = {

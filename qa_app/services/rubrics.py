@@ -81,6 +81,30 @@ def ensure_default(db: Session) -> RubricVersion:
     return row
 
 
+# Content hashes of earlier shipped versions of the default rubric. A database whose default is still
+# one of these (nobody edited it) may adopt the shipped file as a new version (adopt_shipped_default).
+PREVIOUS_SHIPPED_DEFAULTS = {
+    # telecom_service as shipped before issue #10: overtalk tolerated one interruption (max_count 1)
+    "6cc8ebe73c0ffae89138e485eb993cb9eb53675d0e6430992fb0162e0d590d9c": "overtalk tolerated one interruption",
+}
+
+
+def adopt_shipped_default(db: Session, *, actor: User) -> RubricVersion | None:
+    """Publish the shipped default rubric as a new version of the database's default — through the normal
+    draft → publish path (audited, earlier versions archived and kept for their evaluations) — when the
+    current default is an unedited earlier shipped version. Returns the new version; None when the
+    default is already the shipped one. A default edited in the builder is left alone (Conflict): apply
+    the change there. Calls keep their scores until re-scored (``flask rescore``)."""
+    current = default_version(db)
+    shipped = rubric_domain.load_default()
+    if current.content_hash == shipped.content_hash:
+        return None
+    if current.rubric_key != shipped.id or current.content_hash not in PREVIOUS_SHIPPED_DEFAULTS:
+        raise Conflict("rubrics.default_edited", rubric=current.rubric_key, version=current.version)
+    draft = save_draft(db, rubric_domain.dumps(shipped), actor=actor, base_version_id=current.id)
+    return publish(db, draft.id, actor=actor, make_default=True)
+
+
 def default_version(db: Session) -> RubricVersion:
     row = db.scalar(
         select(RubricVersion).where(RubricVersion.is_default, RubricVersion.status == "published")

@@ -44,10 +44,9 @@ from qa_app.db.models import (
     SamplingPlan,
     SamplingRun,
     Team,
-    TranscriptRecord,
     User,
 )
-from qa_app.services import audit, calls, evaluations, jobs, notifications, reliability, rubrics
+from qa_app.services import audit, calls, evaluations, jobs, notifications, rubrics
 from qa_app.services.errors import Invalid, NotFound
 from qa_app.settings import Settings
 from scoring.sampling import (
@@ -242,15 +241,10 @@ def candidates(
             Agent.user_id,
             Agent.hire_date,
             AutoScorecard,
-            TranscriptRecord.id.label("transcript_id"),
-            TranscriptRecord.role_confidence,
-            TranscriptRecord.roles_swapped_by_id,
-            reliability.transcript_turns(),
-            reliability.transcript_chars(),
+            Call.transcript_unreliable,
         )
         .join(Agent, Agent.id == Call.agent_id)
         .outerjoin(AutoScorecard, AutoScorecard.id == card_id)
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
         .where(
             Call.status == CallStatus.READY,
             calls.with_recording(),
@@ -272,11 +266,7 @@ def candidates(
         user_id,
         hire_date,
         card,
-        transcript_id,
-        role_conf,
-        swapped_by,
-        turns,
-        chars,
+        unreliable,
     ) in db.execute(stmt):
         failed: set[str] = set()
         metrics: dict = {}
@@ -299,11 +289,7 @@ def candidates(
                 end_sentiment=float(end_sent) if isinstance(end_sent, int | float) else None,
                 sentiment_failed="sentiment" in failed,
                 duration=float(duration or 0.0),
-                role_confidence=role_conf,
-                turns=turns or 0,
-                text_chars=chars or 0,
-                has_transcript=transcript_id is not None,
-                roles_confirmed=swapped_by is not None,
+                transcript_unreliable=bool(unreliable),
                 needs_review=card.needs_review if card is not None else 0,
             )
         )

@@ -10,9 +10,9 @@ criteria (pass / fail / N/A) become verdicts, so a reviewer's answer always repl
 rubric counts.
 
 **Reliability**: ``Verdict.reliable`` is False on an unreliable transcript — the one definition in
-:mod:`scoring.reliability` (README "Unreliable transcripts"), evaluated in SQL by
-``reliability.unreliable_transcript``. ``coaching.effective`` drops machine verdicts on an unreliable
-transcript and keeps human ones (the reviewer listened to the recording).
+:mod:`scoring.reliability` (README "Unreliable transcripts"), decided when the call was scored and read
+from ``calls.transcript_unreliable`` (False again once a reviewer confirmed the transcript).
+``coaching.effective`` drops machine verdicts on an unreliable transcript and keeps human ones (the reviewer listened to the recording).
 
 **Cohort** (``Verdict.cohort``, new_hire / veteran by ``new_hire_days``): with ``cohort_on=None`` the
 agent's cohort **on the day of the call**, so a veteran's first weeks are new-hire calls (the dashboards'
@@ -48,9 +48,8 @@ from qa_app.db.models import (
     Purpose,
     RaterType,
     RubricVersion,
-    TranscriptRecord,
 )
-from qa_app.services import reliability, rubrics, timeparse
+from qa_app.services import rubrics, timeparse
 from rubrics import Scale
 
 __all__ = [
@@ -136,12 +135,11 @@ def _counting_select(*columns: Any) -> Select[Any]:
             Call.agent_id,
             Call.started_at,
             Agent.hire_date,
-            reliability.unreliable_transcript().label("unreliable"),
+            Call.transcript_unreliable.label("unreliable"),
             *columns,
         )
         .join(Call, Call.id == Evaluation.call_id)
         .join(Agent, Agent.id == Call.agent_id)
-        .outerjoin(TranscriptRecord, TranscriptRecord.call_id == Call.id)
         .where(current_evaluation_condition())
     )
 

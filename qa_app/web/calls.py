@@ -11,8 +11,29 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from qa_app.db.models import Agent, Call, CallStatus, EvalState, JobState, Purpose, RaterType, Role, Team
-from qa_app.services import audit, call_reads, calls, evaluations, feedback, intake, processing, queueing
+from qa_app.db.models import (
+    Agent,
+    Call,
+    CallStatus,
+    EvalState,
+    JobState,
+    Purpose,
+    RaterType,
+    Role,
+    Team,
+    User,
+)
+from qa_app.services import (
+    audit,
+    call_reads,
+    calls,
+    evaluations,
+    feedback,
+    intake,
+    processing,
+    queueing,
+    reliability,
+)
 from qa_app.services import rubrics as rubric_service
 from qa_app.services.errors import ServiceError
 from qa_app.web import feedback as feedback_views
@@ -180,7 +201,18 @@ def detail(call_id: int):
         review=review_links(db, call),
         agent_panel=panel,
         start_at=time_arg(),
+        can_confirm_transcript=can("calls.confirm_transcript")
+        and reliability.may_confirm(current_user, call, evaluations.agent_user_id(db, call)),
+        transcript_confirmation=_confirmation(db, call),
     )
+
+
+def _confirmation(db, call: Call) -> dict | None:  # noqa: ANN001
+    """Who confirmed a flagged transcript (for the call page)."""
+    if call.transcript_confirmed_by_id is None:
+        return None
+    user = db.get(User, call.transcript_confirmed_by_id)
+    return {"name": user.display_name if user else "—"}
 
 
 def call_scorecard(view: call_reads.CallView) -> scorecards.Scorecard | None:
@@ -306,6 +338,30 @@ def swap_roles(call_id: int):
     processing.swap_roles(db, call, actor=current_user, settings=get_settings())
     db.commit()
     flash(_("Agent and customer swapped; re-scoring is queued."), "success")
+    return redirect(url_for("calls.detail", call_id=call.id))
+
+
+@bp.route("/<int:call_id>/confirm-transcript", methods=["POST"])
+@allow(*STAFF)
+def confirm_transcript(call_id: int):
+    """A reviewer listened: the flagged transcript is good enough (audited, with a reason; re-scores)."""
+    db = get_db()
+    call = calls.get_visible_call(db, current_user, call_id)
+    try:
+        reliability.confirm(
+            db,
+            call,
+            actor=current_user,
+            reason=request.form.get("reason", ""),
+            agent_user_id=evaluations.agent_user_id(db, call),
+            max_attempts=get_settings().job_max_attempts,
+        )
+    except ServiceError as exc:
+        db.rollback()
+        flash(exc.render(ui_lang()), "danger")
+        return redirect(url_for("calls.detail", call_id=call_id), code=303)
+    db.commit()
+    flash(_("Transcript confirmed; re-scoring is queued."), "success")
     return redirect(url_for("calls.detail", call_id=call.id))
 
 

@@ -4,6 +4,7 @@ period, assignments completed when the review is submitted, skipping, and the qu
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -25,7 +26,7 @@ from qa_app.db.models import (
 from qa_app.jobs import duties, registry, worker
 from qa_app.jobs.backends import Backends
 from qa_app.jobs.tasks.review import SAMPLING_DUTY
-from qa_app.services import assignments, sampling
+from qa_app.services import assignments, processing, sampling
 from qa_app.services import evaluations as ev_svc
 from qa_app.services.errors import Conflict, Invalid, NotFound
 from qa_app.services.evaluations import ItemInput
@@ -33,6 +34,7 @@ from scoring.sampling import Rules, RulesError
 from transcription.types import Segment, Transcript
 
 import factories
+import fakes
 
 # 2026-W47 is Monday 16 to Sunday 22 November; 02:00 UTC is 10:00 in Asia/Shanghai.
 WEEK = "2026-W47"
@@ -71,10 +73,11 @@ def world(app, db):
     return settings, team, veteran, rookie, reviewers, admin
 
 
-def scored(db, settings, agent, *, at=IN_WEEK, lines=None, **kw):
-    return factories.create_scored_call(
-        db, settings, agent, started_at=at, transcript=transcript(lines) if lines else None, **kw
-    )
+def scored(db, settings, agent, *, at=IN_WEEK, lines=None, role_confidence=None, **kw):
+    tr = transcript(lines) if lines else None
+    if role_confidence is not None:
+        tr = dataclasses.replace(tr or fakes.make_transcript(), role_confidence=role_confidence)
+    return factories.create_scored_call(db, settings, agent, started_at=at, transcript=tr, **kw)
 
 
 def plan_input(**kw) -> sampling.PlanInput:
@@ -193,9 +196,9 @@ def test_candidates_carry_the_features_the_rules_need(world, db):
     assert a.end_sentiment is not None and a.end_sentiment < 0.4 and a.score == 0
     assert a.new_hire and not b.new_hire
     assert a.agent_user_id == rookie.user_id and a.duration == 700.0
-    assert a.turns == 6 and a.text_chars > 50 and a.needs_review >= 2
+    assert not a.transcript_unreliable and a.needs_review >= 2
     assert (b.critical_failed, b.complaint_risk, b.sentiment_failed) == (False, False, False)
-    assert b.score == 100 and b.end_sentiment > 0.4 and b.role_confidence == 0.9
+    assert b.score == 100 and b.end_sentiment > 0.4 and not b.transcript_unreliable
 
 
 def test_only_ready_unreviewed_unassigned_calls_of_the_period_and_teams(world, db):
@@ -289,12 +292,11 @@ def test_targeted_rules_pick_the_matching_calls_with_their_reasons(world, db):
     settings, _, veteran, _, _, admin = world
     calm = scored(db, settings, veteran)
     angry = scored(db, settings, veteran, lines=ANGRY)
-    unsure = scored(db, settings, veteran)
-    from qa_app.db.models import TranscriptRecord
-
-    db.scalar(select(TranscriptRecord).where(TranscriptRecord.call_id == unsure.id)).role_confidence = 0.2
+    # the reliability verdict is taken when a call is scored (and stored on the call)
+    unsure = scored(db, settings, veteran, role_confidence=0.2)
     long_call = scored(db, settings, veteran)
     long_call.duration = 1200.0
+    processing.score_call(db, long_call, fakes.lexicon_scorer())
     db.commit()
     rules = Rules(
         critical_failed=True,

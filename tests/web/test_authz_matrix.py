@@ -63,6 +63,7 @@ EXPECTED: dict[str, frozenset[str] | Public | Api] = {
     "calls.audio": ALL,
     "calls.retry": ONLY_ADMIN,
     "calls.swap_roles": STAFF,
+    "calls.confirm_transcript": STAFF,
     "calls.rescore": EDITORS,
     "calls.status_json": ALL,
     "admin.users": ONLY_ADMIN,

@@ -70,6 +70,7 @@ def scene(app, settings):
         },
         "calls.retry": lambda: {},
         "calls.swap_roles": lambda: {},
+        "calls.confirm_transcript": lambda: {"reason": "listened: the transcript is usable"},
         "calls.rescore": lambda: {},
         "admin.users": lambda: {
             "username": "newperson",

@@ -37,6 +37,12 @@ class AsrResult:
     language: str
     segments: tuple[AsrSegment, ...]
     seconds: float = 0.0
+    # What the decoder said of itself (transcription.types.AsrQuality): speech found by VAD, and the
+    # kept segments' length-weighted mean log-probability / no-speech probability with their weight.
+    speech_seconds: float = 0.0
+    avg_logprob: float | None = None
+    no_speech_prob: float | None = None
+    decoded_seconds: float = 0.0
 
 
 def load_model(config: SpeechConfig) -> Any:
@@ -147,6 +153,7 @@ def transcribe(
         "hallucination_silence_threshold": 2.0,
         "hotwords": " ".join(config.hotwords) or None,
     }
+    weight = logprob_sum = no_speech_sum = 0.0
     try:
         if config.asr_batch_size > 0:
             from faster_whisper import BatchedInferencePipeline
@@ -170,9 +177,24 @@ def transcribe(
                 start, end = float(seg.start) + offset, float(seg.end) + offset
             if text:
                 out.append(AsrSegment(start, end, text, words))
+                lp, ns = getattr(seg, "avg_logprob", None), getattr(seg, "no_speech_prob", None)
+                if lp is not None and ns is not None:
+                    w = max(0.0, float(seg.end) - float(seg.start))
+                    weight += w
+                    logprob_sum += w * float(lp)
+                    no_speech_sum += w * float(ns)
             if progress and duration > 0:
                 progress(min(1.0, float(seg.end) / duration))
     except Exception as exc:
         raise TranscriptionError(f"speech recognition failed: {exc}") from exc
     detected = lang if lang != "auto" else (info.language or "zh")
-    return AsrResult(detected, tuple(out), time.perf_counter() - t0)
+    speech = getattr(info, "duration_after_vad", None) if config.vad else None
+    return AsrResult(
+        detected,
+        tuple(out),
+        time.perf_counter() - t0,
+        speech_seconds=float(speech if speech is not None else duration),
+        avg_logprob=logprob_sum / weight if weight else None,
+        no_speech_prob=no_speech_sum / weight if weight else None,
+        decoded_seconds=weight,
+    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
+import sqlalchemy as sa
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.db.base import Base, TimestampMixin, UTCDateTime
@@ -45,6 +46,7 @@ class Call(TimestampMixin, Base):
         Index("ix_calls_status_started", "status", "started_at"),
         Index("ix_calls_score", "auto_score", "id"),
         Index("ix_calls_duration", "duration", "id"),
+        Index("ix_calls_unreliable_started", "transcript_unreliable", "started_at"),
         CheckConstraint("csat BETWEEN 1 AND 5", name="csat_range"),
         CheckConstraint("nps BETWEEN 0 AND 10", name="nps_range"),
         CheckConstraint(
@@ -81,11 +83,21 @@ class Call(TimestampMixin, Base):
     csat: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 1..5
     nps: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 0..10
     resolved: Mapped[bool | None] = mapped_column(Boolean, default=None)  # the agent's disposition
-    # retention (qa_app/services/retention.py): when the audio / the transcript were deleted, and the
-    # unreliable-transcript verdict of the deleted transcript (the aggregates keep counting as before)
+    # retention (qa_app/services/retention.py): when the audio / the transcript were deleted
     audio_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     transcript_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    transcript_unreliable: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The transcript-reliability gate (scoring.reliability), decided once when the call is scored:
+    # ``transcript_unreliable`` is what lists, averages, releases and sampling read — True while the rule
+    # flags the transcript and no reviewer has confirmed it; the reasons are stored message dicts
+    # ({"code", "params"}) and stay after a confirmation (who, when and why are kept beside them). A purged
+    # transcript keeps its verdict (retention leaves these columns alone).
+    transcript_unreliable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
+    transcript_reasons: Mapped[list | None] = mapped_column(JSON, default=list)
+    # the confirming user's id, no FOREIGN KEY: adding one to ``calls`` on SQLite means copying the table,
+    # whose DROP cascades into every child row (the audit log records the confirmation as well)
+    transcript_confirmed_by_id: Mapped[int | None] = mapped_column(default=None)
+    transcript_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    transcript_confirmed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     agent: Mapped[Agent] = relationship()
     team: Mapped[Team] = relationship()
@@ -97,6 +109,10 @@ class Call(TimestampMixin, Base):
     @property
     def is_purged(self) -> bool:
         return self.audio_purged_at is not None or self.transcript_purged_at is not None
+
+    @property
+    def transcript_confirmed(self) -> bool:
+        return self.transcript_confirmed_at is not None
 
     @property
     def is_demo_history(self) -> bool:

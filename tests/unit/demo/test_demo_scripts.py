@@ -88,11 +88,11 @@ def test_expected_labels_agree_with_staging(script: DemoScript):
     assert (exp["dead_air"] == "fail") == (longest_pause > 10.0)
     assert longest_pause <= 5.0 or longest_pause >= 12.0, "keep staged silences unambiguous"
 
-    # overtalk: only agents interrupt; >= 2 overlaps of >= 1 s fail (one is tolerated)
+    # overtalk: only agents interrupt; one overlap of >= 1 s fails (the common standard 无抢话, issue #10)
     assert all(t.overlap == 0 for t in turns if t.role == "customer")
     overlaps = [t.overlap for t in turns[1:] if t.role == "agent" and t.overlap > 0]
     assert all(o >= 1.2 for o in overlaps)
-    assert (exp["overtalk"] == "fail") == (len(overlaps) >= 2)
+    assert (exp["overtalk"] == "fail") == (len(overlaps) >= 1)
     for i, t in enumerate(turns[1:], start=1):
         if t.overlap:
             assert turns[i - 1].role == "customer"
