@@ -45,6 +45,14 @@ def run_online() -> None:
 
 
 def _run(conn) -> None:  # noqa: ANN001
+    sqlite = conn.dialect.name == "sqlite" and not conn.in_transaction()
+    if sqlite:
+        # SQLite alters a table by copying it (batch mode) and dropping the old one; with foreign keys on,
+        # that DROP deletes every row cascading from it (a call's transcript, evaluations...). The pragma
+        # only takes effect outside a transaction, so it is set before the migrations begin one; the keys
+        # are checked after the migrations and switched back on.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()  # ends SQLAlchemy's autobegun transaction, so the migrations' own one commits
     context.configure(
         connection=conn,
         target_metadata=Base.metadata,
@@ -54,6 +62,12 @@ def _run(conn) -> None:  # noqa: ANN001
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+        if broken:
+            raise RuntimeError(f"foreign keys broken after the migrations: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -115,3 +115,73 @@ def test_db_upgrade_cli(app, runner):
 @pytest.mark.postgres
 def test_postgres_round_trip(pg_url: str):
     _round_trip(pg_url)
+
+
+def _dummy(col_type: str, name: str, n: int) -> object:
+    t = col_type.upper()
+    if "INT" in t or "BOOL" in t:
+        return n
+    if any(k in t for k in ("FLOAT", "REAL", "NUMERIC", "DECIMAL")):
+        return 1.0
+    if "DATE" in t or "TIME" in t:
+        return "2026-01-01 00:00:00.000000"
+    if "JSON" in t:
+        return "{}"
+    return f"{name}-{n}"
+
+
+def _insert_row(con, table: str, n: int, fixed: dict[str, object] | None = None) -> int:
+    """Insert a row filling every required column; required foreign keys get a parent row of their own."""
+    fixed = dict(fixed or {})
+    fks = {fk[3]: fk[2] for fk in con.execute(f"PRAGMA foreign_key_list({table})")}
+    cols = [c for c in con.execute(f"PRAGMA table_info({table})") if c[3] and c[4] is None and not c[5]]
+    values = []
+    for c in cols:
+        if c[1] in fixed:
+            values.append(fixed.pop(c[1]))
+        elif c[1] in fks:
+            values.append(_insert_row(con, fks[c[1]], n * 10 + len(values)))
+        else:
+            values.append(_dummy(c[2], c[1], n))
+    names = [c[1] for c in cols] + list(fixed)
+    values += list(fixed.values())
+    cur = con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",  # noqa: S608
+        values,
+    )
+    return cur.lastrowid
+
+
+def test_sqlite_upgrade_keeps_child_rows_of_copied_tables(tmp_path: Path):
+    """SQLite copies a table to alter it (batch mode); with foreign keys on, dropping the old copy deleted
+    every row that cascades from it (a call's transcript, evaluations...). Migrations run with foreign keys
+    off and check them after: an upgrade through such a migration (7a4e2c9b1d36 copies ``calls``) keeps
+    the children."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    cfg = alembic_cfg(url)
+    command.upgrade(cfg, "c7e3a91f5d20")  # the revision before 7a4e2c9b1d36
+    con = sqlite3.connect(tmp_path / "old.sqlite3")
+    con.execute("PRAGMA foreign_keys=ON")
+    children = sorted(
+        {
+            t
+            for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            if any(fk[2] == "calls" for fk in con.execute(f"PRAGMA foreign_key_list({t})"))
+        }
+    )
+    assert children, "no table refers to calls"
+    call_id = _insert_row(con, "calls", 1)
+    for i, table in enumerate(children, start=2):
+        refs = {fk[3]: call_id for fk in con.execute(f"PRAGMA foreign_key_list({table})") if fk[2] == "calls"}
+        _insert_row(con, table, i, refs)
+    con.commit()
+    before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in children}  # noqa: S608
+    con.close()
+
+    command.upgrade(cfg, "head")
+    con = sqlite3.connect(tmp_path / "old.sqlite3")
+    after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in children}  # noqa: S608
+    con.close()
+    assert after == before
