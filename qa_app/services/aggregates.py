@@ -29,7 +29,7 @@ from coaching.periods import Period, local_date, period_start
 from qa_app.db.base import utcnow
 from qa_app.db.models import AggregateDirty, AggregateState, Call, Evaluation, ScoreDaily, VerdictDaily
 from qa_app.services import verdicts
-from qa_app.services.analytics import NEW_HIRE, VETERAN, MeanPoint, Scope, Trends
+from qa_app.services.analytics import NEW_HIRE, VETERAN, MeanPoint, Scope, Trends, untrusted
 from qa_app.settings import Settings
 
 STATE = "dashboards"
@@ -47,7 +47,8 @@ class RefreshResult:
 def _current_totals(
     db: Session, since: datetime, until: datetime, agent_ids: Collection[int] | None
 ) -> list[Any]:
-    """Each call's current evaluation (as ``analytics.score_trends`` picks it) with its total."""
+    """Each call's current evaluation (as ``analytics.score_trends`` picks it) with its total and the
+    transcript-reliability verdict (``analytics.untrusted`` leaves the machine's out, as the live page)."""
     stmt = (
         select(
             Call.id,
@@ -58,6 +59,7 @@ def _current_totals(
             Evaluation.rater_type,
             Evaluation.rubric_version_id,
             Evaluation.total,
+            Call.transcript_unreliable,
         )
         .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
         .where(Call.started_at >= since, Call.started_at < until)
@@ -133,7 +135,7 @@ def _compute(
     ]
     scores: dict[tuple[date, int, int], list[float]] = defaultdict(lambda: [0, 0.0])
     for r in _current_totals(db, since, until, agent_ids):
-        if r.total is not None:
+        if r.total is not None and not untrusted(r):
             cell = scores[(local_date(r.started_at, tz), r.agent_id, r.team_id)]
             cell[0] += 1
             cell[1] += r.total

@@ -153,7 +153,7 @@ def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
     return best
 
 
-def _untrusted(row: Any) -> bool:
+def untrusted(row: Any) -> bool:
     """The row's counting evaluation is the machine's on an unreliable transcript (README "Unreliable
     transcripts"): left out of averages and KPI shares until a reviewer confirms or reviews the call."""
     return row.rater_type == RaterType.MACHINE and bool(row.transcript_unreliable)
@@ -251,7 +251,7 @@ def load_kpi_data(
     for r in sorted(best.values(), key=lambda r: (r.started_at, r.id)):
         sentiment = _result_of(r, "s", len(sent_ids))
         risk = _result_of(r, "r", len(risk_ids))
-        if _untrusted(r):
+        if untrusted(r):
             sentiment = risk = None  # the machine read an unreliable transcript: no data, not a verdict
         records.append(
             CallRecord(
@@ -368,7 +368,7 @@ def score_trends(
     teams: dict[tuple[date, int], list[float]] = defaultdict(list)
     agents: dict[tuple[date, int], list[float]] = defaultdict(list)
     for r in best.values():
-        if r.total is None or _untrusted(r):
+        if r.total is None or untrusted(r):
             continue
         p = period_start(local_date(r.started_at, tz), period)
         overall[p].append(r.total)

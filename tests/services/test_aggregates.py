@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coaching import DEFAULT_MIN_SAMPLE
 from coaching.periods import local_date
@@ -49,6 +49,10 @@ def _world(settings, template):
                 role_confidence=0.2 if k % 2 else 0.9,
                 human={"greeting": "pass"} if k % 3 == 0 else None,
             )
+    # totals, so the score trends see these calls too: a machine total on an unreliable transcript never
+    # counts (live and rolled up alike)
+    db.execute(update(Evaluation).where(Evaluation.total.is_(None)).values(total=42.0))
+    db.commit()
     return app, db, teams, result
 
 
