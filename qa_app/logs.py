@@ -86,7 +86,15 @@ class TextFormatter(logging.Formatter):
         ctx = context()
         tag = ctx.get("request_id") or (f"job {ctx['job_id']}" if ctx.get("job_id") else "")
         record.ctx = f" [{tag}]" if tag else ""
-        return mask_numbers(super().format(record))
+        return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        # the message is masked, not the line: the timestamp "2026-11-29 23:07" is digits too
+        record.message = mask_numbers(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: ANN001, N802
+        return mask_numbers(super().formatException(ei))
 
 
 def configure(log_format: str, *, stream: Any = None, level: int = logging.INFO) -> logging.Handler:

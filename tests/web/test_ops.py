@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -394,3 +395,4 @@ def test_text_format_is_the_dev_default(settings):
         logging.getLogger().removeHandler(handler)
     line = buf.getvalue()
     assert "[r-9]" in line and "hello ***********" in line
+    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", line), line  # the timestamp is not masked
