@@ -27,9 +27,18 @@ from sqlalchemy.orm import Session
 from coaching import AgentGaps, Gap, criterion_gaps_from_counts, effective
 from coaching.periods import Period, local_date, period_start
 from qa_app.db.base import utcnow
-from qa_app.db.models import AggregateDirty, AggregateState, Call, Evaluation, ScoreDaily, VerdictDaily
+from qa_app.db.models import AggregateDirty, AggregateState, Call, ScoreDaily, VerdictDaily
 from qa_app.services import verdicts
-from qa_app.services.analytics import NEW_HIRE, VETERAN, MeanPoint, Scope, Trends, untrusted
+from qa_app.services.analytics import (
+    NEW_HIRE,
+    VETERAN,
+    MeanPoint,
+    Scope,
+    Trends,
+    current_rows,
+    totals_select,
+    untrusted,
+)
 from qa_app.settings import Settings
 
 STATE = "dashboards"
@@ -49,21 +58,7 @@ def _current_totals(
 ) -> list[Any]:
     """Each call's current evaluation (as ``analytics.score_trends`` picks it) with its total and the
     transcript-reliability verdict (``analytics.untrusted`` leaves the machine's out, as the live page)."""
-    stmt = (
-        select(
-            Call.id,
-            Call.team_id,
-            Call.agent_id,
-            Call.started_at,
-            Evaluation.id.label("ev_id"),
-            Evaluation.rater_type,
-            Evaluation.rubric_version_id,
-            Evaluation.total,
-            Call.transcript_unreliable,
-        )
-        .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
-        .where(Call.started_at >= since, Call.started_at < until)
-    )
+    stmt = totals_select(since, until)
     rows: list[Any] = []
     if agent_ids is None:
         rows = list(db.execute(stmt))
@@ -71,13 +66,7 @@ def _current_totals(
         ids = sorted(agent_ids)
         for i in range(0, len(ids), _CHUNK):
             rows.extend(db.execute(stmt.where(Call.agent_id.in_(ids[i : i + _CHUNK]))))
-    best: dict[int, tuple[tuple[int, int, int], Any]] = {}
-    for r in rows:
-        key = verdicts.rank(r.rater_type, r.rubric_version_id, r.ev_id)
-        held = best.get(r.id)
-        if held is None or key > held[0]:
-            best[r.id] = (key, r)
-    return [r for _, r in best.values()]
+    return list(current_rows(rows).values())
 
 
 def _teams(

@@ -135,7 +135,7 @@ def names(db: Session, scope: Scope) -> Names:
 # --- current evaluation per call -----------------------------------------------------------------------------
 
 
-def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
+def current_rows(rows: Iterable[Any]) -> dict[int, Any]:
     """One row per call (``row.id``): the row of its counting evaluation (``verdicts.rank``; rows without
     an evaluation, ``ev_id`` None, only when the call has none)."""
     best: dict[int, Any] = {}
@@ -151,6 +151,27 @@ def _current_rows(rows: Iterable[Any]) -> dict[int, Any]:
         ):
             best[row.id] = row
     return best
+
+
+def totals_select(since: datetime, until: datetime) -> Select[Any]:
+    """Calls started in ``[since, until)`` with their candidate counting evaluations (total, rater, the
+    transcript-reliability verdict); :func:`current_rows` keeps each call's counting one and
+    :func:`untrusted` says whether its total may count."""
+    return (
+        select(
+            Call.id,
+            Call.team_id,
+            Call.agent_id,
+            Call.started_at,
+            Evaluation.id.label("ev_id"),
+            Evaluation.rater_type,
+            Evaluation.rubric_version_id,
+            Evaluation.total,
+            Call.transcript_unreliable,
+        )
+        .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
+        .where(Call.started_at >= since, Call.started_at < until)
+    )
 
 
 def untrusted(row: Any) -> bool:
@@ -244,7 +265,7 @@ def load_kpi_data(
         )
         .where(Call.started_at >= since, Call.started_at < until)
     )
-    best = _current_rows(db.execute(stmt))
+    best = current_rows(db.execute(stmt))
     agents = _agents(db, {r.agent_id for r in best.values()})
     tz = settings.timezone
     records = []
@@ -348,22 +369,7 @@ def score_trends(
     unreliable transcripts, are left out."""
     if scope.empty:
         return Trends([], [], [])
-    stmt = scope.where(
-        select(
-            Call.id,
-            Call.team_id,
-            Call.agent_id,
-            Call.started_at,
-            Evaluation.id.label("ev_id"),
-            Evaluation.rater_type,
-            Evaluation.rubric_version_id,
-            Evaluation.total,
-            Call.transcript_unreliable,
-        )
-        .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
-        .where(Call.started_at >= since, Call.started_at < until)
-    )
-    best = _current_rows(db.execute(stmt))
+    best = current_rows(db.execute(scope.where(totals_select(since, until))))
     overall: dict[date, list[float]] = defaultdict(list)
     teams: dict[tuple[date, int], list[float]] = defaultdict(list)
     agents: dict[tuple[date, int], list[float]] = defaultdict(list)
@@ -493,7 +499,7 @@ def complaint_risk_calls(
         .join(Evaluation, (Evaluation.call_id == Call.id) & verdicts.current_evaluation_condition())
         .where(Call.started_at >= since, Call.started_at < until, Call.id.in_(flagged_anywhere))
     )
-    best = _current_rows(db.execute(stmt))
+    best = current_rows(db.execute(stmt))
     out = []
     for r in best.values():
         if _result_of(r, "r", len(risk_ids)) != "fail":
